@@ -1,0 +1,33 @@
+# District PM: the two commands are `make demo` and `make test`; everything else serves them.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCALE ?= medium
+SEED ?= 2026
+
+.PHONY: demo test lint browser setup clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+browser:
+	@scripts/ensure-chromium
+
+demo: $(STAMP)
+	$(BIN)/districtpm demo --scale $(SCALE) --seed $(SEED)
+
+test: $(STAMP) browser
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var/

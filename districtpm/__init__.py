@@ -1,0 +1,1 @@
+"""District PM: performance management for school districts."""

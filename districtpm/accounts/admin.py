@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from districtpm.accounts.models import CaseloadEntry, RoleAssignment
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "school", "network", "team"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "school__name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(CaseloadEntry)
+class CaseloadEntryAdmin(admin.ModelAdmin):
+    list_display = ["evaluator", "staff", "school_year"]
+    raw_id_fields = ["evaluator", "staff"]

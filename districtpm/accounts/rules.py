@@ -1,0 +1,84 @@
+"""Which rows of each scoped model a user may see. Registered when the app loads."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from districtpm.accounts.roles import Role as R
+from districtpm.accounts.scoping import Access, scope_rule
+
+# Roles that see every school, as aggregates or more.
+ALL_SCHOOLS = {
+    R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER, R.HR_PARTNER, R.BOARD_MEMBER,
+    R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER,
+}
+# Roles that see every personnel record.
+ALL_STAFF = {R.DISTRICT_ADMIN, R.HR_PARTNER, R.PM_OFFICE}
+
+
+def _any(conditions: list[Q]) -> Q | None:
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+@scope_rule("org.School")
+def schools(access: Access) -> Q | None:
+    if access.has_role(*ALL_SCHOOLS):
+        return Q()
+    conditions = []
+    if access.has_role(R.NETWORK_SUPERVISOR) and access.network_ids:
+        conditions.append(Q(network_id__in=access.network_ids))
+    school_ids = access.schools_for(R.PRINCIPAL, R.EVALUATOR)
+    if school_ids:
+        conditions.append(Q(id__in=school_ids))
+    return _any(conditions)
+
+
+@scope_rule("org.Network")
+def networks(access: Access) -> Q | None:
+    if access.has_role(*ALL_SCHOOLS):
+        return Q()
+    conditions = []
+    if access.network_ids:
+        conditions.append(Q(id__in=access.network_ids))
+    school_ids = access.schools_for(R.PRINCIPAL, R.EVALUATOR)
+    if school_ids:
+        from districtpm.org.models import School
+
+        conditions.append(Q(id__in=School.objects.filter(id__in=school_ids).values("network_id")))
+    return _any(conditions)
+
+
+@scope_rule("org.Staff")
+def staff(access: Access) -> Q | None:
+    """Personnel records: district-wide for HR and the office, else by school, caseload or self."""
+    if access.has_role(*ALL_STAFF):
+        return Q()
+    from districtpm.org.models import Assignment
+
+    # Subqueries rather than joins, so a person with two assignments is listed once.
+    conditions = []
+    if access.has_role(R.NETWORK_SUPERVISOR) and access.network_ids:
+        in_network = Assignment.objects.filter(school__network_id__in=access.network_ids)
+        conditions.append(Q(id__in=in_network.values("staff_id")))
+    principal_schools = access.schools_for(R.PRINCIPAL)
+    if principal_schools:
+        at_school = Assignment.objects.filter(school_id__in=principal_schools)
+        conditions.append(Q(id__in=at_school.values("staff_id")))
+    if access.caseload_staff_ids:
+        conditions.append(Q(id__in=access.caseload_staff_ids))
+    if access.own_staff_id:
+        conditions.append(Q(id=access.own_staff_id))
+    return _any(conditions)
+
+
+def _everyone_with_a_role(access: Access) -> Q | None:
+    return Q() if access.roles else None
+
+
+scope_rule("org.SchoolYear")(_everyone_with_a_role)
+scope_rule("org.Division")(_everyone_with_a_role)

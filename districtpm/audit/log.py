@@ -1,0 +1,72 @@
+"""Writing to the audit log. Action functions call `record` inside their transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from districtpm.audit.models import AuditEntry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The object's field values as JSON-ready data, foreign keys by their display name."""
+    result: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.primary_key:
+            continue
+        if isinstance(field, models.ForeignKey):
+            related = getattr(obj, field.name)
+            result[field.name] = str(related) if related is not None else None
+        else:
+            result[field.name] = _plain(getattr(obj, field.attname))
+    for field in obj._meta.many_to_many:
+        if fields is not None and field.name not in fields:
+            continue
+        if obj.pk:
+            result[field.name] = sorted(str(o) for o in getattr(obj, field.name).all())
+    return result
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    source: str = "web",
+    note: str = "",
+) -> AuditEntry:
+    """Append one entry. `actor` is a user or None for the system."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_username=user.get_username() if user else "system",
+        action=action,
+        source=source,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        before=before,
+        after=after,
+        note=note[:500],
+    )

@@ -1,0 +1,72 @@
+"""The append-only audit log: who changed which object, when, from what to what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    """Raised when anything tries to change or remove an audit entry."""
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One change (or sensitive read) of one object, with its values before and after."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # No foreign-key constraint: removing a user must never rewrite history.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=80, db_index=True)
+    source = models.CharField(max_length=20, default="web")
+    content_type = models.ForeignKey(
+        ContentType, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only.")
+
+    @property
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """The fields whose value differs between before and after, in a stable order."""
+        before = self.before or {}
+        after = self.after or {}
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -1,0 +1,48 @@
+"""Browsing the audit log. There is deliberately no way to edit or delete an entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from districtpm.accounts.access import requires
+from districtpm.audit.models import AuditEntry
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@requires("audit.view")
+def entries(request: HttpRequest) -> HttpResponse:
+    qs = AuditEntry.objects.all()
+    actor = request.GET.get("actor", "").strip()
+    action = request.GET.get("action", "").strip()
+    obj = request.GET.get("object", "").strip()
+    since = _date(request.GET.get("since", ""))
+    until = _date(request.GET.get("until", ""))
+    if actor:
+        qs = qs.filter(actor_username__icontains=actor)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if obj:
+        qs = qs.filter(object_repr__icontains=obj)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    context = {
+        "page": page, "actor": actor, "action": action, "object": obj,
+        "since": request.GET.get("since", ""), "until": request.GET.get("until", ""),
+        "actions": list(actions),
+    }
+    template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/list.html"
+    return render(request, template, context)

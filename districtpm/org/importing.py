@@ -1,0 +1,466 @@
+"""Importing schools and staff from CSV files and from OneRoster 1.1 CSV bundles.
+
+Every import first reads and checks the whole input, collecting every bad row with its file,
+line and reason. Only when nothing is wrong does it write, in one transaction, so a failed import
+changes nothing. Rows are matched on their code or source identifier, so importing the same file
+again changes nothing either.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from districtpm.accounts.scoping import access_for
+from districtpm.audit.log import record, snapshot
+from districtpm.org.models import GRADES, Assignment, District, Network, Position, School, Staff
+
+
+@dataclass
+class RowError:
+    """One bad row: where it is and what is wrong with it."""
+
+    file: str
+    line: int
+    reason: str
+    column: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it did nothing."""
+
+    errors: list[RowError] = field(default_factory=list)
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count(self, bucket: str, kind: str, n: int = 1) -> None:
+        counts = getattr(self, bucket)
+        counts[kind] = counts.get(kind, 0) + n
+
+    def summary(self) -> str:
+        if self.errors:
+            return f"Nothing was imported: {len(self.errors)} bad row(s)."
+        parts = []
+        for label, counts in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("unchanged", self.unchanged),
+            ("skipped", self.skipped),
+        ):
+            if counts:
+                parts.append(f"{label} " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        return "Imported: " + ("; ".join(parts) if parts else "no rows") + "."
+
+
+class ImportFailed(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(report.summary())
+        self.report = report
+
+
+def _read_csv(name: str, stream: IO[bytes] | IO[str]) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    raw = stream.read()
+    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        for row in reader:
+            # DictReader's line_num is the physical line of the row's end; header is line 1.
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+    return header, rows()
+
+
+def _missing_columns(name: str, header: list[str], required: Iterable[str]) -> list[RowError]:
+    missing = [c for c in required if c not in header]
+    if missing:
+        return [RowError(name, 1, f"missing required column(s): {', '.join(missing)}")]
+    return []
+
+
+def _district() -> District:
+    district = District.objects.order_by("pk").first()
+    if district is None:
+        raise ImportFailed(
+            ImportReport(errors=[RowError("-", 0, "Create the district before importing.")])
+        )
+    return district
+
+
+def _require(user: Any, permission: str) -> None:
+    if user is not None and not access_for(user).can(permission):
+        raise PermissionDenied("Your role does not allow imports.")
+
+
+LEVEL_ALIASES = {
+    **{choice.value: choice.value for choice in School.Level},
+    **{choice.label.lower(): choice.value for choice in School.Level},
+    "es": "elementary", "ms": "middle", "hs": "high", "k-8": "k8", "6-12": "secondary",
+}
+
+
+def _grade(value: str) -> str | None:
+    value = value.upper().removeprefix("0") if value not in ("0",) else "K"
+    if value in ("KG", "KF"):
+        value = "K"
+    if value in ("PK", "PRE-K", "P"):
+        value = "PK"
+    return value if value in GRADES else None
+
+
+def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any], kind: str,
+            report: ImportReport, acting_user: Any, source: str) -> Any:
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model(**lookup, **values)
+        obj.save()
+        report.count("created", kind)
+        record(actor=acting_user, action=f"org.{kind}.import", obj=obj, before=None,
+               after=snapshot(obj), source=source)
+        return obj
+    before = snapshot(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    after = snapshot(obj)
+    if after == before:
+        report.count("unchanged", kind)
+        return obj
+    obj.save()
+    report.count("updated", kind)
+    record(actor=acting_user, action=f"org.{kind}.import", obj=obj, before=before, after=after,
+           source=source)
+    return obj
+
+
+# ---------------------------------------------------------------- plain CSV: schools
+
+
+SCHOOL_COLUMNS = ["code", "name"]
+
+
+def import_schools_csv(stream: IO, *, acting_user: Any = None, name: str = "schools.csv",
+                       source: str = "web") -> ImportReport:
+    """Schools from a CSV with columns code, name[, level, lowest_grade, highest_grade,
+    network_code, network_name, address]."""
+    _require(acting_user, "org.import")
+    report = ImportReport()
+    header, rows = _read_csv(name, stream)
+    report.errors += _missing_columns(name, header, SCHOOL_COLUMNS)
+    if report.errors:
+        raise ImportFailed(report)
+    district = _district()
+    known_networks = {n.code: n for n in Network.objects.filter(district=district)}
+    seen: dict[str, int] = {}
+    clean_rows = []
+    for line, row in rows:
+        before = len(report.errors)
+        code, school_name = row.get("code", ""), row.get("name", "")
+        if not code:
+            report.errors.append(RowError(name, line, "school code is empty", "code"))
+        elif code in seen:
+            report.errors.append(
+                RowError(name, line, f"school code {code} is repeated (first on line {seen[code]})", "code")
+            )
+        else:
+            seen[code] = line
+        if not school_name:
+            report.errors.append(RowError(name, line, "school name is empty", "name"))
+        level = LEVEL_ALIASES.get(row.get("level", "").lower() or "elementary")
+        if level is None:
+            report.errors.append(RowError(name, line, f"unknown level {row.get('level')!r}", "level"))
+        low = _grade(row.get("lowest_grade") or "K")
+        high = _grade(row.get("highest_grade") or "5")
+        if low is None:
+            report.errors.append(RowError(name, line, f"unknown grade {row.get('lowest_grade')!r}", "lowest_grade"))
+        if high is None:
+            report.errors.append(RowError(name, line, f"unknown grade {row.get('highest_grade')!r}", "highest_grade"))
+        if low and high and GRADES.index(low) > GRADES.index(high):
+            report.errors.append(RowError(name, line, "highest grade is below lowest grade", "highest_grade"))
+        network_code = row.get("network_code", "")
+        if network_code and network_code not in known_networks and not row.get("network_name"):
+            report.errors.append(
+                RowError(name, line, f"unknown network {network_code!r} and no network_name to create it", "network_code")
+            )
+        if len(report.errors) == before:
+            clean_rows.append((row, level, low, high))
+    if report.errors:
+        raise ImportFailed(report)
+    with transaction.atomic():
+        for row, level, low, high in clean_rows:
+            network = None
+            if row.get("network_code"):
+                network = _upsert(
+                    Network, {"district": district, "code": row["network_code"]},
+                    {"name": row.get("network_name") or known_networks[row["network_code"]].name},
+                    "network", report, acting_user, source,
+                )
+                known_networks[network.code] = network
+            _upsert(
+                School, {"code": row["code"]},
+                {"district": district, "name": row["name"], "level": level, "lowest_grade": low,
+                 "highest_grade": high, "network": network, "address": row.get("address", "")},
+                "school", report, acting_user, source,
+            )
+        _log_import(acting_user, name, report, source)
+    return report
+
+
+# ---------------------------------------------------------------- plain CSV: staff
+
+
+STAFF_COLUMNS = ["employee_id", "first_name", "last_name"]
+
+
+def import_staff_csv(stream: IO, *, acting_user: Any = None, name: str = "staff.csv",
+                     source: str = "web") -> ImportReport:
+    """Staff from a CSV with columns employee_id, first_name, last_name[, email, position,
+    school_codes] where school_codes lists schools separated by semicolons."""
+    _require(acting_user, "org.import")
+    report = ImportReport()
+    header, rows = _read_csv(name, stream)
+    report.errors += _missing_columns(name, header, STAFF_COLUMNS)
+    if report.errors:
+        raise ImportFailed(report)
+    positions = {p.code: p for p in Position.objects.all()}
+    schools = {s.code: s for s in School.objects.all()}
+    seen: dict[str, int] = {}
+    clean_rows = []
+    for line, row in rows:
+        before = len(report.errors)
+        emp = row.get("employee_id", "")
+        if not emp:
+            report.errors.append(RowError(name, line, "employee_id is empty", "employee_id"))
+        elif emp in seen:
+            report.errors.append(RowError(name, line, f"employee_id {emp} is repeated (first on line {seen[emp]})", "employee_id"))
+        else:
+            seen[emp] = line
+        for col in ("first_name", "last_name"):
+            if not row.get(col):
+                report.errors.append(RowError(name, line, f"{col} is empty", col))
+        email = row.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                report.errors.append(RowError(name, line, f"{email!r} is not an email address", "email"))
+        position_code = row.get("position", "")
+        if position_code and position_code not in positions:
+            report.errors.append(RowError(name, line, f"unknown position {position_code!r}", "position"))
+        codes = [c.strip() for c in re.split(r"[;|]", row.get("school_codes", "")) if c.strip()]
+        unknown = [c for c in codes if c not in schools]
+        if unknown:
+            report.errors.append(RowError(name, line, f"unknown school code(s): {', '.join(unknown)}", "school_codes"))
+        if codes and not position_code:
+            report.errors.append(RowError(name, line, "a position is needed to assign a school", "position"))
+        if len(report.errors) == before:
+            clean_rows.append((row, positions.get(position_code), [schools[c] for c in codes]))
+    if report.errors:
+        raise ImportFailed(report)
+    with transaction.atomic():
+        for row, position, row_schools in clean_rows:
+            staff = _upsert(
+                Staff, {"employee_id": row["employee_id"]},
+                {"first_name": row["first_name"], "last_name": row["last_name"],
+                 "email": row.get("email", ""), "position": position},
+                "staff", report, acting_user, source,
+            )
+            _sync_assignments(staff, position, row_schools, report, acting_user, source)
+        _log_import(acting_user, name, report, source)
+    return report
+
+
+def _sync_assignments(staff: Staff, position: Position | None, schools: list[School],
+                      report: ImportReport, acting_user: Any, source: str) -> None:
+    if position is None:
+        return
+    for school in schools:
+        _, created = Assignment.objects.get_or_create(staff=staff, school=school, position=position)
+        if created:
+            report.count("created", "assignment")
+            record(actor=acting_user, action="org.assignment.import", obj=staff, before=None,
+                   after={"assignment": f"{position} at {school}"}, source=source)
+
+
+# ---------------------------------------------------------------- OneRoster 1.1 CSV bundle
+
+
+ONEROSTER_STAFF_ROLES = {
+    "teacher": ("teacher", "Teacher", Position.Category.TEACHER, True),
+    "administrator": ("administrator", "Administrator", Position.Category.SCHOOL_LEADER, True),
+    "aide": ("aide", "Aide", Position.Category.SUPPORT, False),
+    "proctor": ("proctor", "Proctor", Position.Category.SUPPORT, False),
+}
+# Student and family rows are never stored in the app database; they are counted and passed by.
+ONEROSTER_SKIPPED_ROLES = {"student", "parent", "guardian", "relative"}
+ORG_TYPES = {"department", "school", "district", "local", "state", "national"}
+ORG_COLUMNS = ["sourcedId", "name", "type"]
+USER_COLUMNS = ["sourcedId", "orgSourcedIds", "role", "givenName", "familyName"]
+
+
+def _bundle_files(path: Path) -> dict[str, bytes]:
+    if path.is_dir():
+        return {p.name: p.read_bytes() for p in path.glob("*.csv")}
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as bundle:
+            return {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
+    raise ImportFailed(ImportReport(errors=[RowError(path.name, 0, "not a folder or a zip file of CSV files")]))
+
+
+def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = None,
+                     source: str = "web") -> ImportReport:
+    """Schools from orgs.csv and staff with their school assignments from users.csv."""
+    _require(acting_user, "org.import")
+    files = path if isinstance(path, dict) else _bundle_files(Path(path))
+    report = ImportReport()
+    for required in ("orgs.csv", "users.csv"):
+        if required not in files:
+            report.errors.append(RowError(required, 0, "file is missing from the bundle"))
+    if report.errors:
+        raise ImportFailed(report)
+    district = _district()
+
+    org_header, org_rows = _read_csv("orgs.csv", io.BytesIO(files["orgs.csv"]))
+    user_header, user_rows = _read_csv("users.csv", io.BytesIO(files["users.csv"]))
+    report.errors += _missing_columns("orgs.csv", org_header, ORG_COLUMNS)
+    report.errors += _missing_columns("users.csv", user_header, USER_COLUMNS)
+    if report.errors:
+        raise ImportFailed(report)
+
+    orgs: dict[str, dict] = {}
+    seen_orgs: dict[str, int] = {}
+    for line, row in org_rows:
+        before = len(report.errors)
+        sid = row["sourcedId"]
+        if not sid:
+            report.errors.append(RowError("orgs.csv", line, "sourcedId is empty", "sourcedId"))
+        elif sid in seen_orgs:
+            report.errors.append(RowError("orgs.csv", line, f"sourcedId {sid} is repeated (first on line {seen_orgs[sid]})", "sourcedId"))
+        if row["type"] not in ORG_TYPES:
+            report.errors.append(RowError("orgs.csv", line, f"unknown org type {row['type']!r}", "type"))
+        if not row["name"]:
+            report.errors.append(RowError("orgs.csv", line, "name is empty", "name"))
+        if row.get("status") and row["status"] not in ("active", "tobedeleted"):
+            report.errors.append(RowError("orgs.csv", line, f"unknown status {row['status']!r}", "status"))
+        if sid:
+            seen_orgs.setdefault(sid, line)
+        if len(report.errors) == before:
+            orgs[sid] = row
+    existing_schools = {s.source_id: s for s in School.objects.exclude(source_id="")}
+    school_ids = {sid for sid, row in orgs.items() if row["type"] == "school"} | set(existing_schools)
+
+    users = []
+    seen_users: dict[str, int] = {}
+    for line, row in user_rows:
+        before = len(report.errors)
+        role = row["role"]
+        sid = row["sourcedId"]
+        if role in ONEROSTER_SKIPPED_ROLES:
+            report.count("skipped", f"{role} row(s), not stored")
+            continue
+        if role not in ONEROSTER_STAFF_ROLES:
+            report.errors.append(RowError("users.csv", line, f"unknown role {role!r}", "role"))
+        if not sid:
+            report.errors.append(RowError("users.csv", line, "sourcedId is empty", "sourcedId"))
+        elif sid in seen_users:
+            report.errors.append(RowError("users.csv", line, f"sourcedId {sid} is repeated (first on line {seen_users[sid]})", "sourcedId"))
+        else:
+            seen_users[sid] = line
+        for col in ("givenName", "familyName"):
+            if not row[col]:
+                report.errors.append(RowError("users.csv", line, f"{col} is empty", col))
+        org_refs = [o.strip() for o in row["orgSourcedIds"].split(",") if o.strip()]
+        unknown = [o for o in org_refs if o not in school_ids and o not in orgs]
+        if unknown:
+            report.errors.append(RowError("users.csv", line, f"unknown org(s): {', '.join(unknown)}", "orgSourcedIds"))
+        email = row.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                report.errors.append(RowError("users.csv", line, f"{email!r} is not an email address", "email"))
+        enabled = row.get("enabledUser", "true").lower() or "true"
+        if enabled not in ("true", "false"):
+            report.errors.append(RowError("users.csv", line, f"enabledUser must be true or false, not {enabled!r}", "enabledUser"))
+        if len(report.errors) == before:
+            users.append((row, [o for o in org_refs if o in school_ids]))
+    if report.errors:
+        raise ImportFailed(report)
+
+    with transaction.atomic():
+        schools_by_sid = dict(existing_schools)
+        for sid, row in orgs.items():
+            if row["type"] != "school":
+                report.count("skipped", f"{row['type']} org(s)")
+                continue
+            code = row.get("identifier") or sid
+            match = School.objects.filter(source_id=sid).first() or School.objects.filter(code=code).first()
+            lookup = {"pk": match.pk} if match else {"code": code}
+            values = {"district": district, "name": row["name"], "source_id": sid,
+                      "active": row.get("status", "active") != "tobedeleted"}
+            schools_by_sid[sid] = _upsert(School, lookup, values, "school", report, acting_user, source)
+        positions: dict[str, Position] = {}
+        for role, (code, label, category, evaluated) in ONEROSTER_STAFF_ROLES.items():
+            positions[role], _ = Position.objects.get_or_create(
+                code=code, defaults={"name": label, "category": category, "evaluated": evaluated}
+            )
+        for row, org_refs in users:
+            employee_id = row.get("identifier") or row["sourcedId"]
+            match = Staff.objects.filter(source_id=row["sourcedId"]).first()
+            lookup = {"pk": match.pk} if match else {"employee_id": employee_id}
+            staff = _upsert(
+                Staff, lookup,
+                {"first_name": row["givenName"], "last_name": row["familyName"],
+                 "email": row.get("email", ""), "position": positions[row["role"]],
+                 "source_id": row["sourcedId"],
+                 "active": row.get("status", "active") != "tobedeleted"
+                 and row.get("enabledUser", "true").lower() != "false"},
+                "staff", report, acting_user, source,
+            )
+            _sync_assignments(staff, positions[row["role"]], [schools_by_sid[o] for o in org_refs],
+                              report, acting_user, source)
+        _log_import(acting_user, "OneRoster bundle", report, source)
+    return report
+
+
+def _log_import(acting_user: Any, name: str, report: ImportReport, source: str) -> None:
+    record(actor=acting_user, action="org.import", obj=None, before=None,
+           after={"file": name, "created": report.created, "updated": report.updated,
+                  "unchanged": report.unchanged, "skipped": report.skipped},
+           source=source, note=report.summary())
+
+
+def bundle_from_upload(upload: Any) -> dict[str, bytes]:
+    """The CSV files of an uploaded OneRoster zip, by file name."""
+    data = upload.read()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+            return {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
+    except zipfile.BadZipFile as exc:
+        report = ImportReport(errors=[RowError(getattr(upload, "name", "upload"), 0,
+                                               "not a zip file of OneRoster CSV files")])
+        raise ImportFailed(report) from exc

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from districtpm.accounts.access import public
+from districtpm.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("login/", public(auth_views.LoginView.as_view()), name="login"),
+    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("org/", include("districtpm.org.urls")),
+    path("audit/", include("districtpm.audit.urls")),
+    path("", include("districtpm.web.urls")),
+    path("admin/", admin.site.urls),
+]

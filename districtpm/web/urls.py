@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from districtpm.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("data/", views.data, name="data"),
+    path("plan/", views.plan, name="plan"),
+    path("meetings/", views.meetings, name="meetings"),
+    path("action-plans/", views.actionplans, name="actionplans"),
+    path("rubrics/", views.rubrics, name="rubrics"),
+    path("school-improvement/", views.improvement, name="improvement"),
+    path("evaluation/", views.evaluation, name="evaluation"),
+    path("process-maps/", views.processmaps, name="processmaps"),
+    path("health/", views.health, name="health"),
+]

@@ -1,0 +1,64 @@
+"""The shell: home page per role, the capability pages still to be built, health."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from districtpm.accounts.access import public, requires
+from districtpm.accounts.models import CaseloadEntry, RoleAssignment
+from districtpm.accounts.roles import Role
+from districtpm.accounts.scoping import access_for
+from districtpm.org.models import Network, School, SchoolYear, Staff
+from districtpm.web.capabilities import BY_SLUG, Capability
+
+
+@requires("authenticated")
+def home(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    assignments = list(
+        RoleAssignment.objects.filter(user=request.user).select_related("school", "network")
+    )
+    context = {
+        "assignments": assignments,
+        "no_role": not assignments and not request.user.is_superuser,
+        "own_staff": Staff.objects.visible_to(request.user).filter(pk=access.own_staff_id).first()
+        if access.own_staff_id
+        else None,
+        "my_schools": School.objects.visible_to(request.user).filter(id__in=access.school_ids)
+        .select_related("network"),
+        "my_networks": Network.objects.visible_to(request.user).filter(id__in=access.network_ids),
+        "caseload": CaseloadEntry.objects.filter(evaluator=request.user)
+        .select_related("staff", "school_year")
+        .order_by("staff__last_name")[:50],
+        "current_year": SchoolYear.objects.visible_to(request.user).first(),
+        "district_wide": bool(access.district_wide_roles) or access.is_superuser,
+        "school_count": School.objects.visible_to(request.user).count(),
+        "Role": Role,
+        "roles": access.roles,
+    }
+    return render(request, "web/home.html", context)
+
+
+def _capability_page(capability: Capability):
+    @requires(capability.permission)
+    def page(request: HttpRequest) -> HttpResponse:
+        return render(request, "web/capability.html", {"capability": capability})
+
+    page.__name__ = f"{capability.slug}_page"
+    return page
+
+
+data = _capability_page(BY_SLUG["data"])
+plan = _capability_page(BY_SLUG["plan"])
+meetings = _capability_page(BY_SLUG["meetings"])
+actionplans = _capability_page(BY_SLUG["actionplans"])
+rubrics = _capability_page(BY_SLUG["rubrics"])
+improvement = _capability_page(BY_SLUG["improvement"])
+evaluation = _capability_page(BY_SLUG["evaluation"])
+processmaps = _capability_page(BY_SLUG["processmaps"])
+
+
+@public
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
