@@ -7,7 +7,6 @@ from django.shortcuts import render
 
 from districtpm.accounts.access import public, requires
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
-from districtpm.accounts.roles import Role
 from districtpm.accounts.scoping import access_for
 from districtpm.org.models import Network, School, SchoolYear, Staff
 from districtpm.web.capabilities import BY_SLUG, Capability
@@ -34,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "current_year": SchoolYear.objects.visible_to(request.user).first(),
         "district_wide": bool(access.district_wide_roles) or access.is_superuser,
         "school_count": School.objects.visible_to(request.user).count(),
-        "Role": Role,
+        "can_see_org": access.can("org.view"),
         "roles": access.roles,
     }
     return render(request, "web/home.html", context)

@@ -1,0 +1,114 @@
+"""A small fixed district reused by every test: two networks, two schools, one user per role.
+
+Like healthchecks' Alice and Bob: principal_a runs school A (network 1), principal_b school B
+(network 2), teacher_a and teacher_b teach there, evaluator_a has teacher_a on their caseload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import User
+
+from districtpm.accounts.models import CaseloadEntry, RoleAssignment
+from districtpm.accounts.roles import Role
+from districtpm.org.models import (
+    Assignment,
+    CalendarEvent,
+    District,
+    Division,
+    Network,
+    Position,
+    School,
+    SchoolYear,
+    Staff,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    district: District
+    year: SchoolYear
+    network_1: Network
+    network_2: Network
+    school_a: School
+    school_b: School
+    staff: dict[str, Staff] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(db) -> World:
+    district = District.objects.create(name="Test District", code="TD", state="CO")
+    Division.objects.create(district=district, code="ACAD", name="Academics")
+    year = SchoolYear.objects.create(district=district, name="2026-2027",
+                                     start_date=dt.date(2026, 8, 17), end_date=dt.date(2027, 5, 21))
+    CalendarEvent.objects.create(school_year=year, kind=CalendarEvent.Kind.BREAK, name="Fall break",
+                                 start_date=dt.date(2026, 11, 23), end_date=dt.date(2026, 11, 27))
+    n1 = Network.objects.create(district=district, code="N1", name="Network One")
+    n2 = Network.objects.create(district=district, code="N2", name="Network Two")
+    a = School.objects.create(district=district, network=n1, code="101", name="Aspen Elementary",
+                              level="elementary", lowest_grade="K", highest_grade="5")
+    b = School.objects.create(district=district, network=n2, code="102", name="Birch Middle",
+                              level="middle", lowest_grade="6", highest_grade="8")
+    w = World(district, year, n1, n2, a, b)
+    teacher = Position.objects.create(code="teacher", name="Teacher", category="teacher", evaluated=True)
+    principal = Position.objects.create(code="principal", name="Principal", category="school_leader")
+    coach = Position.objects.create(code="coach", name="Instructional coach", category="support")
+    for key, first, last, position, school in [
+        ("principal_a", "Pat", "Alder", principal, a),
+        ("principal_b", "Pam", "Birchwood", principal, b),
+        ("teacher_a", "Tess", "Ash", teacher, a),
+        ("teacher_a2", "Tim", "Acorn", teacher, a),
+        ("teacher_b", "Tara", "Beech", teacher, b),
+        ("coach_a", "Cal", "Aspenwood", coach, a),
+        ("coach_b", "Cora", "Bay", coach, b),
+    ]:
+        s = Staff.objects.create(employee_id=f"E-{key}", first_name=first, last_name=last,
+                                 email=f"{key}@example.org", position=position)
+        Assignment.objects.create(staff=s, school=school, position=position)
+        w.staff[key] = s
+
+    def user(name: str, role: str | None, *, school=None, network=None, team="", staff=None):
+        u = User.objects.create_user(name, password=PASSWORD, first_name=name.title())
+        if role:
+            RoleAssignment.objects.create(user=u, role=role, school=school, network=network, team=team)
+        if staff:
+            staff.user = u
+            staff.save()
+        w.users[name] = u
+        return u
+
+    user("admin", Role.DISTRICT_ADMIN)
+    user("pm", Role.PM_OFFICE)
+    user("slt", Role.SENIOR_LEADER)
+    user("team_lead", Role.ACTION_TEAM_LEAD, team="Whole Child")
+    user("team_member", Role.ACTION_TEAM_MEMBER, team="Whole Child")
+    user("network_1", Role.NETWORK_SUPERVISOR, network=n1)
+    user("network_2", Role.NETWORK_SUPERVISOR, network=n2)
+    user("principal_a", Role.PRINCIPAL, school=a, staff=w.staff["principal_a"])
+    user("principal_b", Role.PRINCIPAL, school=b, staff=w.staff["principal_b"])
+    ev_a = user("evaluator_a", Role.EVALUATOR, school=a, staff=w.staff["coach_a"])
+    user("evaluator_b", Role.EVALUATOR, school=b, staff=w.staff["coach_b"])
+    user("teacher_a", Role.TEACHER, school=a, staff=w.staff["teacher_a"])
+    user("teacher_b", Role.TEACHER, school=b, staff=w.staff["teacher_b"])
+    user("hr", Role.HR_PARTNER)
+    user("board", Role.BOARD_MEMBER)
+    user("norole", None)
+    CaseloadEntry.objects.create(evaluator=ev_a, staff=w.staff["teacher_a"], school_year=year)
+    return w
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user of the world and return the client."""
+
+    def as_user(user: User):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return as_user

@@ -1,0 +1,5 @@
+"""Test settings: the product's settings with a fast password hasher."""
+
+from districtpm.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
