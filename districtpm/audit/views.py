@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from districtpm.accounts.access import requires
 from districtpm.audit.models import AuditEntry
@@ -20,6 +21,7 @@ def _date(value: str) -> dt.date | None:
 
 
 @requires("audit.view")
+@require_safe
 def entries(request: HttpRequest) -> HttpResponse:
     qs = AuditEntry.objects.all()
     actor = request.GET.get("actor", "").strip()
