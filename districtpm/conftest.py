@@ -45,19 +45,46 @@ class World:
 def world(db) -> World:
     district = District.objects.create(name="Test District", code="TD", state="CO")
     Division.objects.create(district=district, code="ACAD", name="Academics")
-    year = SchoolYear.objects.create(district=district, name="2026-2027",
-                                     start_date=dt.date(2026, 8, 17), end_date=dt.date(2027, 5, 21))
-    CalendarEvent.objects.create(school_year=year, kind=CalendarEvent.Kind.BREAK, name="Fall break",
-                                 start_date=dt.date(2026, 11, 23), end_date=dt.date(2026, 11, 27))
+    year = SchoolYear.objects.create(
+        district=district,
+        name="2026-2027",
+        start_date=dt.date(2026, 8, 17),
+        end_date=dt.date(2027, 5, 21),
+    )
+    CalendarEvent.objects.create(
+        school_year=year,
+        kind=CalendarEvent.Kind.BREAK,
+        name="Fall break",
+        start_date=dt.date(2026, 11, 23),
+        end_date=dt.date(2026, 11, 27),
+    )
     n1 = Network.objects.create(district=district, code="N1", name="Network One")
     n2 = Network.objects.create(district=district, code="N2", name="Network Two")
-    a = School.objects.create(district=district, network=n1, code="101", name="Aspen Elementary",
-                              level="elementary", lowest_grade="K", highest_grade="5")
-    b = School.objects.create(district=district, network=n2, code="102", name="Birch Middle",
-                              level="middle", lowest_grade="6", highest_grade="8")
+    a = School.objects.create(
+        district=district,
+        network=n1,
+        code="101",
+        name="Aspen Elementary",
+        level="elementary",
+        lowest_grade="K",
+        highest_grade="5",
+    )
+    b = School.objects.create(
+        district=district,
+        network=n2,
+        code="102",
+        name="Birch Middle",
+        level="middle",
+        lowest_grade="6",
+        highest_grade="8",
+    )
     w = World(district, year, n1, n2, a, b)
-    teacher = Position.objects.create(code="teacher", name="Teacher", category="teacher", evaluated=True)
-    principal = Position.objects.create(code="principal", name="Principal", category="school_leader")
+    teacher = Position.objects.create(
+        code="teacher", name="Teacher", category="teacher", evaluated=True
+    )
+    principal = Position.objects.create(
+        code="principal", name="Principal", category="school_leader"
+    )
     coach = Position.objects.create(code="coach", name="Instructional coach", category="support")
     for key, first, last, position, school in [
         ("principal_a", "Pat", "Alder", principal, a),
@@ -68,15 +95,22 @@ def world(db) -> World:
         ("coach_a", "Cal", "Aspenwood", coach, a),
         ("coach_b", "Cora", "Bay", coach, b),
     ]:
-        s = Staff.objects.create(employee_id=f"E-{key}", first_name=first, last_name=last,
-                                 email=f"{key}@example.org", position=position)
+        s = Staff.objects.create(
+            employee_id=f"E-{key}",
+            first_name=first,
+            last_name=last,
+            email=f"{key}@example.org",
+            position=position,
+        )
         Assignment.objects.create(staff=s, school=school, position=position)
         w.staff[key] = s
 
     def user(name: str, role: str | None, *, school=None, network=None, team="", staff=None):
         u = User.objects.create_user(name, password=PASSWORD, first_name=name.title())
         if role:
-            RoleAssignment.objects.create(user=u, role=role, school=school, network=network, team=team)
+            RoleAssignment.objects.create(
+                user=u, role=role, school=school, network=network, team=team
+            )
         if staff:
             staff.user = u
             staff.save()

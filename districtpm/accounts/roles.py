@@ -62,14 +62,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "org.calendar.change": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
     "org.import": frozenset({R.DISTRICT_ADMIN}),
     "staff.view": frozenset(
-        {R.DISTRICT_ADMIN, R.PM_OFFICE, R.HR_PARTNER, R.NETWORK_SUPERVISOR, R.PRINCIPAL,
-         R.EVALUATOR, R.TEACHER}
+        {
+            R.DISTRICT_ADMIN,
+            R.PM_OFFICE,
+            R.HR_PARTNER,
+            R.NETWORK_SUPERVISOR,
+            R.PRINCIPAL,
+            R.EVALUATOR,
+            R.TEACHER,
+        }
     ),
     "staff.change": frozenset({R.DISTRICT_ADMIN, R.HR_PARTNER}),
     "audit.view": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
     # The capabilities still to be built; each page is shown to the roles that will use it.
     "data.view": ALL_ROLES - {R.TEACHER},
-    "plan.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
+    "plan.view": DISTRICT_LEADERS
+    | ACTION_TEAMS
+    | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
     "meetings.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.BOARD_MEMBER},
     "actionplans.view": DISTRICT_LEADERS | ACTION_TEAMS,
     "rubrics.view": DISTRICT_LEADERS | SCHOOL_ROLES,

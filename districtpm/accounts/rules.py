@@ -9,8 +9,13 @@ from districtpm.accounts.scoping import Access, scope_rule
 
 # Roles that see every school, as aggregates or more.
 ALL_SCHOOLS = {
-    R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER, R.HR_PARTNER, R.BOARD_MEMBER,
-    R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER,
+    R.DISTRICT_ADMIN,
+    R.PM_OFFICE,
+    R.SENIOR_LEADER,
+    R.HR_PARTNER,
+    R.BOARD_MEMBER,
+    R.ACTION_TEAM_LEAD,
+    R.ACTION_TEAM_MEMBER,
 }
 # Roles that see every personnel record.
 ALL_STAFF = {R.DISTRICT_ADMIN, R.HR_PARTNER, R.PM_OFFICE}

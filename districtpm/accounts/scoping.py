@@ -80,9 +80,9 @@ def access_for(user: Any) -> Access:
     networks: set[int] = set()
     teams: set[str] = set()
     by_role: dict[str, set[int]] = {}
-    for role, school_id, network_id, team in RoleAssignment.objects.filter(
-        user=user
-    ).values_list("role", "school_id", "network_id", "team"):
+    for role, school_id, network_id, team in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "school_id", "network_id", "team"
+    ):
         roles.add(role)
         if school_id:
             schools.add(school_id)
@@ -91,9 +91,7 @@ def access_for(user: Any) -> Access:
             networks.add(network_id)
         if team:
             teams.add(team)
-    caseload = set(
-        CaseloadEntry.objects.filter(evaluator=user).values_list("staff_id", flat=True)
-    )
+    caseload = set(CaseloadEntry.objects.filter(evaluator=user).values_list("staff_id", flat=True))
     own = getattr(user, "staff", None) if hasattr(user, "staff") else None
     access = Access(
         user_id=user.pk,

@@ -42,8 +42,12 @@ def entries(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
     context = {
-        "page": page, "actor": actor, "action": action, "object": obj,
-        "since": request.GET.get("since", ""), "until": request.GET.get("until", ""),
+        "page": page,
+        "actor": actor,
+        "action": action,
+        "object": obj,
+        "since": request.GET.get("since", ""),
+        "until": request.GET.get("until", ""),
         "actions": list(actions),
     }
     template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/list.html"

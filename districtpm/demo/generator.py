@@ -48,31 +48,179 @@ SCALES: dict[str, Scale] = {
 }
 
 SURNAMES = [
-    "Garcia", "Smith", "Johnson", "Martinez", "Lopez", "Brown", "Nguyen", "Williams", "Hernandez",
-    "Jones", "Gonzalez", "Davis", "Rodriguez", "Miller", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark",
-    "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres",
-    "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
-    "Carter", "Roberts", "Tran", "Patel", "Kim", "Chavez", "Romero", "Ortiz", "Morales", "Reyes",
+    "Garcia",
+    "Smith",
+    "Johnson",
+    "Martinez",
+    "Lopez",
+    "Brown",
+    "Nguyen",
+    "Williams",
+    "Hernandez",
+    "Jones",
+    "Gonzalez",
+    "Davis",
+    "Rodriguez",
+    "Miller",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Tran",
+    "Patel",
+    "Kim",
+    "Chavez",
+    "Romero",
+    "Ortiz",
+    "Morales",
+    "Reyes",
 ]
 GIVEN = [
-    "Maria", "James", "Ana", "Michael", "Jose", "Linda", "David", "Sarah", "Luis", "Karen",
-    "Daniel", "Lisa", "Carlos", "Emily", "Robert", "Angela", "Juan", "Michelle", "Kevin", "Laura",
-    "Brian", "Rosa", "Mark", "Jessica", "Anthony", "Amanda", "Steven", "Melissa", "Thanh", "Aisha",
-    "Omar", "Fatima", "Grace", "Samuel", "Hannah", "Diego", "Sofia", "Marcus", "Keisha", "Elena",
+    "Maria",
+    "James",
+    "Ana",
+    "Michael",
+    "Jose",
+    "Linda",
+    "David",
+    "Sarah",
+    "Luis",
+    "Karen",
+    "Daniel",
+    "Lisa",
+    "Carlos",
+    "Emily",
+    "Robert",
+    "Angela",
+    "Juan",
+    "Michelle",
+    "Kevin",
+    "Laura",
+    "Brian",
+    "Rosa",
+    "Mark",
+    "Jessica",
+    "Anthony",
+    "Amanda",
+    "Steven",
+    "Melissa",
+    "Thanh",
+    "Aisha",
+    "Omar",
+    "Fatima",
+    "Grace",
+    "Samuel",
+    "Hannah",
+    "Diego",
+    "Sofia",
+    "Marcus",
+    "Keisha",
+    "Elena",
 ]
 PLACES = [
-    "Aspen", "Bluebird", "Cedar", "Columbine", "Crestview", "Eagle Ridge", "Fairview", "Foothills",
-    "Glenwood", "Highland", "Juniper", "Lakeside", "Lincoln", "Maple", "Meadowlark", "Mesa",
-    "Mountain View", "Oak Hill", "Pine Creek", "Prairie", "Red Rock", "Riverside", "Sagebrush",
-    "Sandstone", "Silver Spruce", "Skyline", "Stonegate", "Summit", "Sunrise", "Timberline",
-    "Valley View", "Westgate", "Willow", "Cottonwood", "Golden", "Granite", "Harbor", "Horizon",
-    "Indian Peaks", "Kestrel", "Larkspur", "Lone Tree", "Northfield", "Park Hill", "Ponderosa",
-    "Ridgeview", "Sable", "Sunset", "Twin Peaks", "University Park", "Vista", "Washington",
-    "Whittier", "Cherry Creek", "Clear Creek", "Bear Valley", "Green Valley", "Fox Hollow",
+    "Aspen",
+    "Bluebird",
+    "Cedar",
+    "Columbine",
+    "Crestview",
+    "Eagle Ridge",
+    "Fairview",
+    "Foothills",
+    "Glenwood",
+    "Highland",
+    "Juniper",
+    "Lakeside",
+    "Lincoln",
+    "Maple",
+    "Meadowlark",
+    "Mesa",
+    "Mountain View",
+    "Oak Hill",
+    "Pine Creek",
+    "Prairie",
+    "Red Rock",
+    "Riverside",
+    "Sagebrush",
+    "Sandstone",
+    "Silver Spruce",
+    "Skyline",
+    "Stonegate",
+    "Summit",
+    "Sunrise",
+    "Timberline",
+    "Valley View",
+    "Westgate",
+    "Willow",
+    "Cottonwood",
+    "Golden",
+    "Granite",
+    "Harbor",
+    "Horizon",
+    "Indian Peaks",
+    "Kestrel",
+    "Larkspur",
+    "Lone Tree",
+    "Northfield",
+    "Park Hill",
+    "Ponderosa",
+    "Ridgeview",
+    "Sable",
+    "Sunset",
+    "Twin Peaks",
+    "University Park",
+    "Vista",
+    "Washington",
+    "Whittier",
+    "Cherry Creek",
+    "Clear Creek",
+    "Bear Valley",
+    "Green Valley",
+    "Fox Hollow",
 ]
-DIRECTIONS = ["North", "Northeast", "East", "Southeast", "South", "Southwest", "West", "Northwest",
-              "Central", "Far Northeast"]
+DIRECTIONS = [
+    "North",
+    "Northeast",
+    "East",
+    "Southeast",
+    "South",
+    "Southwest",
+    "West",
+    "Northwest",
+    "Central",
+    "Far Northeast",
+]
 
 LEVEL_MIX = [  # (level, lowest, highest, share, mean enrollment, suffix)
     (School.Level.ELEMENTARY, "PK", "5", 0.55, 420, "Elementary School"),
@@ -83,8 +231,16 @@ LEVEL_MIX = [  # (level, lowest, highest, share, mean enrollment, suffix)
 ]
 
 DIVISIONS = [
-    ("ACAD", "Academics", ["Teaching and Learning", "Exceptional Student Services",
-                           "Multilingual Education", "College and Career Readiness"]),
+    (
+        "ACAD",
+        "Academics",
+        [
+            "Teaching and Learning",
+            "Exceptional Student Services",
+            "Multilingual Education",
+            "College and Career Readiness",
+        ],
+    ),
     ("SCHL", "School Leadership", ["Network Support", "School Improvement"]),
     ("EQTY", "Student Equity and Opportunity", ["Whole Child Supports", "Family Engagement"]),
     ("TLDR", "Talent", ["Human Resources", "Educator Effectiveness"]),
@@ -117,7 +273,9 @@ def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
     return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
 
 
-def school_year_calendar(start_year: int) -> tuple[dt.date, dt.date, list[tuple[str, str, dt.date, dt.date]]]:
+def school_year_calendar(
+    start_year: int,
+) -> tuple[dt.date, dt.date, list[tuple[str, str, dt.date, dt.date]]]:
     """First day, last day and calendar entries of a typical Colorado-style school year."""
     y0, y1 = start_year, start_year + 1
     first = nth_weekday(y0, 8, 0, 3)  # third Monday of August
@@ -130,10 +288,25 @@ def school_year_calendar(start_year: int) -> tuple[dt.date, dt.date, list[tuple[
     K = CalendarEvent.Kind
     events = [
         (K.HOLIDAY, "Labor Day", nth_weekday(y0, 9, 0, 1), nth_weekday(y0, 9, 0, 1)),
-        (K.PD_DAY, "Professional development day", nth_weekday(y0, 10, 4, 3), nth_weekday(y0, 10, 4, 3)),
-        (K.BREAK, "Fall break", thanksgiving - dt.timedelta(days=3), thanksgiving + dt.timedelta(days=1)),
+        (
+            K.PD_DAY,
+            "Professional development day",
+            nth_weekday(y0, 10, 4, 3),
+            nth_weekday(y0, 10, 4, 3),
+        ),
+        (
+            K.BREAK,
+            "Fall break",
+            thanksgiving - dt.timedelta(days=3),
+            thanksgiving + dt.timedelta(days=1),
+        ),
         (K.BREAK, "Winter break", winter_start, winter_start + dt.timedelta(days=14)),
-        (K.HOLIDAY, "Martin Luther King Jr. Day", nth_weekday(y1, 1, 0, 3), nth_weekday(y1, 1, 0, 3)),
+        (
+            K.HOLIDAY,
+            "Martin Luther King Jr. Day",
+            nth_weekday(y1, 1, 0, 3),
+            nth_weekday(y1, 1, 0, 3),
+        ),
         (K.HOLIDAY, "Presidents' Day", nth_weekday(y1, 2, 0, 3), nth_weekday(y1, 2, 0, 3)),
         (K.BREAK, "Spring break", spring, spring + dt.timedelta(days=4)),
     ]
@@ -145,7 +318,9 @@ def school_year_calendar(start_year: int) -> tuple[dt.date, dt.date, list[tuple[
         if first <= session <= last:
             events.append((K.STUDY_SESSION, f"Board study session ({label})", session, session))
         if first <= meeting <= last and not (month == 11):
-            events.append((K.BOARD_MEETING, f"Board of Education meeting ({label})", meeting, meeting))
+            events.append(
+                (K.BOARD_MEETING, f"Board of Education meeting ({label})", meeting, meeting)
+            )
     return first, last, events
 
 
@@ -162,8 +337,9 @@ def current_start_year(today: dt.date | None = None) -> int:
 
 
 @transaction.atomic
-def build_demo(scale: str = "medium", seed: int = 2026,
-               progress: Callable[[str], None] = lambda message: None) -> BuildResult:
+def build_demo(
+    scale: str = "medium", seed: int = 2026, progress: Callable[[str], None] = lambda message: None
+) -> BuildResult:
     """Build the demo district into an empty database."""
     spec = SCALES[scale]
     rng = random.Random(seed)
@@ -176,21 +352,34 @@ def build_demo(scale: str = "medium", seed: int = 2026,
         division = Division.objects.create(district=district, code=code, name=name)
         divisions[code] = division
         for i, dept in enumerate(departments, start=1):
-            Division.objects.create(district=district, code=f"{code}-{i}", name=dept,
-                                    kind=Division.Kind.DEPARTMENT, parent=division)
-    network_names = [f"{DIRECTIONS[i % len(DIRECTIONS)]} Network"
-                     + (f" {i // len(DIRECTIONS) + 1}" if i >= len(DIRECTIONS) else "")
-                     for i in range(spec.networks)]
-    networks = [Network.objects.create(district=district, code=f"N{i + 1:02d}", name=name)
-                for i, name in enumerate(network_names)]
+            Division.objects.create(
+                district=district,
+                code=f"{code}-{i}",
+                name=dept,
+                kind=Division.Kind.DEPARTMENT,
+                parent=division,
+            )
+    network_names = [
+        f"{DIRECTIONS[i % len(DIRECTIONS)]} Network"
+        + (f" {i // len(DIRECTIONS) + 1}" if i >= len(DIRECTIONS) else "")
+        for i in range(spec.networks)
+    ]
+    networks = [
+        Network.objects.create(district=district, code=f"N{i + 1:02d}", name=name)
+        for i, name in enumerate(network_names)
+    ]
 
     progress("school years and calendars")
     start = current_start_year()
     years = []
     for start_year in (start - 2, start - 1, start):
         first, last, events = school_year_calendar(start_year)
-        year = SchoolYear.objects.create(district=district, name=f"{start_year}-{start_year + 1}",
-                                         start_date=first, end_date=last)
+        year = SchoolYear.objects.create(
+            district=district,
+            name=f"{start_year}-{start_year + 1}",
+            start_date=first,
+            end_date=last,
+        )
         CalendarEvent.objects.bulk_create(
             CalendarEvent(school_year=year, kind=k, name=n, start_date=s, end_date=e)
             for k, n, s, e in events
@@ -199,8 +388,10 @@ def build_demo(scale: str = "medium", seed: int = 2026,
     current_year = years[-1]
 
     progress(f"{spec.schools} schools")
-    positions = {code: Position.objects.create(code=code, name=name, category=cat, evaluated=ev)
-                 for code, name, cat, ev in POSITIONS}
+    positions = {
+        code: Position.objects.create(code=code, name=name, category=cat, evaluated=ev)
+        for code, name, cat, ev in POSITIONS
+    }
     level_plan = []
     for level, low, high, share, mean, suffix in LEVEL_MIX:
         level_plan += [(level, low, high, mean, suffix)] * max(1, round(share * spec.schools))
@@ -222,11 +413,18 @@ def build_demo(scale: str = "medium", seed: int = 2026,
                 name = f"{base} {rng.choice(DIRECTIONS)} {suffix}"
         used_names.add(name)
         school = School(
-            district=district, network=networks[i % len(networks)], code=f"{100 + i * 3}",
-            name=name, level=level, lowest_grade=low, highest_grade=high,
+            district=district,
+            network=networks[i % len(networks)],
+            code=f"{100 + i * 3}",
+            name=name,
+            level=level,
+            lowest_grade=low,
+            highest_grade=high,
             address=f"{rng.randint(100, 9900)} {rng.choice(PLACES)} Ave",
         )
-        enrollments[school.code] = round(spec.students * mean / enrollment_total * rng.uniform(0.7, 1.3))
+        enrollments[school.code] = round(
+            spec.students * mean / enrollment_total * rng.uniform(0.7, 1.3)
+        )
         schools.append(school)
     School.objects.bulk_create(schools)
     schools = list(School.objects.order_by("code"))
@@ -237,9 +435,13 @@ def build_demo(scale: str = "medium", seed: int = 2026,
         for school in schools:
             roll = rng.random()
             if roll < 0.06:
-                designations.append(Designation(school=school, school_year=year, kind=Designation.Kind.CSI))
+                designations.append(
+                    Designation(school=school, school_year=year, kind=Designation.Kind.CSI)
+                )
             elif roll < 0.16:
-                designations.append(Designation(school=school, school_year=year, kind=Designation.Kind.TSI))
+                designations.append(
+                    Designation(school=school, school_year=year, kind=Designation.Kind.TSI)
+                )
     Designation.objects.bulk_create(designations)
 
     progress("staff")
@@ -252,26 +454,37 @@ def build_demo(scale: str = "medium", seed: int = 2026,
         counter += 1
         first, last = rng.choice(GIVEN), rng.choice(SURNAMES)
         return Staff(
-            employee_id=f"E{100000 + counter}", first_name=first, last_name=last,
+            employee_id=f"E{100000 + counter}",
+            first_name=first,
+            last_name=last,
             email=f"{first.lower()}.{last.lower()}{counter}@frps.example.org",
             position=positions[position],
             hire_date=dt.date(current_year.start_date.year - rng.randint(0, 25), 8, 1),
             **extra,
         )
 
-    for index, school in enumerate(schools):
+    for school in schools:
         teachers = max(8, enrollments[school.code] // 18)
-        plan = ([("principal", 1), ("assistant_principal", 1 if teachers > 25 else 0),
-                 ("coach", 1 + teachers // 40), ("counselor", 1 + teachers // 35),
-                 ("para", 1 + teachers // 12), ("teacher", teachers)])
+        plan = [
+            ("principal", 1),
+            ("assistant_principal", 1 if teachers > 25 else 0),
+            ("coach", 1 + teachers // 40),
+            ("counselor", 1 + teachers // 35),
+            ("para", 1 + teachers // 12),
+            ("teacher", teachers),
+        ]
         for position, n in plan:
             for _ in range(n):
                 s = person(position)
                 s.probationary = s.hire_date.year >= current_year.start_date.year - 2
                 staff_rows.append(s)
                 assignment_rows.append((len(staff_rows) - 1, school.code, position))
-    central = [("supervisor", ["SCHL"] * len(networks)), ("analyst", ["PERF"] * 3),
-               ("hr_partner", ["TLDR"] * 3), ("executive", [code for code, _, _ in DIVISIONS])]
+    central = [
+        ("supervisor", ["SCHL"] * len(networks)),
+        ("analyst", ["PERF"] * 3),
+        ("hr_partner", ["TLDR"] * 3),
+        ("executive", [code for code, _, _ in DIVISIONS]),
+    ]
     for position, division_codes in central:
         for code in division_codes:
             staff_rows.append(person(position, division=divisions[code]))
@@ -279,8 +492,10 @@ def build_demo(scale: str = "medium", seed: int = 2026,
     by_code = {s.code: s for s in schools}
     created = list(Staff.objects.order_by("pk"))
     Assignment.objects.bulk_create(
-        (Assignment(staff=created[i], school=by_code[code], position=positions[pos])
-         for i, code, pos in assignment_rows),
+        (
+            Assignment(staff=created[i], school=by_code[code], position=positions[pos])
+            for i, code, pos in assignment_rows
+        ),
         batch_size=2000,
     )
     result.schools = len(schools)
@@ -292,33 +507,55 @@ def build_demo(scale: str = "medium", seed: int = 2026,
     return result
 
 
-def _demo_accounts(rng: random.Random, schools: list[School], networks: list[Network],
-                   year: SchoolYear) -> list[dict]:
+def _demo_accounts(
+    rng: random.Random, schools: list[School], networks: list[Network], year: SchoolYear
+) -> list[dict]:
     """One login per role; two, in different schools or networks, for school-scoped roles."""
     accounts: list[dict] = []
     password_hash = make_password(DEMO_PASSWORD)  # hashed once: the hash is deliberately slow
 
-    def make(username: str, first: str, last: str, role: str, *, school: School | None = None,
-             network: Network | None = None, team: str = "", staff: Staff | None = None,
-             superuser: bool = False) -> User:
-        user = User.objects.create(username=username, password=password_hash,
-                                   first_name=first, last_name=last,
-                                   email=f"{username}@frps.example.org")
+    def make(
+        username: str,
+        first: str,
+        last: str,
+        role: str,
+        *,
+        school: School | None = None,
+        network: Network | None = None,
+        team: str = "",
+        staff: Staff | None = None,
+        superuser: bool = False,
+    ) -> User:
+        user = User.objects.create(
+            username=username,
+            password=password_hash,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@frps.example.org",
+        )
         if superuser:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        RoleAssignment.objects.create(user=user, role=role, school=school, network=network, team=team)
+        RoleAssignment.objects.create(
+            user=user, role=role, school=school, network=network, team=team
+        )
         if staff is not None:
             staff.user = user
             staff.save(update_fields=["user"])
         scope = school.name if school else network.name if network else team or "District"
-        accounts.append({"username": username, "password": DEMO_PASSWORD, "role": role,
-                         "scope": scope})
+        accounts.append(
+            {"username": username, "password": DEMO_PASSWORD, "role": role, "scope": scope}
+        )
         return user
 
     def staff_at(school: School, position: str) -> Staff:
-        return Staff.objects.filter(assignments__school=school, position__code=position,
-                                    user__isnull=True).order_by("pk").first()
+        return (
+            Staff.objects.filter(
+                assignments__school=school, position__code=position, user__isnull=True
+            )
+            .order_by("pk")
+            .first()
+        )
 
     make("admin", "Dana", "Okafor", Role.DISTRICT_ADMIN, superuser=True)
     make("pm.office", "Priya", "Raman", Role.PM_OFFICE)
@@ -331,18 +568,41 @@ def _demo_accounts(rng: random.Random, schools: list[School], networks: list[Net
     school_a = schools[0]
     school_b = next(s for s in schools if s.network_id != school_a.network_id)
     for suffix, network in (("a", school_a.network), ("b", school_b.network)):
-        make(f"network.{suffix}", rng.choice(GIVEN), rng.choice(SURNAMES),
-             Role.NETWORK_SUPERVISOR, network=network)
+        make(
+            f"network.{suffix}",
+            rng.choice(GIVEN),
+            rng.choice(SURNAMES),
+            Role.NETWORK_SUPERVISOR,
+            network=network,
+        )
     for suffix, school in (("a", school_a), ("b", school_b)):
         principal = staff_at(school, "principal")
-        make(f"principal.{suffix}", principal.first_name, principal.last_name, Role.PRINCIPAL,
-             school=school, staff=principal)
+        make(
+            f"principal.{suffix}",
+            principal.first_name,
+            principal.last_name,
+            Role.PRINCIPAL,
+            school=school,
+            staff=principal,
+        )
         coach = staff_at(school, "coach")
-        evaluator = make(f"evaluator.{suffix}", coach.first_name, coach.last_name, Role.EVALUATOR,
-                         school=school, staff=coach)
+        evaluator = make(
+            f"evaluator.{suffix}",
+            coach.first_name,
+            coach.last_name,
+            Role.EVALUATOR,
+            school=school,
+            staff=coach,
+        )
         teacher = staff_at(school, "teacher")
-        make(f"teacher.{suffix}", teacher.first_name, teacher.last_name, Role.TEACHER,
-             school=school, staff=teacher)
+        make(
+            f"teacher.{suffix}",
+            teacher.first_name,
+            teacher.last_name,
+            Role.TEACHER,
+            school=school,
+            staff=teacher,
+        )
         # The evaluator's caseload: the first dozen teachers at the school, this demo teacher too.
         teachers = Staff.objects.filter(assignments__school=school, position__code="teacher")
         CaseloadEntry.objects.bulk_create(
@@ -351,8 +611,9 @@ def _demo_accounts(rng: random.Random, schools: list[School], networks: list[Net
         )
         # The principal supervises the assistant principal and coaches.
         principal_user = User.objects.get(username=f"principal.{suffix}")
-        leaders = Staff.objects.filter(assignments__school=school,
-                                       position__code__in=["assistant_principal", "coach"])
+        leaders = Staff.objects.filter(
+            assignments__school=school, position__code__in=["assistant_principal", "coach"]
+        )
         CaseloadEntry.objects.bulk_create(
             CaseloadEntry(evaluator=principal_user, staff=s, school_year=year) for s in leaders
         )
@@ -362,9 +623,17 @@ def _demo_accounts(rng: random.Random, schools: list[School], networks: list[Net
 def demo_accounts() -> list[dict]:
     """The demo logins of the district in this database, for people and scripts."""
     rows = []
-    for ra in RoleAssignment.objects.select_related("user", "school", "network").order_by("user__pk"):
+    for ra in RoleAssignment.objects.select_related("user", "school", "network").order_by(
+        "user__pk"
+    ):
         if not ra.user.email.endswith("@frps.example.org"):
             continue
-        rows.append({"username": ra.user.username, "password": DEMO_PASSWORD, "role": ra.role,
-                     "scope": ra.scope_label})
+        rows.append(
+            {
+                "username": ra.user.username,
+                "password": DEMO_PASSWORD,
+                "role": ra.role,
+                "scope": ra.scope_label,
+            }
+        )
     return rows

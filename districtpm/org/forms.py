@@ -14,8 +14,16 @@ class DateInput(forms.DateInput):
 class SchoolForm(forms.ModelForm):
     class Meta:
         model = School
-        fields = ["code", "name", "level", "lowest_grade", "highest_grade", "network", "address",
-                  "active"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "lowest_grade",
+            "highest_grade",
+            "network",
+            "address",
+            "active",
+        ]
 
 
 class NetworkForm(forms.ModelForm):
@@ -33,9 +41,11 @@ class SchoolYearForm(forms.ModelForm):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         parts = name.split("-")
-        if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts) or int(
-            parts[1]
-        ) != int(parts[0]) + 1:
+        if (
+            len(parts) != 2
+            or not all(p.isdigit() and len(p) == 4 for p in parts)
+            or int(parts[1]) != int(parts[0]) + 1
+        ):
             raise forms.ValidationError("Write the year as two consecutive years, like 2026-2027.")
         return name
 
@@ -60,8 +70,17 @@ class CalendarEventForm(forms.ModelForm):
 class StaffForm(forms.ModelForm):
     class Meta:
         model = Staff
-        fields = ["employee_id", "first_name", "last_name", "email", "position", "division",
-                  "hire_date", "probationary", "active"]
+        fields = [
+            "employee_id",
+            "first_name",
+            "last_name",
+            "email",
+            "position",
+            "division",
+            "hire_date",
+            "probationary",
+            "active",
+        ]
         widgets = {"hire_date": DateInput()}
 
 
@@ -81,7 +100,9 @@ class ImportForm(forms.Form):
         ("schools", "Schools CSV (code, name, level, lowest_grade, highest_grade, network_code…)"),
         ("staff", "Staff CSV (employee_id, first_name, last_name, email, position, school_codes)"),
     ]
-    kind = forms.ChoiceField(choices=KINDS, widget=forms.RadioSelect, label="What are you importing?")
+    kind = forms.ChoiceField(
+        choices=KINDS, widget=forms.RadioSelect, label="What are you importing?"
+    )
     file = forms.FileField(help_text="Nothing is changed unless every row is valid.")
 
     def clean_file(self):

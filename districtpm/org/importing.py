@@ -81,7 +81,9 @@ class ImportFailed(Exception):
         self.report = report
 
 
-def _read_csv(name: str, stream: IO[bytes] | IO[str]) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+def _read_csv(
+    name: str, stream: IO[bytes] | IO[str]
+) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     raw = stream.read()
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -120,7 +122,11 @@ def _require(user: Any, permission: str) -> None:
 LEVEL_ALIASES = {
     **{choice.value: choice.value for choice in School.Level},
     **{choice.label.lower(): choice.value for choice in School.Level},
-    "es": "elementary", "ms": "middle", "hs": "high", "k-8": "k8", "6-12": "secondary",
+    "es": "elementary",
+    "ms": "middle",
+    "hs": "high",
+    "k-8": "k8",
+    "6-12": "secondary",
 }
 
 
@@ -133,15 +139,28 @@ def _grade(value: str) -> str | None:
     return value if value in GRADES else None
 
 
-def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any], kind: str,
-            report: ImportReport, acting_user: Any, source: str) -> Any:
+def _upsert(
+    model: type,
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    kind: str,
+    report: ImportReport,
+    acting_user: Any,
+    source: str,
+) -> Any:
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj.save()
         report.count("created", kind)
-        record(actor=acting_user, action=f"org.{kind}.import", obj=obj, before=None,
-               after=snapshot(obj), source=source)
+        record(
+            actor=acting_user,
+            action=f"org.{kind}.import",
+            obj=obj,
+            before=None,
+            after=snapshot(obj),
+            source=source,
+        )
         return obj
     before = snapshot(obj)
     for name, value in values.items():
@@ -152,8 +171,14 @@ def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any], kind: s
         return obj
     obj.save()
     report.count("updated", kind)
-    record(actor=acting_user, action=f"org.{kind}.import", obj=obj, before=before, after=after,
-           source=source)
+    record(
+        actor=acting_user,
+        action=f"org.{kind}.import",
+        obj=obj,
+        before=before,
+        after=after,
+        source=source,
+    )
     return obj
 
 
@@ -163,8 +188,9 @@ def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any], kind: s
 SCHOOL_COLUMNS = ["code", "name"]
 
 
-def import_schools_csv(stream: IO, *, acting_user: Any = None, name: str = "schools.csv",
-                       source: str = "web") -> ImportReport:
+def import_schools_csv(
+    stream: IO, *, acting_user: Any = None, name: str = "schools.csv", source: str = "web"
+) -> ImportReport:
     """Schools from a CSV with columns code, name[, level, lowest_grade, highest_grade,
     network_code, network_name, address]."""
     _require(acting_user, "org.import")
@@ -184,7 +210,12 @@ def import_schools_csv(stream: IO, *, acting_user: Any = None, name: str = "scho
             report.errors.append(RowError(name, line, "school code is empty", "code"))
         elif code in seen:
             report.errors.append(
-                RowError(name, line, f"school code {code} is repeated (first on line {seen[code]})", "code")
+                RowError(
+                    name,
+                    line,
+                    f"school code {code} is repeated (first on line {seen[code]})",
+                    "code",
+                )
             )
         else:
             seen[code] = line
@@ -192,19 +223,32 @@ def import_schools_csv(stream: IO, *, acting_user: Any = None, name: str = "scho
             report.errors.append(RowError(name, line, "school name is empty", "name"))
         level = LEVEL_ALIASES.get(row.get("level", "").lower() or "elementary")
         if level is None:
-            report.errors.append(RowError(name, line, f"unknown level {row.get('level')!r}", "level"))
+            report.errors.append(
+                RowError(name, line, f"unknown level {row.get('level')!r}", "level")
+            )
         low = _grade(row.get("lowest_grade") or "K")
         high = _grade(row.get("highest_grade") or "5")
         if low is None:
-            report.errors.append(RowError(name, line, f"unknown grade {row.get('lowest_grade')!r}", "lowest_grade"))
+            report.errors.append(
+                RowError(name, line, f"unknown grade {row.get('lowest_grade')!r}", "lowest_grade")
+            )
         if high is None:
-            report.errors.append(RowError(name, line, f"unknown grade {row.get('highest_grade')!r}", "highest_grade"))
+            report.errors.append(
+                RowError(name, line, f"unknown grade {row.get('highest_grade')!r}", "highest_grade")
+            )
         if low and high and GRADES.index(low) > GRADES.index(high):
-            report.errors.append(RowError(name, line, "highest grade is below lowest grade", "highest_grade"))
+            report.errors.append(
+                RowError(name, line, "highest grade is below lowest grade", "highest_grade")
+            )
         network_code = row.get("network_code", "")
         if network_code and network_code not in known_networks and not row.get("network_name"):
             report.errors.append(
-                RowError(name, line, f"unknown network {network_code!r} and no network_name to create it", "network_code")
+                RowError(
+                    name,
+                    line,
+                    f"unknown network {network_code!r} and no network_name to create it",
+                    "network_code",
+                )
             )
         if len(report.errors) == before:
             clean_rows.append((row, level, low, high))
@@ -215,16 +259,31 @@ def import_schools_csv(stream: IO, *, acting_user: Any = None, name: str = "scho
             network = None
             if row.get("network_code"):
                 network = _upsert(
-                    Network, {"district": district, "code": row["network_code"]},
+                    Network,
+                    {"district": district, "code": row["network_code"]},
                     {"name": row.get("network_name") or known_networks[row["network_code"]].name},
-                    "network", report, acting_user, source,
+                    "network",
+                    report,
+                    acting_user,
+                    source,
                 )
                 known_networks[network.code] = network
             _upsert(
-                School, {"code": row["code"]},
-                {"district": district, "name": row["name"], "level": level, "lowest_grade": low,
-                 "highest_grade": high, "network": network, "address": row.get("address", "")},
-                "school", report, acting_user, source,
+                School,
+                {"code": row["code"]},
+                {
+                    "district": district,
+                    "name": row["name"],
+                    "level": level,
+                    "lowest_grade": low,
+                    "highest_grade": high,
+                    "network": network,
+                    "address": row.get("address", ""),
+                },
+                "school",
+                report,
+                acting_user,
+                source,
             )
         _log_import(acting_user, name, report, source)
     return report
@@ -236,8 +295,9 @@ def import_schools_csv(stream: IO, *, acting_user: Any = None, name: str = "scho
 STAFF_COLUMNS = ["employee_id", "first_name", "last_name"]
 
 
-def import_staff_csv(stream: IO, *, acting_user: Any = None, name: str = "staff.csv",
-                     source: str = "web") -> ImportReport:
+def import_staff_csv(
+    stream: IO, *, acting_user: Any = None, name: str = "staff.csv", source: str = "web"
+) -> ImportReport:
     """Staff from a CSV with columns employee_id, first_name, last_name[, email, position,
     school_codes] where school_codes lists schools separated by semicolons."""
     _require(acting_user, "org.import")
@@ -256,7 +316,14 @@ def import_staff_csv(stream: IO, *, acting_user: Any = None, name: str = "staff.
         if not emp:
             report.errors.append(RowError(name, line, "employee_id is empty", "employee_id"))
         elif emp in seen:
-            report.errors.append(RowError(name, line, f"employee_id {emp} is repeated (first on line {seen[emp]})", "employee_id"))
+            report.errors.append(
+                RowError(
+                    name,
+                    line,
+                    f"employee_id {emp} is repeated (first on line {seen[emp]})",
+                    "employee_id",
+                )
+            )
         else:
             seen[emp] = line
         for col in ("first_name", "last_name"):
@@ -267,16 +334,26 @@ def import_staff_csv(stream: IO, *, acting_user: Any = None, name: str = "staff.
             try:
                 validate_email(email)
             except ValidationError:
-                report.errors.append(RowError(name, line, f"{email!r} is not an email address", "email"))
+                report.errors.append(
+                    RowError(name, line, f"{email!r} is not an email address", "email")
+                )
         position_code = row.get("position", "")
         if position_code and position_code not in positions:
-            report.errors.append(RowError(name, line, f"unknown position {position_code!r}", "position"))
+            report.errors.append(
+                RowError(name, line, f"unknown position {position_code!r}", "position")
+            )
         codes = [c.strip() for c in re.split(r"[;|]", row.get("school_codes", "")) if c.strip()]
         unknown = [c for c in codes if c not in schools]
         if unknown:
-            report.errors.append(RowError(name, line, f"unknown school code(s): {', '.join(unknown)}", "school_codes"))
+            report.errors.append(
+                RowError(
+                    name, line, f"unknown school code(s): {', '.join(unknown)}", "school_codes"
+                )
+            )
         if codes and not position_code:
-            report.errors.append(RowError(name, line, "a position is needed to assign a school", "position"))
+            report.errors.append(
+                RowError(name, line, "a position is needed to assign a school", "position")
+            )
         if len(report.errors) == before:
             clean_rows.append((row, positions.get(position_code), [schools[c] for c in codes]))
     if report.errors:
@@ -284,26 +361,46 @@ def import_staff_csv(stream: IO, *, acting_user: Any = None, name: str = "staff.
     with transaction.atomic():
         for row, position, row_schools in clean_rows:
             staff = _upsert(
-                Staff, {"employee_id": row["employee_id"]},
-                {"first_name": row["first_name"], "last_name": row["last_name"],
-                 "email": row.get("email", ""), "position": position},
-                "staff", report, acting_user, source,
+                Staff,
+                {"employee_id": row["employee_id"]},
+                {
+                    "first_name": row["first_name"],
+                    "last_name": row["last_name"],
+                    "email": row.get("email", ""),
+                    "position": position,
+                },
+                "staff",
+                report,
+                acting_user,
+                source,
             )
             _sync_assignments(staff, position, row_schools, report, acting_user, source)
         _log_import(acting_user, name, report, source)
     return report
 
 
-def _sync_assignments(staff: Staff, position: Position | None, schools: list[School],
-                      report: ImportReport, acting_user: Any, source: str) -> None:
+def _sync_assignments(
+    staff: Staff,
+    position: Position | None,
+    schools: list[School],
+    report: ImportReport,
+    acting_user: Any,
+    source: str,
+) -> None:
     if position is None:
         return
     for school in schools:
         _, created = Assignment.objects.get_or_create(staff=staff, school=school, position=position)
         if created:
             report.count("created", "assignment")
-            record(actor=acting_user, action="org.assignment.import", obj=staff, before=None,
-                   after={"assignment": f"{position} at {school}"}, source=source)
+            record(
+                actor=acting_user,
+                action="org.assignment.import",
+                obj=staff,
+                before=None,
+                after={"assignment": f"{position} at {school}"},
+                source=source,
+            )
 
 
 # ---------------------------------------------------------------- OneRoster 1.1 CSV bundle
@@ -328,11 +425,14 @@ def _bundle_files(path: Path) -> dict[str, bytes]:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as bundle:
             return {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
-    raise ImportFailed(ImportReport(errors=[RowError(path.name, 0, "not a folder or a zip file of CSV files")]))
+    raise ImportFailed(
+        ImportReport(errors=[RowError(path.name, 0, "not a folder or a zip file of CSV files")])
+    )
 
 
-def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = None,
-                     source: str = "web") -> ImportReport:
+def import_oneroster(
+    path: Path | str | dict[str, bytes], *, acting_user: Any = None, source: str = "web"
+) -> ImportReport:
     """Schools from orgs.csv and staff with their school assignments from users.csv."""
     _require(acting_user, "org.import")
     files = path if isinstance(path, dict) else _bundle_files(Path(path))
@@ -359,19 +459,32 @@ def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = 
         if not sid:
             report.errors.append(RowError("orgs.csv", line, "sourcedId is empty", "sourcedId"))
         elif sid in seen_orgs:
-            report.errors.append(RowError("orgs.csv", line, f"sourcedId {sid} is repeated (first on line {seen_orgs[sid]})", "sourcedId"))
+            report.errors.append(
+                RowError(
+                    "orgs.csv",
+                    line,
+                    f"sourcedId {sid} is repeated (first on line {seen_orgs[sid]})",
+                    "sourcedId",
+                )
+            )
         if row["type"] not in ORG_TYPES:
-            report.errors.append(RowError("orgs.csv", line, f"unknown org type {row['type']!r}", "type"))
+            report.errors.append(
+                RowError("orgs.csv", line, f"unknown org type {row['type']!r}", "type")
+            )
         if not row["name"]:
             report.errors.append(RowError("orgs.csv", line, "name is empty", "name"))
         if row.get("status") and row["status"] not in ("active", "tobedeleted"):
-            report.errors.append(RowError("orgs.csv", line, f"unknown status {row['status']!r}", "status"))
+            report.errors.append(
+                RowError("orgs.csv", line, f"unknown status {row['status']!r}", "status")
+            )
         if sid:
             seen_orgs.setdefault(sid, line)
         if len(report.errors) == before:
             orgs[sid] = row
     existing_schools = {s.source_id: s for s in School.objects.exclude(source_id="")}
-    school_ids = {sid for sid, row in orgs.items() if row["type"] == "school"} | set(existing_schools)
+    school_ids = {sid for sid, row in orgs.items() if row["type"] == "school"} | set(
+        existing_schools
+    )
 
     users = []
     seen_users: dict[str, int] = {}
@@ -387,7 +500,14 @@ def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = 
         if not sid:
             report.errors.append(RowError("users.csv", line, "sourcedId is empty", "sourcedId"))
         elif sid in seen_users:
-            report.errors.append(RowError("users.csv", line, f"sourcedId {sid} is repeated (first on line {seen_users[sid]})", "sourcedId"))
+            report.errors.append(
+                RowError(
+                    "users.csv",
+                    line,
+                    f"sourcedId {sid} is repeated (first on line {seen_users[sid]})",
+                    "sourcedId",
+                )
+            )
         else:
             seen_users[sid] = line
         for col in ("givenName", "familyName"):
@@ -396,16 +516,29 @@ def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = 
         org_refs = [o.strip() for o in row["orgSourcedIds"].split(",") if o.strip()]
         unknown = [o for o in org_refs if o not in school_ids and o not in orgs]
         if unknown:
-            report.errors.append(RowError("users.csv", line, f"unknown org(s): {', '.join(unknown)}", "orgSourcedIds"))
+            report.errors.append(
+                RowError(
+                    "users.csv", line, f"unknown org(s): {', '.join(unknown)}", "orgSourcedIds"
+                )
+            )
         email = row.get("email", "")
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                report.errors.append(RowError("users.csv", line, f"{email!r} is not an email address", "email"))
+                report.errors.append(
+                    RowError("users.csv", line, f"{email!r} is not an email address", "email")
+                )
         enabled = row.get("enabledUser", "true").lower() or "true"
         if enabled not in ("true", "false"):
-            report.errors.append(RowError("users.csv", line, f"enabledUser must be true or false, not {enabled!r}", "enabledUser"))
+            report.errors.append(
+                RowError(
+                    "users.csv",
+                    line,
+                    f"enabledUser must be true or false, not {enabled!r}",
+                    "enabledUser",
+                )
+            )
         if len(report.errors) == before:
             users.append((row, [o for o in org_refs if o in school_ids]))
     if report.errors:
@@ -418,11 +551,20 @@ def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = 
                 report.count("skipped", f"{row['type']} org(s)")
                 continue
             code = row.get("identifier") or sid
-            match = School.objects.filter(source_id=sid).first() or School.objects.filter(code=code).first()
+            match = (
+                School.objects.filter(source_id=sid).first()
+                or School.objects.filter(code=code).first()
+            )
             lookup = {"pk": match.pk} if match else {"code": code}
-            values = {"district": district, "name": row["name"], "source_id": sid,
-                      "active": row.get("status", "active") != "tobedeleted"}
-            schools_by_sid[sid] = _upsert(School, lookup, values, "school", report, acting_user, source)
+            values = {
+                "district": district,
+                "name": row["name"],
+                "source_id": sid,
+                "active": row.get("status", "active") != "tobedeleted",
+            }
+            schools_by_sid[sid] = _upsert(
+                School, lookup, values, "school", report, acting_user, source
+            )
         positions: dict[str, Position] = {}
         for role, (code, label, category, evaluated) in ONEROSTER_STAFF_ROLES.items():
             positions[role], _ = Position.objects.get_or_create(
@@ -433,25 +575,50 @@ def import_oneroster(path: Path | str | dict[str, bytes], *, acting_user: Any = 
             match = Staff.objects.filter(source_id=row["sourcedId"]).first()
             lookup = {"pk": match.pk} if match else {"employee_id": employee_id}
             staff = _upsert(
-                Staff, lookup,
-                {"first_name": row["givenName"], "last_name": row["familyName"],
-                 "email": row.get("email", ""), "position": positions[row["role"]],
-                 "source_id": row["sourcedId"],
-                 "active": row.get("status", "active") != "tobedeleted"
-                 and row.get("enabledUser", "true").lower() != "false"},
-                "staff", report, acting_user, source,
+                Staff,
+                lookup,
+                {
+                    "first_name": row["givenName"],
+                    "last_name": row["familyName"],
+                    "email": row.get("email", ""),
+                    "position": positions[row["role"]],
+                    "source_id": row["sourcedId"],
+                    "active": row.get("status", "active") != "tobedeleted"
+                    and row.get("enabledUser", "true").lower() != "false",
+                },
+                "staff",
+                report,
+                acting_user,
+                source,
             )
-            _sync_assignments(staff, positions[row["role"]], [schools_by_sid[o] for o in org_refs],
-                              report, acting_user, source)
+            _sync_assignments(
+                staff,
+                positions[row["role"]],
+                [schools_by_sid[o] for o in org_refs],
+                report,
+                acting_user,
+                source,
+            )
         _log_import(acting_user, "OneRoster bundle", report, source)
     return report
 
 
 def _log_import(acting_user: Any, name: str, report: ImportReport, source: str) -> None:
-    record(actor=acting_user, action="org.import", obj=None, before=None,
-           after={"file": name, "created": report.created, "updated": report.updated,
-                  "unchanged": report.unchanged, "skipped": report.skipped},
-           source=source, note=report.summary())
+    record(
+        actor=acting_user,
+        action="org.import",
+        obj=None,
+        before=None,
+        after={
+            "file": name,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "skipped": report.skipped,
+        },
+        source=source,
+        note=report.summary(),
+    )
 
 
 def bundle_from_upload(upload: Any) -> dict[str, bytes]:
@@ -461,6 +628,11 @@ def bundle_from_upload(upload: Any) -> dict[str, bytes]:
         with zipfile.ZipFile(io.BytesIO(data)) as bundle:
             return {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
     except zipfile.BadZipFile as exc:
-        report = ImportReport(errors=[RowError(getattr(upload, "name", "upload"), 0,
-                                               "not a zip file of OneRoster CSV files")])
+        report = ImportReport(
+            errors=[
+                RowError(
+                    getattr(upload, "name", "upload"), 0, "not a zip file of OneRoster CSV files"
+                )
+            ]
+        )
         raise ImportFailed(report) from exc

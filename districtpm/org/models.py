@@ -131,7 +131,9 @@ class SchoolYear(models.Model):
 
     class Meta:
         ordering = ["-start_date"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="school_year_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="school_year_name")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -69,17 +69,22 @@ def _district() -> District | None:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     access = access_for(user)
-    return render(request, "org/home.html", {
-        "district": _district(),
-        "school_count": School.objects.visible_to(user).count(),
-        "network_count": Network.objects.visible_to(user).count(),
-        "years": SchoolYear.objects.visible_to(user)[:3],
-        "divisions": Division.objects.visible_to(user).filter(parent=None)
-        .annotate(n_departments=Count("departments")),
-        "can_see_staff": access.can("staff.view"),
-        "can_change": access.can("org.change"),
-        "can_import": access.can("org.import"),
-    })
+    return render(
+        request,
+        "org/home.html",
+        {
+            "district": _district(),
+            "school_count": School.objects.visible_to(user).count(),
+            "network_count": Network.objects.visible_to(user).count(),
+            "years": SchoolYear.objects.visible_to(user)[:3],
+            "divisions": Division.objects.visible_to(user)
+            .filter(parent=None)
+            .annotate(n_departments=Count("departments")),
+            "can_see_staff": access.can("staff.view"),
+            "can_change": access.can("org.change"),
+            "can_import": access.can("org.import"),
+        },
+    )
 
 
 # ------------------------------------------------------------------ schools
@@ -141,13 +146,17 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
             .distinct()
         )
         staff = _page(request, staff)
-    return render(request, "org/school.html", {
-        "school": obj,
-        "designations": obj.designations.select_related("school_year"),
-        "staff_page": staff,
-        "can_change": access.can("org.change"),
-        "designation_form": DesignationForm(school_years=SchoolYear.objects.all()),
-    })
+    return render(
+        request,
+        "org/school.html",
+        {
+            "school": obj,
+            "designations": obj.designations.select_related("school_year"),
+            "staff_page": staff,
+            "can_change": access.can("org.change"),
+            "designation_form": DesignationForm(school_years=SchoolYear.objects.all()),
+        },
+    )
 
 
 @requires("org.change")
@@ -157,15 +166,23 @@ def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = SchoolForm(request.POST or None, instance=obj)
     form.fields["network"].queryset = Network.objects.visible_to(user)
     if request.method == "POST":
-        saved = _save_form(request, form, lambda data: actions.save_school(
-            pk, data, acting_user=user, district=_district()))
+        saved = _save_form(
+            request,
+            form,
+            lambda data: actions.save_school(pk, data, acting_user=user, district=_district()),
+        )
         if saved:
             messages.success(request, f"Saved {saved.name}.")
             return redirect("org:school", saved.pk)
-    return render(request, "org/form.html", {
-        "form": form, "title": f"Edit {obj.name}" if obj else "New school",
-        "cancel": f"/org/schools/{obj.pk}/" if obj else "/org/schools/",
-    })
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {obj.name}" if obj else "New school",
+            "cancel": f"/org/schools/{obj.pk}/" if obj else "/org/schools/",
+        },
+    )
 
 
 @requires("org.change")
@@ -174,8 +191,13 @@ def designation_add(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(School.objects, request.user, pk=pk)
     form = DesignationForm(request.POST, school_years=SchoolYear.objects.all())
     if form.is_valid():
-        actions.set_designation(obj, form.cleaned_data["school_year"], form.cleaned_data["kind"],
-                                note=form.cleaned_data["note"], acting_user=request.user)
+        actions.set_designation(
+            obj,
+            form.cleaned_data["school_year"],
+            form.cleaned_data["kind"],
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        )
         messages.success(request, "Designation added.")
     else:
         messages.error(request, "Choose a school year and a designation.")
@@ -195,11 +217,15 @@ def designation_remove(request: HttpRequest, pk: int) -> HttpResponse:
         actions.remove_designation(designation, acting_user=request.user)
         messages.success(request, "Designation removed.")
         return redirect("org:school", school_pk)
-    return render(request, "org/confirm.html", {
-        "title": "Remove designation",
-        "question": f"Remove {designation} from {designation.school}?",
-        "cancel": f"/org/schools/{designation.school_id}/",
-    })
+    return render(
+        request,
+        "org/confirm.html",
+        {
+            "title": "Remove designation",
+            "question": f"Remove {designation} from {designation.school}?",
+            "cancel": f"/org/schools/{designation.school_id}/",
+        },
+    )
 
 
 # ------------------------------------------------------------------ networks and divisions
@@ -208,19 +234,28 @@ def designation_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("org.view")
 def networks(request: HttpRequest) -> HttpResponse:
     qs = Network.objects.visible_to(request.user).annotate(n_schools=Count("schools"))
-    return render(request, "org/networks.html", {
-        "networks": qs, "can_change": access_for(request.user).can("org.change"),
-    })
+    return render(
+        request,
+        "org/networks.html",
+        {
+            "networks": qs,
+            "can_change": access_for(request.user).can("org.change"),
+        },
+    )
 
 
 @requires("org.view")
 def network(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Network.objects, request.user, pk=pk)
-    return render(request, "org/network.html", {
-        "network": obj,
-        "schools": School.objects.visible_to(request.user).filter(network=obj),
-        "can_change": access_for(request.user).can("org.change"),
-    })
+    return render(
+        request,
+        "org/network.html",
+        {
+            "network": obj,
+            "schools": School.objects.visible_to(request.user).filter(network=obj),
+            "can_change": access_for(request.user).can("org.change"),
+        },
+    )
 
 
 @requires("org.change")
@@ -228,21 +263,34 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(Network.objects, request.user, pk=pk) if pk else None
     form = NetworkForm(request.POST or None, instance=obj)
     if request.method == "POST":
-        saved = _save_form(request, form, lambda data: actions.save_network(
-            pk, data, acting_user=request.user, district=_district()))
+        saved = _save_form(
+            request,
+            form,
+            lambda data: actions.save_network(
+                pk, data, acting_user=request.user, district=_district()
+            ),
+        )
         if saved:
             messages.success(request, f"Saved {saved.name}.")
             return redirect("org:network", saved.pk)
-    return render(request, "org/form.html", {
-        "form": form, "title": f"Edit {obj.name}" if obj else "New network",
-        "cancel": f"/org/networks/{obj.pk}/" if obj else "/org/networks/",
-    })
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {obj.name}" if obj else "New network",
+            "cancel": f"/org/networks/{obj.pk}/" if obj else "/org/networks/",
+        },
+    )
 
 
 @requires("org.view")
 def divisions(request: HttpRequest) -> HttpResponse:
-    qs = Division.objects.visible_to(request.user).select_related("parent").order_by(
-        "parent__name", "name")
+    qs = (
+        Division.objects.visible_to(request.user)
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
     return render(request, "org/divisions.html", {"divisions": qs})
 
 
@@ -251,21 +299,29 @@ def divisions(request: HttpRequest) -> HttpResponse:
 
 @requires("org.view")
 def years(request: HttpRequest) -> HttpResponse:
-    return render(request, "org/years.html", {
-        "years": SchoolYear.objects.visible_to(request.user),
-        "can_change": access_for(request.user).can("org.calendar.change"),
-    })
+    return render(
+        request,
+        "org/years.html",
+        {
+            "years": SchoolYear.objects.visible_to(request.user),
+            "can_change": access_for(request.user).can("org.calendar.change"),
+        },
+    )
 
 
 @requires("org.view")
 def year(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(SchoolYear.objects, request.user, pk=pk)
-    return render(request, "org/year.html", {
-        "year": obj,
-        "events": obj.events.all(),
-        "instructional_days": obj.instructional_days(),
-        "can_change": access_for(request.user).can("org.calendar.change"),
-    })
+    return render(
+        request,
+        "org/year.html",
+        {
+            "year": obj,
+            "events": obj.events.all(),
+            "instructional_days": obj.instructional_days(),
+            "can_change": access_for(request.user).can("org.calendar.change"),
+        },
+    )
 
 
 @requires("org.calendar.change")
@@ -273,15 +329,25 @@ def year_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(SchoolYear.objects, request.user, pk=pk) if pk else None
     form = SchoolYearForm(request.POST or None, instance=obj)
     if request.method == "POST":
-        saved = _save_form(request, form, lambda data: actions.save_school_year(
-            pk, data, acting_user=request.user, district=_district()))
+        saved = _save_form(
+            request,
+            form,
+            lambda data: actions.save_school_year(
+                pk, data, acting_user=request.user, district=_district()
+            ),
+        )
         if saved:
             messages.success(request, f"Saved school year {saved.name}.")
             return redirect("org:year", saved.pk)
-    return render(request, "org/form.html", {
-        "form": form, "title": f"Edit {obj.name}" if obj else "New school year",
-        "cancel": f"/org/years/{obj.pk}/" if obj else "/org/years/",
-    })
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {obj.name}" if obj else "New school year",
+            "cancel": f"/org/years/{obj.pk}/" if obj else "/org/years/",
+        },
+    )
 
 
 @requires("org.calendar.change")
@@ -290,16 +356,25 @@ def event_edit(request: HttpRequest, year_pk: int, pk: int | None = None) -> Htt
     obj = _event_or_404(school_year, pk) if pk else None
     form = CalendarEventForm(request.POST or None, instance=obj, school_year=school_year)
     if request.method == "POST":
-        saved = _save_form(request, form, lambda data: actions.save_calendar_event(
-            pk, data, acting_user=request.user, school_year=school_year))
+        saved = _save_form(
+            request,
+            form,
+            lambda data: actions.save_calendar_event(
+                pk, data, acting_user=request.user, school_year=school_year
+            ),
+        )
         if saved:
             messages.success(request, f"Saved {saved.name}.")
             return redirect("org:year", school_year.pk)
-    return render(request, "org/form.html", {
-        "form": form,
-        "title": f"Edit {obj.name}" if obj else f"Add to the {school_year.name} calendar",
-        "cancel": f"/org/years/{school_year.pk}/",
-    })
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {obj.name}" if obj else f"Add to the {school_year.name} calendar",
+            "cancel": f"/org/years/{school_year.pk}/",
+        },
+    )
 
 
 def _event_or_404(school_year: SchoolYear, pk: int) -> CalendarEvent:
@@ -317,11 +392,15 @@ def event_delete(request: HttpRequest, year_pk: int, pk: int) -> HttpResponse:
         actions.delete_calendar_event(event, acting_user=request.user)
         messages.success(request, f"Removed {event.name} from the calendar.")
         return redirect("org:year", school_year.pk)
-    return render(request, "org/confirm.html", {
-        "title": "Remove calendar entry",
-        "question": f"Remove {event} from the {school_year.name} calendar?",
-        "cancel": f"/org/years/{school_year.pk}/",
-    })
+    return render(
+        request,
+        "org/confirm.html",
+        {
+            "title": "Remove calendar entry",
+            "question": f"Remove {event} from the {school_year.name} calendar?",
+            "cancel": f"/org/years/{school_year.pk}/",
+        },
+    )
 
 
 # ------------------------------------------------------------------ staff
@@ -330,31 +409,49 @@ def event_delete(request: HttpRequest, year_pk: int, pk: int) -> HttpResponse:
 @requires("staff.view")
 def staff_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    qs = Staff.objects.visible_to(user).select_related("position").order_by("last_name", "first_name")
+    qs = (
+        Staff.objects.visible_to(user)
+        .select_related("position")
+        .order_by("last_name", "first_name")
+    )
     q = request.GET.get("q", "").strip()
     school_id = request.GET.get("school", "")
     if q:
-        qs = qs.filter(Q(first_name__icontains=q) | Q(last_name__icontains=q)
-                       | Q(employee_id__icontains=q) | Q(email__icontains=q))
+        qs = qs.filter(
+            Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(employee_id__icontains=q)
+            | Q(email__icontains=q)
+        )
     if school_id.isdigit():
         qs = qs.filter(assignments__school_id=int(school_id)).distinct()
     context = {
-        "page": _page(request, qs), "q": q, "school": school_id,
+        "page": _page(request, qs),
+        "q": q,
+        "school": school_id,
         "schools": School.objects.visible_to(user).only("id", "name"),
         "can_change": access_for(user).can("staff.change"),
     }
-    template = "org/_staff_rows.html" if request.headers.get("HX-Request") else "org/staff_list.html"
+    template = (
+        "org/_staff_rows.html" if request.headers.get("HX-Request") else "org/staff_list.html"
+    )
     return render(request, template, context)
 
 
 @requires("staff.view")
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_visible_or_404(Staff.objects.select_related("position", "division"), request.user, pk=pk)
-    return render(request, "org/staff_detail.html", {
-        "staff": obj,
-        "assignments": obj.assignments.select_related("school", "position"),
-        "can_change": access_for(request.user).can("staff.change"),
-    })
+    obj = get_visible_or_404(
+        Staff.objects.select_related("position", "division"), request.user, pk=pk
+    )
+    return render(
+        request,
+        "org/staff_detail.html",
+        {
+            "staff": obj,
+            "assignments": obj.assignments.select_related("school", "position"),
+            "can_change": access_for(request.user).can("staff.change"),
+        },
+    )
 
 
 @requires("staff.change")
@@ -362,15 +459,21 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(Staff.objects, request.user, pk=pk) if pk else None
     form = StaffForm(request.POST or None, instance=obj)
     if request.method == "POST":
-        saved = _save_form(request, form, lambda data: actions.save_staff(
-            pk, data, acting_user=request.user))
+        saved = _save_form(
+            request, form, lambda data: actions.save_staff(pk, data, acting_user=request.user)
+        )
         if saved:
             messages.success(request, f"Saved {saved}.")
             return redirect("org:staff_detail", saved.pk)
-    return render(request, "org/form.html", {
-        "form": form, "title": f"Edit {obj}" if obj else "New staff member",
-        "cancel": f"/org/staff/{obj.pk}/" if obj else "/org/staff/",
-    })
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {obj}" if obj else "New staff member",
+            "cancel": f"/org/staff/{obj.pk}/" if obj else "/org/staff/",
+        },
+    )
 
 
 # ------------------------------------------------------------------ import
@@ -386,14 +489,21 @@ def import_view(request: HttpRequest) -> HttpResponse:
         try:
             if kind == "oneroster":
                 report = importing.import_oneroster(
-                    importing.bundle_from_upload(upload), acting_user=request.user)
+                    importing.bundle_from_upload(upload), acting_user=request.user
+                )
             elif kind == "schools":
-                report = importing.import_schools_csv(upload, acting_user=request.user,
-                                                      name=upload.name)
+                report = importing.import_schools_csv(
+                    upload, acting_user=request.user, name=upload.name
+                )
             else:
-                report = importing.import_staff_csv(upload, acting_user=request.user,
-                                                    name=upload.name)
+                report = importing.import_staff_csv(
+                    upload, acting_user=request.user, name=upload.name
+                )
         except importing.ImportFailed as failure:
             report = failure.report
-    return render(request, "org/import.html", {"form": form, "report": report},
-                  status=422 if report is not None and not report.ok else 200)
+    return render(
+        request,
+        "org/import.html",
+        {"form": form, "report": report},
+        status=422 if report is not None and not report.ok else 200,
+    )

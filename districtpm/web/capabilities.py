@@ -16,26 +16,72 @@ class Capability:
 
 
 CAPABILITIES: list[Capability] = [
-    Capability("org", "Organisation", "org.view", "org:home",
-               "Networks, schools, school years and calendars, staff and positions.", built=True),
-    Capability("data", "Data and metrics", "data.view", "web:data",
-               "Student and school data, metric definitions, values by group with small-group "
-               "suppression."),
-    Capability("plan", "Strategic plan", "plan.view", "web:plan",
-               "Goals with baselines and yearly targets, priorities, initiatives, status and "
-               "forecasts, scorecards."),
-    Capability("meetings", "Meeting cycles", "meetings.view", "web:meetings",
-               "Explore, Engage and Empower meetings and PM sessions, with agendas, data packs, "
-               "decisions and commitments."),
-    Capability("actionplans", "Action teams and plans", "actionplans.view", "web:actionplans",
-               "Teams per priority, action plans, milestones and monthly status updates."),
-    Capability("rubrics", "Self-assessment rubrics", "rubrics.view", "web:rubrics",
-               "Rubric ratings with evidence, consensus, and trends across years."),
-    Capability("improvement", "School improvement", "improvement.view", "web:improvement",
-               "Problem statements, root causes, school action plans and the School Blueprint."),
-    Capability("evaluation", "Educator evaluation", "evaluation.view", "web:evaluation",
-               "The evaluation year, conversations, ratings with rationale, and plans of support."),
-    Capability("processmaps", "Process maps", "processmaps.view", "web:processmaps",
-               "Swimlane maps of initiative processes, hand-offs and gaps."),
+    Capability(
+        "org",
+        "Organisation",
+        "org.view",
+        "org:home",
+        "Networks, schools, school years and calendars, staff and positions.",
+        built=True,
+    ),
+    Capability(
+        "data",
+        "Data and metrics",
+        "data.view",
+        "web:data",
+        "Student and school data, metric definitions, values by group with small-group "
+        "suppression.",
+    ),
+    Capability(
+        "plan",
+        "Strategic plan",
+        "plan.view",
+        "web:plan",
+        "Goals with baselines and yearly targets, priorities, initiatives, status and "
+        "forecasts, scorecards.",
+    ),
+    Capability(
+        "meetings",
+        "Meeting cycles",
+        "meetings.view",
+        "web:meetings",
+        "Explore, Engage and Empower meetings and PM sessions, with agendas, data packs, "
+        "decisions and commitments.",
+    ),
+    Capability(
+        "actionplans",
+        "Action teams and plans",
+        "actionplans.view",
+        "web:actionplans",
+        "Teams per priority, action plans, milestones and monthly status updates.",
+    ),
+    Capability(
+        "rubrics",
+        "Self-assessment rubrics",
+        "rubrics.view",
+        "web:rubrics",
+        "Rubric ratings with evidence, consensus, and trends across years.",
+    ),
+    Capability(
+        "improvement",
+        "School improvement",
+        "improvement.view",
+        "web:improvement",
+        "Problem statements, root causes, school action plans and the School Blueprint.",
+    ),
+    Capability(
+        "evaluation",
+        "Educator evaluation",
+        "evaluation.view",
+        "web:evaluation",
+        "The evaluation year, conversations, ratings with rationale, and plans of support.",
+    ),
+    Capability(
+        "processmaps",
+        "Process maps",
+        "processmaps.view",
+        "web:processmaps",
+        "Swimlane maps of initiative processes, hand-offs and gaps.",
+    ),
 ]
 BY_SLUG = {c.slug: c for c in CAPABILITIES}

@@ -24,7 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "own_staff": Staff.objects.visible_to(request.user).filter(pk=access.own_staff_id).first()
         if access.own_staff_id
         else None,
-        "my_schools": School.objects.visible_to(request.user).filter(id__in=access.school_ids)
+        "my_schools": School.objects.visible_to(request.user)
+        .filter(id__in=access.school_ids)
         .select_related("network"),
         "my_networks": Network.objects.visible_to(request.user).filter(id__in=access.network_ids),
         "caseload": CaseloadEntry.objects.filter(evaluator=request.user)

@@ -5,8 +5,19 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-ROLES = ["admin", "pm", "slt", "team_lead", "team_member", "network_1", "principal_a",
-         "evaluator_a", "teacher_a", "hr", "board"]
+ROLES = [
+    "admin",
+    "pm",
+    "slt",
+    "team_lead",
+    "team_member",
+    "network_1",
+    "principal_a",
+    "evaluator_a",
+    "teacher_a",
+    "hr",
+    "board",
+]
 
 # page → the roles that may open it (everyone else gets 403)
 MATRIX = {
@@ -20,7 +31,16 @@ MATRIX = {
     "org:staff_new": {"admin", "hr"},
     "audit:list": {"admin", "pm"},
     "web:data": set(ROLES) - {"teacher_a"},
-    "web:plan": {"admin", "pm", "slt", "team_lead", "team_member", "network_1", "principal_a", "board"},
+    "web:plan": {
+        "admin",
+        "pm",
+        "slt",
+        "team_lead",
+        "team_member",
+        "network_1",
+        "principal_a",
+        "board",
+    },
     "web:meetings": {"admin", "pm", "slt", "team_lead", "team_member", "board"},
     "web:actionplans": {"admin", "pm", "slt", "team_lead", "team_member"},
     "web:rubrics": {"admin", "pm", "slt", "network_1", "principal_a", "evaluator_a"},
@@ -52,8 +72,12 @@ def test_navigation_shows_only_the_pages_a_role_may_open(world, login):
 def test_school_list_is_scoped(world, login):
     a, b = world.school_a.name, world.school_b.name
     for role, sees_a, sees_b in [
-        ("slt", True, True), ("board", True, True), ("network_1", True, False),
-        ("network_2", False, True), ("principal_a", True, False), ("principal_b", False, True),
+        ("slt", True, True),
+        ("board", True, True),
+        ("network_1", True, False),
+        ("network_2", False, True),
+        ("principal_a", True, False),
+        ("principal_b", False, True),
         ("evaluator_a", True, False),
     ]:
         body = login(world.users[role]).get(reverse("org:schools")).content.decode()
@@ -97,7 +121,10 @@ def test_network_supervisor_sees_only_their_network(world, login):
     client = login(world.users["network_1"])
     assert client.get(reverse("org:school", args=[world.school_a.pk])).status_code == 200
     assert client.get(reverse("org:school", args=[world.school_b.pk])).status_code == 404
-    assert client.get(reverse("org:staff_detail", args=[world.staff["teacher_b"].pk])).status_code == 404
+    assert (
+        client.get(reverse("org:staff_detail", args=[world.staff["teacher_b"].pk])).status_code
+        == 404
+    )
 
 
 def test_teacher_sees_only_their_own_record(world, login):
@@ -112,14 +139,23 @@ def test_teacher_sees_only_their_own_record(world, login):
 
 def test_evaluator_sees_caseload_not_the_rest_of_the_school(world, login):
     client = login(world.users["evaluator_a"])
-    assert client.get(reverse("org:staff_detail", args=[world.staff["teacher_a"].pk])).status_code == 200
-    assert client.get(reverse("org:staff_detail", args=[world.staff["teacher_a2"].pk])).status_code == 404
+    assert (
+        client.get(reverse("org:staff_detail", args=[world.staff["teacher_a"].pk])).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("org:staff_detail", args=[world.staff["teacher_a2"].pk])).status_code
+        == 404
+    )
 
 
 def test_board_never_sees_individual_records(world, login):
     client = login(world.users["board"])
     assert client.get(reverse("org:staff")).status_code == 403
-    assert client.get(reverse("org:staff_detail", args=[world.staff["teacher_a"].pk])).status_code == 403
+    assert (
+        client.get(reverse("org:staff_detail", args=[world.staff["teacher_a"].pk])).status_code
+        == 403
+    )
     body = client.get(reverse("org:school", args=[world.school_a.pk])).content.decode()
     assert world.staff["teacher_a"].last_name not in body
 

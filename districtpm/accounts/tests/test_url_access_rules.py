@@ -41,7 +41,9 @@ def test_every_rule_names_a_known_permission():
 
 
 def test_public_views_are_only_the_expected_ones():
-    public = sorted(route for route, _, p in product_patterns() if p.callback.access_rule == "public")
+    public = sorted(
+        route for route, _, p in product_patterns() if p.callback.access_rule == "public"
+    )
     assert public == ["health/", "login/", "logout/"]
 
 
@@ -62,7 +64,11 @@ def test_anonymous_is_sent_to_login(client, route):
 
 @pytest.mark.parametrize(
     "route",
-    [route for route, _, p in product_patterns() if p.callback.access_rule not in ("public", "authenticated")],
+    [
+        route
+        for route, _, p in product_patterns()
+        if p.callback.access_rule not in ("public", "authenticated")
+    ],
 )
 def test_user_without_a_role_is_refused(world, login, route):
     response = login(world.users["norole"]).get(_concrete(route))

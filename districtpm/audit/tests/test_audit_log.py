@@ -13,11 +13,19 @@ from districtpm.org.models import CalendarEvent
 def test_school_edit_is_audited_with_before_and_after(world, login):
     client = login(world.users["admin"])
     school = world.school_a
-    response = client.post(reverse("org:school_edit", args=[school.pk]), {
-        "code": "101", "name": "Aspen Community Elementary", "level": "elementary",
-        "lowest_grade": "PK", "highest_grade": "5", "network": world.network_2.pk,
-        "address": "", "active": "on",
-    })
+    response = client.post(
+        reverse("org:school_edit", args=[school.pk]),
+        {
+            "code": "101",
+            "name": "Aspen Community Elementary",
+            "level": "elementary",
+            "lowest_grade": "PK",
+            "highest_grade": "5",
+            "network": world.network_2.pk,
+            "address": "",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="org.school.update")
     assert entry.actor == world.users["admin"]
@@ -38,19 +46,35 @@ def test_school_edit_is_audited_with_before_and_after(world, login):
 def test_saving_without_changes_writes_no_entry(world, login):
     client = login(world.users["admin"])
     s = world.school_a
-    client.post(reverse("org:school_edit", args=[s.pk]), {
-        "code": s.code, "name": s.name, "level": s.level, "lowest_grade": s.lowest_grade,
-        "highest_grade": s.highest_grade, "network": s.network_id, "address": "", "active": "on",
-    })
+    client.post(
+        reverse("org:school_edit", args=[s.pk]),
+        {
+            "code": s.code,
+            "name": s.name,
+            "level": s.level,
+            "lowest_grade": s.lowest_grade,
+            "highest_grade": s.highest_grade,
+            "network": s.network_id,
+            "address": "",
+            "active": "on",
+        },
+    )
     assert not AuditEntry.objects.exists()
 
 
 def test_invalid_edit_changes_nothing_and_says_why(world, login):
     client = login(world.users["admin"])
-    response = client.post(reverse("org:school_edit", args=[world.school_a.pk]), {
-        "code": "101", "name": "Aspen", "level": "elementary", "lowest_grade": "5",
-        "highest_grade": "K", "active": "on",
-    })
+    response = client.post(
+        reverse("org:school_edit", args=[world.school_a.pk]),
+        {
+            "code": "101",
+            "name": "Aspen",
+            "level": "elementary",
+            "lowest_grade": "5",
+            "highest_grade": "K",
+            "active": "on",
+        },
+    )
     assert response.status_code == 200
     assert "must not be below the lowest" in response.content.decode()
     world.school_a.refresh_from_db()
@@ -73,9 +97,15 @@ def test_calendar_entry_removal_asks_first_and_is_audited(world, login):
 
 def test_calendar_entry_outside_the_year_is_refused(world, login):
     client = login(world.users["pm"])
-    response = client.post(reverse("org:event_new", args=[world.year.pk]), {
-        "kind": "holiday", "name": "Stray day", "start_date": "2028-01-01", "end_date": "2028-01-01",
-    })
+    response = client.post(
+        reverse("org:event_new", args=[world.year.pk]),
+        {
+            "kind": "holiday",
+            "name": "Stray day",
+            "start_date": "2028-01-01",
+            "end_date": "2028-01-01",
+        },
+    )
     assert response.status_code == 200
     assert "must fall inside the school year" in response.content.decode()
     assert not CalendarEvent.objects.filter(name="Stray day").exists()
@@ -84,18 +114,27 @@ def test_calendar_entry_outside_the_year_is_refused(world, login):
 def test_staff_edit_by_hr_is_audited(world, login):
     client = login(world.users["hr"])
     teacher = world.staff["teacher_a"]
-    client.post(reverse("org:staff_edit", args=[teacher.pk]), {
-        "employee_id": teacher.employee_id, "first_name": "Tess", "last_name": "Ash-Smith",
-        "email": teacher.email, "position": teacher.position_id, "probationary": "on", "active": "on",
-    })
+    client.post(
+        reverse("org:staff_edit", args=[teacher.pk]),
+        {
+            "employee_id": teacher.employee_id,
+            "first_name": "Tess",
+            "last_name": "Ash-Smith",
+            "email": teacher.email,
+            "position": teacher.position_id,
+            "probationary": "on",
+            "active": "on",
+        },
+    )
     entry = AuditEntry.objects.get(action="org.staff.update")
     assert (entry.before["last_name"], entry.after["last_name"]) == ("Ash", "Ash-Smith")
     assert (entry.before["probationary"], entry.after["probationary"]) == (False, True)
 
 
 def test_the_log_cannot_be_changed_or_deleted(world, login):
-    login(world.users["admin"]).post(reverse("org:network_edit", args=[world.network_1.pk]),
-                                     {"code": "N1", "name": "Renamed"})
+    login(world.users["admin"]).post(
+        reverse("org:network_edit", args=[world.network_1.pk]), {"code": "N1", "name": "Renamed"}
+    )
     entry = AuditEntry.objects.get()
     entry.note = "tampered"
     with pytest.raises(AppendOnlyError):
@@ -114,8 +153,12 @@ def test_the_log_cannot_be_changed_or_deleted(world, login):
 
 def test_audit_page_filters(world, login):
     client = login(world.users["admin"])
-    client.post(reverse("org:network_edit", args=[world.network_1.pk]), {"code": "N1", "name": "One"})
-    client.post(reverse("org:network_edit", args=[world.network_2.pk]), {"code": "N2", "name": "Two"})
+    client.post(
+        reverse("org:network_edit", args=[world.network_1.pk]), {"code": "N1", "name": "One"}
+    )
+    client.post(
+        reverse("org:network_edit", args=[world.network_2.pk]), {"code": "N2", "name": "Two"}
+    )
     body = client.get(reverse("audit:list"), {"object": "Two"}).content.decode()
     assert "1 entry" in body
     body = client.get(reverse("audit:list"), {"actor": "nobody"}).content.decode()

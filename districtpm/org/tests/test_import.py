@@ -10,7 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from districtpm.audit.models import AuditEntry
-from districtpm.org.importing import ImportFailed, import_oneroster, import_schools_csv, import_staff_csv
+from districtpm.org.importing import (
+    ImportFailed,
+    import_oneroster,
+    import_schools_csv,
+    import_staff_csv,
+)
 from districtpm.org.models import Assignment, School, Staff
 
 ORGS = """sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId
@@ -80,8 +85,9 @@ def test_reimporting_the_same_bundle_changes_nothing(world):
 
 def test_reimport_with_a_change_updates_and_audits(world):
     import_oneroster(bundle(), acting_user=world.users["admin"])
-    report = import_oneroster(bundle(users=USERS.replace("Jane,Doe", "Jane,Doe-Lee")),
-                              acting_user=world.users["admin"])
+    report = import_oneroster(
+        bundle(users=USERS.replace("Jane,Doe", "Jane,Doe-Lee")), acting_user=world.users["admin"]
+    )
     assert report.updated == {"staff": 1}
     entry = AuditEntry.objects.filter(action="org.staff.import").latest("pk")
     assert (entry.before["last_name"], entry.after["last_name"]) == ("Doe", "Doe-Lee")
@@ -107,7 +113,9 @@ def test_bad_bundle_reports_every_bad_row_and_changes_nothing(world):
 def test_bundle_missing_a_file_or_column_is_refused(world):
     with pytest.raises(ImportFailed) as failure:
         import_oneroster({"orgs.csv": ORGS.encode()}, acting_user=world.users["admin"])
-    assert str(failure.value.report.errors[0]) == "users.csv, line 0: file is missing from the bundle"
+    assert (
+        str(failure.value.report.errors[0]) == "users.csv, line 0: file is missing from the bundle"
+    )
     with pytest.raises(ImportFailed) as failure:
         import_oneroster(bundle(orgs="sourcedId,name\ns1,X\n"), acting_user=world.users["admin"])
     assert "missing required column(s): type" in str(failure.value.report.errors[0])
@@ -116,9 +124,13 @@ def test_bundle_missing_a_file_or_column_is_refused(world):
 def test_web_upload_of_a_bad_bundle_lists_the_rows(world, login):
     client = login(world.users["admin"])
     before = state()
-    response = client.post(reverse("org:import"), {
-        "kind": "oneroster", "file": zipped(bundle(users=BAD_USERS)),
-    })
+    response = client.post(
+        reverse("org:import"),
+        {
+            "kind": "oneroster",
+            "file": zipped(bundle(users=BAD_USERS)),
+        },
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "Nothing was imported: 6 bad row(s)." in body
@@ -132,14 +144,17 @@ def test_web_upload_of_a_bad_bundle_lists_the_rows(world, login):
 def test_web_upload_of_something_that_is_not_a_zip(world, login):
     upload = io.BytesIO(b"hello")
     upload.name = "roster.zip"
-    response = login(world.users["admin"]).post(reverse("org:import"), {"kind": "oneroster", "file": upload})
+    response = login(world.users["admin"]).post(
+        reverse("org:import"), {"kind": "oneroster", "file": upload}
+    )
     assert response.status_code == 422
     assert "not a zip file" in response.content.decode()
 
 
 def test_only_district_admin_may_import(world, login):
-    response = login(world.users["pm"]).post(reverse("org:import"), {"kind": "oneroster",
-                                                                    "file": zipped(bundle())})
+    response = login(world.users["pm"]).post(
+        reverse("org:import"), {"kind": "oneroster", "file": zipped(bundle())}
+    )
     assert response.status_code == 403
     assert not School.objects.filter(code="201").exists()
 
@@ -182,13 +197,14 @@ def test_bad_schools_csv_names_each_row(world):
 
 def test_staff_csv_import_from_the_command_line(world, tmp_path, capsys):
     path = tmp_path / "staff.csv"
-    path.write_text("employee_id,first_name,last_name,email,position,school_codes\n"
-                    "X1,Ada,Lovelace,ada@example.org,teacher,101;102\n")
+    path.write_text(
+        "employee_id,first_name,last_name,email,position,school_codes\n"
+        "X1,Ada,Lovelace,ada@example.org,teacher,101;102\n"
+    )
     call_command("org", "import", "staff", str(path))
     assert "created 2 assignment, 1 staff" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
-    bad.write_text("employee_id,first_name,last_name,position,school_codes\n"
-                   "X2,Bo,,teacher,999\n")
+    bad.write_text("employee_id,first_name,last_name,position,school_codes\nX2,Bo,,teacher,999\n")
     with pytest.raises(SystemExit):
         call_command("org", "import", "staff", str(bad))
     err = capsys.readouterr().err

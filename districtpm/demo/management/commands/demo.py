@@ -1,7 +1,7 @@
 """`districtpm demo`: build the demo district (or reuse it) and serve the product.
 
-    districtpm demo [--scale small|medium|large] [--seed N] [--rebuild] [--no-serve]
-    districtpm demo accounts [--json]
+districtpm demo [--scale small|medium|large] [--seed N] [--rebuild] [--no-serve]
+districtpm demo accounts [--json]
 """
 
 from __future__ import annotations
@@ -24,13 +24,20 @@ class Command(BaseCommand):
     help = "Build the demo district and serve District PM on 127.0.0.1."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", nargs="?", choices=["serve", "build", "accounts"],
-                            default="serve",
-                            help="serve (default: build if needed, then serve), build, accounts")
+        parser.add_argument(
+            "action",
+            nargs="?",
+            choices=["serve", "build", "accounts"],
+            default="serve",
+            help="serve (default: build if needed, then serve), build, accounts",
+        )
         parser.add_argument("--scale", choices=sorted(SCALES), default="medium")
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--rebuild", action="store_true",
-                            help="Throw away the demo district in the database and build anew.")
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="Throw away the demo district in the database and build anew.",
+        )
         parser.add_argument("--json", action="store_true", help="With accounts: print JSON.")
         parser.add_argument("--no-serve", action="store_true", help="Build, but do not serve.")
 
@@ -63,10 +70,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write(f"Building the {scale} demo district (seed {seed}):")
         result = build_demo(scale, seed, progress=lambda m: self.stdout.write(f"  · {m}"))
-        self.stdout.write(self.style.SUCCESS(
-            f"Built {result.schools} schools and {result.staff} staff in "
-            f"{time.monotonic() - started:.1f} s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Built {result.schools} schools and {result.staff} staff in "
+                f"{time.monotonic() - started:.1f} s."
+            )
+        )
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
@@ -77,8 +86,7 @@ class Command(BaseCommand):
             self.stdout.write("No demo district yet: run `districtpm demo build`.")
             return
         width = max(len(a["username"]) for a in accounts)
-        self.stdout.write("\nDemo logins (password for every account: "
-                          f"{accounts[0]['password']}):")
+        self.stdout.write(f"\nDemo logins (password for every account: {accounts[0]['password']}):")
         for a in accounts:
             self.stdout.write(f"  {a['username']:<{width}}  {a['role']:<20} {a['scope']}")
 
@@ -88,9 +96,12 @@ class Command(BaseCommand):
         from districtpm.wsgi import application
 
         port = int(os.environ.get("PORT", "8000"))
-        self.stdout.write(self.style.SUCCESS(
-            f"\nDistrict PM is running at http://127.0.0.1:{port}/ — sign in with a login above."
-            "\nPress Ctrl+C to stop."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nDistrict PM is running at http://127.0.0.1:{port}/"
+                " — sign in with a login above."
+                "\nPress Ctrl+C to stop."
+            )
+        )
         self.stdout.flush()
         serve(application, host="127.0.0.1", port=port, threads=8, _quiet=True)

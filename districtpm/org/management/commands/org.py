@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        imp = sub.add_parser("import", help="Import a file; nothing changes unless all rows are valid.")
+        imp = sub.add_parser(
+            "import", help="Import a file; nothing changes unless all rows are valid."
+        )
         imp.add_argument("kind", choices=["schools", "staff", "oneroster"])
         imp.add_argument("path", help="A CSV file, or for oneroster a folder or .zip bundle.")
 
@@ -28,7 +30,11 @@ class Command(BaseCommand):
             if kind == "oneroster":
                 report = importing.import_oneroster(source, source="cli")
             else:
-                importer = importing.import_schools_csv if kind == "schools" else importing.import_staff_csv
+                importer = (
+                    importing.import_schools_csv
+                    if kind == "schools"
+                    else importing.import_staff_csv
+                )
                 with source.open("rb") as stream:
                     report = importer(stream, name=source.name, source="cli")
         except importing.ImportFailed as failure:

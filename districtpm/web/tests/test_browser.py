@@ -1,0 +1,113 @@
+"""End to end in Debian's headless Chromium: sign in and click through the shell as two roles."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from districtpm.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    profile = tempfile.mkdtemp(prefix="districtpm-chromium-")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def sign_in(browser, base: str, username: str) -> None:
+    browser.delete_all_cookies()
+    browser.get(f"{base}/login/")
+    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Welcome")
+
+
+def click_through_navigation(browser) -> list[str]:
+    labels = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.sidenav a")]
+    visited = []
+    for label in labels:
+        browser.find_element(By.LINK_TEXT, label).click()
+        heading = browser.find_element(By.TAG_NAME, "h1").text
+        assert "went wrong" not in heading and "access" not in heading.lower(), (label, heading)
+        current = browser.find_element(By.CSS_SELECTOR, 'nav.sidenav a[aria-current="page"]')
+        assert current.text == label
+        visited.append(label)
+    return visited
+
+
+def test_principal_clicks_through_the_shell(world, live_server, browser):
+    sign_in(browser, live_server.url, "principal_a")
+    visited = click_through_navigation(browser)
+    assert "Organisation" in visited and "Educator evaluation" in visited
+    assert "Meeting cycles" not in visited and "Audit log" not in visited
+    browser.find_element(By.LINK_TEXT, "Organisation").click()
+    browser.find_element(By.LINK_TEXT, "Browse schools").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")
+    assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["Aspen Elementary"]
+    browser.find_element(By.LINK_TEXT, "Aspen Elementary").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Aspen Elementary"
+    assert "Tess" in browser.page_source  # a teacher at the school
+    # Another school's page by URL is refused.
+    browser.get(f"{live_server.url}/org/schools/{world.school_b.pk}/")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
+    assert "Birch" not in browser.page_source
+
+
+def test_pm_office_clicks_through_and_filters_with_htmx(world, live_server, browser):
+    sign_in(browser, live_server.url, "pm")
+    visited = click_through_navigation(browser)
+    assert {"Organisation", "Meeting cycles", "Strategic plan", "Audit log"} <= set(visited)
+    assert "Educator evaluation" not in visited
+    browser.get(f"{live_server.url}/org/schools/")
+    search = browser.find_element(By.ID, "id_q")
+    search.send_keys("Birch")
+    # HTMX swaps the results in place once the typing pauses.
+    WebDriverWait(browser, 10).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")) == 1
+    )
+    rows = browser.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")
+    assert "Birch Middle" in rows[0].text
+    assert "q=Birch" in browser.current_url
+
+
+def test_keyboard_user_reaches_the_skip_link_first(world, live_server, browser):
+    sign_in(browser, live_server.url, "teacher_a")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    focused = browser.switch_to.active_element
+    assert focused.text == "Skip to main content"
+    focused.send_keys(Keys.ENTER)
+    assert browser.current_url.endswith("#main")
