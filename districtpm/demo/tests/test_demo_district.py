@@ -9,6 +9,7 @@ from urllib.parse import urldefrag, urlparse
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -39,20 +40,23 @@ def test_small_demo_has_the_expected_shape(demo):
     assert 160 <= year.instructional_days() <= 185
 
 
+def _build_and_read(seed: int) -> tuple[list, list]:
+    """Build a demo district inside a savepoint, read it, and roll it back."""
+    with transaction.atomic():
+        build_demo("small", seed=seed)
+        schools = list(School.objects.order_by("code").values_list("code", "name", "level"))
+        staff = list(
+            Staff.objects.order_by("employee_id").values_list("employee_id", "last_name")[:50]
+        )
+        transaction.set_rollback(True)
+    return schools, staff
+
+
 def test_same_seed_same_district(db):
-    build_demo("small", seed=7)
-    first = list(School.objects.order_by("code").values_list("code", "name", "level"))
-    staff = list(Staff.objects.order_by("employee_id").values_list("employee_id", "last_name")[:50])
-    call_command("flush", interactive=False, verbosity=0)
-    build_demo("small", seed=7)
-    assert list(School.objects.order_by("code").values_list("code", "name", "level")) == first
-    assert (
-        list(Staff.objects.order_by("employee_id").values_list("employee_id", "last_name")[:50])
-        == staff
-    )
-    call_command("flush", interactive=False, verbosity=0)
-    build_demo("small", seed=8)
-    assert list(School.objects.order_by("code").values_list("code", "name", "level")) != first
+    first = _build_and_read(7)
+    assert not School.objects.exists()
+    assert _build_and_read(7) == first
+    assert _build_and_read(8)[0] != first[0]
 
 
 def test_every_role_has_a_login_and_school_roles_have_two_in_different_places(demo):
