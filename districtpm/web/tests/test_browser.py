@@ -7,6 +7,7 @@ import tempfile
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -47,12 +48,27 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def wait_until(browser, condition, timeout: float = 10):
+    """Wait for a condition on the page, riding out elements replaced by a navigation."""
+    return WebDriverWait(
+        browser, timeout, ignored_exceptions=[StaleElementReferenceException]
+    ).until(condition)
+
+
+def heading(browser) -> str:
+    return browser.find_element(By.TAG_NAME, "h1").text
+
+
 def sign_in(browser, base: str, username: str) -> None:
     browser.delete_all_cookies()
     browser.get(f"{base}/login/")
     browser.find_element(By.ID, "id_username").send_keys(username)
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
-    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Welcome")
+    wait_until(browser, lambda b: heading(b).startswith("Welcome"))
+
+
+def current_nav(browser) -> str:
+    return browser.find_element(By.CSS_SELECTOR, 'nav.sidenav a[aria-current="page"]').text
 
 
 def click_through_navigation(browser) -> list[str]:
@@ -60,10 +76,9 @@ def click_through_navigation(browser) -> list[str]:
     visited = []
     for label in labels:
         browser.find_element(By.LINK_TEXT, label).click()
-        heading = browser.find_element(By.TAG_NAME, "h1").text
-        assert "went wrong" not in heading and "access" not in heading.lower(), (label, heading)
-        current = browser.find_element(By.CSS_SELECTOR, 'nav.sidenav a[aria-current="page"]')
-        assert current.text == label
+        wait_until(browser, lambda b, label=label: current_nav(b) == label)
+        title = heading(browser)
+        assert "went wrong" not in title and "access" not in title.lower(), (label, title)
         visited.append(label)
     return visited
 
@@ -75,14 +90,15 @@ def test_principal_clicks_through_the_shell(world, live_server, browser):
     assert "Meeting cycles" not in visited and "Audit log" not in visited
     browser.find_element(By.LINK_TEXT, "Organisation").click()
     browser.find_element(By.LINK_TEXT, "Browse schools").click()
+    wait_until(browser, lambda b: heading(b) == "Schools")
     rows = browser.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")
     assert [r.find_element(By.TAG_NAME, "a").text for r in rows] == ["Aspen Elementary"]
     browser.find_element(By.LINK_TEXT, "Aspen Elementary").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Aspen Elementary"
+    wait_until(browser, lambda b: heading(b) == "Aspen Elementary")
     assert "Tess" in browser.page_source  # a teacher at the school
     # Another school's page by URL is refused.
     browser.get(f"{live_server.url}/org/schools/{world.school_b.pk}/")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
+    assert heading(browser) == "Not found"
     assert "Birch" not in browser.page_source
 
 
@@ -95,8 +111,8 @@ def test_pm_office_clicks_through_and_filters_with_htmx(world, live_server, brow
     search = browser.find_element(By.ID, "id_q")
     search.send_keys("Birch")
     # HTMX swaps the results in place once the typing pauses.
-    WebDriverWait(browser, 10).until(
-        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")) == 1
+    wait_until(
+        browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")) == 1
     )
     rows = browser.find_elements(By.CSS_SELECTOR, "#school-results tbody tr")
     assert "Birch Middle" in rows[0].text
