@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
+from districtpm.audit.admin import AuditedModelAdmin
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(AuditedModelAdmin):
     list_display = ["user", "role", "school", "network", "team"]
     list_filter = ["role"]
     search_fields = ["user__username", "school__name"]
@@ -14,6 +15,6 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseloadEntry)
-class CaseloadEntryAdmin(admin.ModelAdmin):
+class CaseloadEntryAdmin(AuditedModelAdmin):
     list_display = ["evaluator", "staff", "school_year"]
     raw_id_fields = ["evaluator", "staff"]

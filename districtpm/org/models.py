@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from districtpm.accounts.scoping import ScopedQuerySet
 
@@ -119,6 +120,16 @@ class School(models.Model):
         return GRADES[grade_index(self.lowest_grade) : grade_index(self.highest_grade) + 1]
 
 
+class SchoolYearQuerySet(ScopedQuerySet):
+    def current(self, today: dt.date | None = None) -> SchoolYear | None:
+        """The year that contains today; between years, the one that most recently began."""
+        today = today or timezone.localdate()
+        return (
+            self.filter(start_date__lte=today).order_by("-start_date").first()
+            or self.order_by("start_date").first()
+        )
+
+
 class SchoolYear(models.Model):
     """A school year with its first and last day; its calendar holds breaks and meetings."""
 
@@ -127,7 +138,7 @@ class SchoolYear(models.Model):
     start_date = models.DateField("first day")
     end_date = models.DateField("last day")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SchoolYearQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date"]

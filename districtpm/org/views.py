@@ -104,10 +104,11 @@ def schools(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(network_id=int(network))
     if level in School.Level.values:
         qs = qs.filter(level=level)
+    current = SchoolYear.objects.current()
     if designation in Designation.Kind.values:
-        qs = qs.filter(id__in=Designation.objects.filter(kind=designation).values("school_id"))
+        designated = Designation.objects.filter(kind=designation, school_year=current)
+        qs = qs.filter(id__in=designated.values("school_id"))
     page = _page(request, qs)
-    current = SchoolYear.objects.first()
     designations: dict[int, list[str]] = {}
     if current:
         for school_id, kind in Designation.objects.filter(
@@ -154,7 +155,10 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
             "designations": obj.designations.select_related("school_year"),
             "staff_page": staff,
             "can_change": access.can("org.change"),
-            "designation_form": DesignationForm(school_years=SchoolYear.objects.all()),
+            "designation_form": DesignationForm(
+                school_years=SchoolYear.objects.all(),
+                initial={"school_year": SchoolYear.objects.current()},
+            ),
         },
     )
 

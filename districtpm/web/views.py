@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "caseload": CaseloadEntry.objects.filter(evaluator=request.user)
         .select_related("staff", "school_year")
         .order_by("staff__last_name")[:50],
-        "current_year": SchoolYear.objects.visible_to(request.user).first(),
+        "current_year": SchoolYear.objects.visible_to(request.user).current(),
         "district_wide": bool(access.district_wide_roles) or access.is_superuser,
         "school_count": School.objects.visible_to(request.user).count(),
         "can_see_org": access.can("org.view"),

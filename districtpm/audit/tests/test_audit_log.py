@@ -170,3 +170,31 @@ def test_audit_page_offers_no_edit_or_delete(world, login):
 
     assert [p.name for p in urls.urlpatterns] == ["list"]
     assert login(world.users["admin"]).post(reverse("audit:list")).status_code == 405
+
+
+def test_changes_made_in_django_admin_are_audited(world, client):
+    superuser = world.users["admin"]
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save()
+    client.force_login(superuser)
+    from districtpm.accounts.models import RoleAssignment
+
+    ra = RoleAssignment.objects.get(user=world.users["principal_a"])
+    response = client.post(
+        f"/admin/accounts/roleassignment/{ra.pk}/change/",
+        {
+            "user": world.users["principal_a"].pk,
+            "role": "principal",
+            "school": world.school_b.pk,
+            "network": "",
+            "team": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(action="admin.accounts.roleassignment.update")
+    assert (entry.before["school"], entry.after["school"]) == ("Aspen Elementary", "Birch Middle")
+    assert entry.source == "admin" and entry.actor == superuser
+
+    response = client.post(f"/admin/accounts/roleassignment/{ra.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="admin.accounts.roleassignment.delete").exists()
