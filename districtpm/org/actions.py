@@ -174,3 +174,22 @@ def assign_staff(
             after={"assignment": str(assignment)},
         )
     return assignment
+
+
+@transaction.atomic
+def unassign_staff(assignment: Assignment, *, acting_user: Any) -> None:
+    _require(acting_user, "staff.change")
+    record(
+        actor=acting_user,
+        action="org.assignment.remove",
+        obj=assignment.staff,
+        before={"assignment": str(assignment)},
+        after=None,
+    )
+    assignment.delete()
+
+
+def record_personnel_read(staff: Staff, *, acting_user: Any) -> None:
+    """Reading someone else's personnel record is itself recorded."""
+    if getattr(acting_user, "pk", None) and staff.user_id != acting_user.pk:
+        record(actor=acting_user, action="org.staff.read", obj=staff)

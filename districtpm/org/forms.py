@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django import forms
 
-from districtpm.org.models import CalendarEvent, Designation, Network, School, SchoolYear, Staff
+from districtpm.org.models import (
+    CalendarEvent,
+    Designation,
+    Network,
+    Position,
+    School,
+    SchoolYear,
+    Staff,
+)
 
 
 class DateInput(forms.DateInput):
@@ -110,3 +118,13 @@ class ImportForm(forms.Form):
         if upload.size > 50 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 50 MB.")
         return upload
+
+
+class AssignmentForm(forms.Form):
+    school = forms.ModelChoiceField(queryset=School.objects.none())
+    position = forms.ModelChoiceField(queryset=Position.objects.all())
+    fte = forms.DecimalField(label="FTE", min_value=0.05, max_value=1, decimal_places=2, initial=1)
+
+    def __init__(self, *args, schools, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools

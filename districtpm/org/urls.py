@@ -29,5 +29,6 @@ urlpatterns = [
     path("staff/new/", views.staff_edit, name="staff_new"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
+    path("assignments/<int:pk>/remove/", views.assignment_remove, name="assignment_remove"),
     path("import/", views.import_view, name="import"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from districtpm.accounts.access import get_visible_or_404, requires
 from districtpm.accounts.scoping import access_for
 from districtpm.org import actions, importing
 from districtpm.org.forms import (
+    AssignmentForm,
     CalendarEventForm,
     DesignationForm,
     ImportForm,
@@ -25,6 +26,7 @@ from districtpm.org.forms import (
     StaffForm,
 )
 from districtpm.org.models import (
+    Assignment,
     CalendarEvent,
     Designation,
     District,
@@ -447,13 +449,57 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(
         Staff.objects.select_related("position", "division"), request.user, pk=pk
     )
+    can_change = access_for(request.user).can("staff.change")
+    form = None
+    if can_change:
+        schools = School.objects.visible_to(request.user)
+        form = AssignmentForm(request.POST or None, schools=schools)
+        if request.method == "POST" and form.is_valid():
+            actions.assign_staff(
+                obj,
+                form.cleaned_data["school"],
+                form.cleaned_data["position"],
+                fte=form.cleaned_data["fte"],
+                acting_user=request.user,
+            )
+            messages.success(request, f"Assigned {obj} to {form.cleaned_data['school']}.")
+            return redirect("org:staff_detail", obj.pk)
+    elif request.method == "POST":
+        raise PermissionDenied("Your role does not allow changing assignments.")
+    if request.method == "GET":
+        actions.record_personnel_read(obj, acting_user=request.user)
     return render(
         request,
         "org/staff_detail.html",
         {
             "staff": obj,
             "assignments": obj.assignments.select_related("school", "position"),
-            "can_change": access_for(request.user).can("staff.change"),
+            "can_change": can_change,
+            "assignment_form": form,
+        },
+    )
+
+
+@requires("staff.change")
+def assignment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        assignment = Assignment.objects.select_related("staff", "school", "position").get(
+            pk=pk, staff__in=Staff.objects.visible_to(request.user)
+        )
+    except Assignment.DoesNotExist as exc:
+        raise Http404("No such assignment.") from exc
+    if request.method == "POST":
+        staff_pk = assignment.staff_id
+        actions.unassign_staff(assignment, acting_user=request.user)
+        messages.success(request, "Assignment removed.")
+        return redirect("org:staff_detail", staff_pk)
+    return render(
+        request,
+        "org/confirm.html",
+        {
+            "title": "Remove assignment",
+            "question": f"Remove {assignment}?",
+            "cancel": f"/org/staff/{assignment.staff_id}/",
         },
     )
 

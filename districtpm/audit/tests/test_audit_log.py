@@ -198,3 +198,46 @@ def test_changes_made_in_django_admin_are_audited(world, client):
     response = client.post(f"/admin/accounts/roleassignment/{ra.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="admin.accounts.roleassignment.delete").exists()
+
+
+def test_reading_someone_elses_personnel_record_is_logged(world, login):
+    teacher = world.staff["teacher_a"]
+    login(world.users["teacher_a"]).get(reverse("org:staff_detail", args=[teacher.pk]))
+    assert not AuditEntry.objects.filter(action="org.staff.read").exists()  # own record
+    login(world.users["hr"]).get(reverse("org:staff_detail", args=[teacher.pk]))
+    entry = AuditEntry.objects.get(action="org.staff.read")
+    assert entry.actor == world.users["hr"] and entry.object_id == str(teacher.pk)
+
+
+def test_assignments_are_added_and_removed_with_an_audit_trail(world, login):
+    client = login(world.users["hr"])
+    teacher = world.staff["teacher_a"]
+    url = reverse("org:staff_detail", args=[teacher.pk])
+    response = client.post(
+        url, {"school": world.school_b.pk, "position": teacher.position_id, "fte": "0.5"}
+    )
+    assert response.status_code == 302
+    assignment = teacher.assignments.get(school=world.school_b)
+    assert str(assignment.fte) == "0.50"
+    remove = reverse("org:assignment_remove", args=[assignment.pk])
+    assert "Yes, remove it" in client.get(remove).content.decode()
+    client.post(remove)
+    assert not teacher.assignments.filter(school=world.school_b).exists()
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="org.assignment").values_list(
+            "action", flat=True
+        )
+    )
+    assert sorted(actions) == ["org.assignment.add", "org.assignment.remove"]
+
+
+def test_principal_cannot_change_assignments(world, login):
+    client = login(world.users["principal_a"])
+    teacher = world.staff["teacher_a"]
+    response = client.post(
+        reverse("org:staff_detail", args=[teacher.pk]),
+        {"school": world.school_a.pk, "position": teacher.position_id, "fte": 1},
+    )
+    assert response.status_code == 403
+    assignment = teacher.assignments.get()
+    assert client.get(reverse("org:assignment_remove", args=[assignment.pk])).status_code == 403
