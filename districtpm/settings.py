@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "districtpm.accounts",
     "districtpm.web",
     "districtpm.demo",
+    "districtpm.metrics",
+    "js_lib_vega_embed",
 ]
 
 MIDDLEWARE = [

@@ -87,3 +87,30 @@ def _everyone_with_a_role(access: Access) -> Q | None:
 
 scope_rule("org.SchoolYear")(_everyone_with_a_role)
 scope_rule("org.Division")(_everyone_with_a_role)
+
+
+@scope_rule("metrics.Metric")
+def metrics(access: Access) -> Q | None:
+    return Q() if access.can("data.view") else None
+
+
+@scope_rule("metrics.MetricValue")
+def metric_values(access: Access) -> Q | None:
+    """District aggregates for everyone who reads data; schools by role scope."""
+    if not access.can("data.view"):
+        return None
+    if access.has_role(*(ALL_SCHOOLS - {R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER})):
+        return Q()
+    from districtpm.org.models import Network, School
+
+    conditions = [Q(level="district")]
+    schools = School.objects.visible_to_access(access)
+    codes = list(schools.values_list("code", flat=True))
+    if codes:
+        conditions.append(Q(level__in=["school", "grade"], entity_code__in=codes))
+    network_codes = list(
+        Network.objects.filter(id__in=access.network_ids).values_list("code", flat=True)
+    )
+    if network_codes:
+        conditions.append(Q(level="network", entity_code__in=network_codes))
+    return _any(conditions)

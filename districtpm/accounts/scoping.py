@@ -112,7 +112,9 @@ class ScopedQuerySet(models.QuerySet):
     """A queryset that can be narrowed to what a user may see."""
 
     def visible_to(self, user: Any) -> ScopedQuerySet:
-        access = access_for(user)
+        return self.visible_to_access(access_for(user))
+
+    def visible_to_access(self, access: Access) -> ScopedQuerySet:
         if access.is_superuser:
             return self.all()
         rule = _RULES.get(self.model._meta.label)

@@ -1,0 +1,97 @@
+"""The analytics store: an embedded DuckDB file under var/ holding the canonical schema.
+
+Writes (imports, demo data) go through DuckDB directly, each file in one transaction. Reads
+for metrics go through Ibis (`ibis_connection`), so the same metric definitions can run on
+another engine.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import ibis
+import pandas as pd
+from django.conf import settings
+
+from districtpm.analytics.schema import TABLES, ddl
+
+_lock = threading.Lock()
+
+IMPORTS_DDL = """
+CREATE TABLE IF NOT EXISTS _imports (
+  file_hash VARCHAR, file_name VARCHAR, table_name VARCHAR, rows BIGINT,
+  school_years VARCHAR, imported_at TIMESTAMP DEFAULT current_timestamp
+)
+"""
+
+
+def store_path() -> Path:
+    return Path(getattr(settings, "ANALYTICS_PATH", settings.VAR_DIR / "analytics.duckdb"))
+
+
+@contextmanager
+def connect(
+    path: Path | str | None = None, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with the schema in place. One writer at a time in this process."""
+    target = str(path or store_path())
+    with _lock:
+        con = duckdb.connect(target, read_only=read_only)
+        try:
+            if not read_only:
+                ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES.values():
+        con.execute(ddl(table))
+    con.execute(IMPORTS_DDL)
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Insert rows, replacing any with the same key: re-importing a file changes nothing."""
+    spec = TABLES[table]
+    frame = frame[spec.column_names]
+    con.register("_incoming", frame)
+    try:
+        keys = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in spec.key)
+        con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {keys}")
+        cols = ", ".join(spec.column_names)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+    return len(frame)
+
+
+def sync_schools(con: duckdb.DuckDBPyConnection) -> int:
+    """Copy the schools and their networks from the app database."""
+    from districtpm.org.models import School
+
+    rows = list(
+        School.objects.select_related("network").values_list(
+            "code", "name", "network__code", "level"
+        )
+    )
+    frame = pd.DataFrame(rows, columns=["school_code", "school_name", "network_code", "level"])
+    con.execute("DELETE FROM schools")
+    if len(frame):
+        con.register("_schools", frame)
+        con.execute("INSERT INTO schools SELECT * FROM _schools")
+        con.unregister("_schools")
+    return len(frame)
+
+
+def ibis_connection(path: Path | str | None = None, read_only: bool = True) -> ibis.BaseBackend:
+    """An Ibis connection to the store (read-only by default, so pages never lock writers)."""
+    return ibis.duckdb.connect(str(path or store_path()), read_only=read_only)
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES}

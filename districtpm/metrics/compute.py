@@ -1,0 +1,192 @@
+"""Running the engine and storing results with their lineage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import ibis
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from districtpm.analytics import store
+from districtpm.metrics import engine
+from districtpm.metrics.definitions import MetricDefinition, load_all
+from districtpm.metrics.models import ComputeRun, Metric, MetricValue
+from districtpm.metrics.suppression import suppress
+
+Progress = Callable[[str, int, int], None]
+
+
+def sync_definitions(definitions: dict[str, MetricDefinition]) -> None:
+    """Make the app's Metric rows match the YAML folder."""
+    for d in definitions.values():
+        Metric.objects.update_or_create(
+            id=d.id,
+            defaults=dict(
+                name=d.name,
+                description=d.description,
+                source=d.source,
+                measure=d.measure.kind if d.measure else "gap",
+                period=d.period,
+                direction=d.direction,
+                kind=d.kind,
+                unit=d.unit,
+                format=d.format,
+                min_n=d.min_n,
+                levels=list(d.levels),
+                groups=list(d.groups),
+                is_gap=d.is_gap,
+                version=d.version,
+                digest=d.digest,
+                active=True,
+                definition={
+                    "path": d.path,
+                    "filter": d.filter,
+                    "rollup": d.rollup,
+                    "measure": vars(d.measure) if d.measure else None,
+                    "gap": vars(d.gap) if d.gap else None,
+                },
+            ),
+        )
+    Metric.objects.exclude(id__in=list(definitions)).update(active=False)
+
+
+def school_networks(con: ibis.BaseBackend) -> dict[str, str]:
+    frame = con.table("schools").select("school_code", "network_code").to_pandas()
+    return dict(zip(frame["school_code"], frame["network_code"].fillna(""), strict=True))
+
+
+def compute_all(
+    con: ibis.BaseBackend,
+    definitions: dict[str, MetricDefinition],
+    years: Iterable[str] | None = None,
+    progress: Progress = lambda *_: None,
+) -> dict[str, pd.DataFrame]:
+    """Suppressed values of every definition, gaps after the metrics they compare."""
+    networks = school_networks(con)
+    ordered = sorted(definitions.values(), key=lambda d: d.is_gap)
+    results: dict[str, pd.DataFrame] = {}
+    for index, d in enumerate(ordered, start=1):
+        progress(d.id, index, len(ordered))
+        if d.is_gap:
+            base = results.get(d.gap.metric)
+            if base is None:
+                continue
+            gap = engine.compute_gap(d, base)
+            gap = gap[gap["level"].isin(d.levels)]
+            gap.loc[gap["suppressed"], ["value", "numerator", "denominator"]] = float("nan")
+            gap["n"] = gap["n"].where(~gap["suppressed"], pd.NA).astype("Int64")
+            results[d.id] = gap
+        else:
+            raw = engine.compute(con, d, years)
+            results[d.id] = suppress(raw, d.min_n, networks)
+    return results
+
+
+def affected_metrics(
+    definitions: dict[str, MetricDefinition], tables: set[str]
+) -> dict[str, MetricDefinition]:
+    """The metrics that read any of these tables, and the gaps built on them."""
+    chosen = {
+        k: d
+        for k, d in definitions.items()
+        if not d.is_gap and d.source_tables(definitions) & tables
+    }
+    chosen.update({k: d for k, d in definitions.items() if d.is_gap and d.gap.metric in chosen})
+    return chosen
+
+
+def recompute(
+    *,
+    tables: set[str] | None = None,
+    years: set[str] | None = None,
+    progress: Progress = lambda *_: None,
+    path=None,
+) -> ComputeRun:
+    """Compute (all, or what the given tables and years affect) and store the results."""
+    started = time.monotonic()
+    definitions = load_all()
+    chosen = affected_metrics(definitions, tables) if tables else definitions
+    scope = (
+        "all metrics"
+        if not tables
+        else f"{len(chosen)} metrics reading {', '.join(sorted(tables))}"
+    )
+    if years:
+        scope += f" for {', '.join(sorted(years))}"
+    with store.connect(path) as duck:
+        store.sync_schools(duck)
+        sources = duck.execute(
+            "SELECT file_name, file_hash, table_name, rows, school_years, "
+            "CAST(imported_at AS VARCHAR) FROM _imports ORDER BY imported_at"
+        ).fetchall()
+    con = store.ibis_connection(path)
+    try:
+        results = compute_all(con, chosen, years, progress)
+    finally:
+        con.disconnect()
+    with transaction.atomic():
+        sync_definitions(definitions)
+        run = ComputeRun.objects.create(
+            scope=scope,
+            definitions={k: {"version": d.version, "digest": d.digest} for k, d in chosen.items()},
+            sources=[
+                dict(
+                    zip(
+                        ["file", "hash", "table", "rows", "school_years", "imported_at"],
+                        s,
+                        strict=True,
+                    )
+                )
+                for s in sources
+            ],
+        )
+        stale = MetricValue.objects.filter(metric_id__in=list(chosen))
+        if years:
+            stale = stale.filter(school_year__in=list(years))
+        stale.delete()
+        rows = 0
+        for metric_id, frame in results.items():
+            rows += _store(metric_id, frame, run)
+        run.rows = rows
+        run.finished_at = timezone.now()
+        run.seconds = time.monotonic() - started
+        run.save()
+    return run
+
+
+def _none(value):
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if value != value:  # NaN
+            return None
+    except TypeError:
+        return None
+    return value
+
+
+def _store(metric_id: str, frame: pd.DataFrame, run: ComputeRun) -> int:
+    objs = [
+        MetricValue(
+            metric_id=metric_id,
+            level=r.level,
+            entity_code=str(r.entity_code),
+            grade=r.grade or "",
+            period=r.period,
+            school_year=r.school_year,
+            group_dim=r.group_dim,
+            group_value=str(r.group_value),
+            n=None if r.suppressed else _none(r.n) and int(r.n),
+            numerator=None if r.suppressed else _none(r.numerator),
+            denominator=None if r.suppressed else _none(r.denominator),
+            value=None if r.suppressed else _none(r.value),
+            suppressed=bool(r.suppressed),
+            run=run,
+        )
+        for r in frame.itertuples(index=False)
+    ]
+    MetricValue.objects.bulk_create(objs, batch_size=5000)
+    return len(objs)

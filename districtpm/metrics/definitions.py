@@ -1,0 +1,335 @@
+"""Metric definitions: YAML files in a folder the district owns, validated when loaded.
+
+A definition names its source, an optional filter, a measure (rate, mean, median, percentile,
+count, sum, ratio_of_sums), a period grain, the levels and student groups to compute, its
+direction, whether it is leading or lagging, its unit and format, and its minimum n. A gap
+definition compares two groups of another metric. See definitions/*.yaml for the shipped ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+
+from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.analytics.sources import SOURCES
+from districtpm.metrics.expressions import ExpressionError, parse
+
+MEASURE_KINDS = ("rate", "mean", "median", "percentile", "count", "sum", "ratio_of_sums")
+ADDITIVE = {"rate", "mean", "count", "sum", "ratio_of_sums"}
+GRAINS = ("school_year", "window", "month")
+LEVELS = ("district", "network", "school", "grade")
+UNITS = ("percent", "number", "score", "days", "students")
+FORMATS = ("percent", "percent1", "number", "decimal1", "decimal2")
+GRAIN_COLUMNS = {
+    "window": ("school_year", "test_window"),
+    "month": ("month",),
+    "school_year": ("school_year",),
+}
+ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+TOP_KEYS = {
+    "id",
+    "name",
+    "description",
+    "source",
+    "filter",
+    "measure",
+    "period",
+    "levels",
+    "groups",
+    "direction",
+    "kind",
+    "unit",
+    "format",
+    "min_n",
+    "version",
+    "gap",
+    "rollup",
+}
+
+
+class DefinitionError(ValueError):
+    """A definition that cannot be used, with every problem found in it."""
+
+    def __init__(self, where: str, problems: list[str]) -> None:
+        self.where = where
+        self.problems = problems
+        super().__init__(f"{where}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str
+    column: str | None = None
+    condition: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    p: float | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    metric: str
+    dimension: str
+    focal: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    id: str
+    name: str
+    description: str
+    source: str
+    measure: Measure | None
+    period: str
+    levels: tuple[str, ...]
+    groups: tuple[str, ...]
+    direction: str
+    kind: str
+    unit: str
+    format: str
+    min_n: int
+    version: int
+    filter: str | None = None
+    rollup: dict[str, str] = field(default_factory=dict)
+    gap: Gap | None = None
+    path: str = ""
+    digest: str = ""
+
+    @property
+    def is_gap(self) -> bool:
+        return self.gap is not None
+
+    @property
+    def additive(self) -> bool:
+        return self.measure is not None and self.measure.kind in ADDITIVE
+
+    def source_tables(self, all_definitions: dict[str, MetricDefinition]) -> set[str]:
+        if self.gap:
+            return all_definitions[self.gap.metric].source_tables(all_definitions)
+        return set(SOURCES[self.source].tables)
+
+
+def _problems_for(raw: dict[str, Any], default_min_n: int) -> tuple[list[str], dict[str, Any]]:
+    problems: list[str] = []
+    unknown = set(raw) - TOP_KEYS
+    if unknown:
+        problems.append(f"unknown field(s): {', '.join(sorted(unknown))}")
+    metric_id = raw.get("id")
+    if not isinstance(metric_id, str) or not ID.match(metric_id):
+        problems.append("id must be lower-case letters, digits and _ (like ela_proficiency)")
+    if not isinstance(raw.get("name"), str) or not raw.get("name"):
+        problems.append("name is required")
+    out: dict[str, Any] = {}
+    direction = raw.get("direction", "higher")
+    if direction not in ("higher", "lower"):
+        problems.append("direction must be 'higher' or 'lower' (which is better)")
+    kind = raw.get("kind", "lagging")
+    if kind not in ("leading", "lagging"):
+        problems.append("kind must be 'leading' or 'lagging'")
+    unit = raw.get("unit", "percent")
+    if unit not in UNITS:
+        problems.append(f"unit must be one of {', '.join(UNITS)}")
+    fmt = raw.get("format", "percent1" if unit == "percent" else "decimal1")
+    if fmt not in FORMATS:
+        problems.append(f"format must be one of {', '.join(FORMATS)}")
+    min_n = raw.get("min_n", default_min_n)
+    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
+        problems.append("min_n must be a whole number of at least 1")
+    elif min_n < default_min_n:
+        problems.append(f"min_n may not be below the district minimum of {default_min_n}")
+    levels = raw.get("levels", list(LEVELS))
+    if not isinstance(levels, list) or not levels or any(lv not in LEVELS for lv in levels):
+        problems.append(f"levels must be a list drawn from {', '.join(LEVELS)}")
+        levels = []
+    groups = raw.get("groups", list(GROUP_DIMENSIONS))
+    if not isinstance(groups, list) or any(g not in GROUP_DIMENSIONS for g in groups):
+        problems.append(f"groups must be a list drawn from {', '.join(GROUP_DIMENSIONS)}")
+        groups = []
+    out.update(
+        direction=direction,
+        kind=kind,
+        unit=unit,
+        format=fmt,
+        min_n=min_n,
+        levels=tuple(levels),
+        groups=tuple(groups),
+        version=raw.get("version", 1),
+    )
+    if not isinstance(out["version"], int):
+        problems.append("version must be a whole number")
+    return problems, out
+
+
+def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> MetricDefinition:
+    """Check one definition and return it, or raise DefinitionError listing every problem."""
+    default_min_n = default_min_n or settings.DISTRICTPM_MIN_N
+    if not isinstance(raw, dict):
+        raise DefinitionError(where, ["a definition must be a mapping of fields"])
+    problems, common = _problems_for(raw, default_min_n)
+    gap = None
+    measure = None
+    source = raw.get("source", "")
+    filter_text = raw.get("filter")
+    rollup: dict[str, str] = {}
+    period = raw.get("period", "school_year")
+    if "gap" in raw:
+        g = raw["gap"]
+        if not isinstance(g, dict) or set(g) != {"metric", "dimension", "focal", "reference"}:
+            problems.append("gap needs metric, dimension, focal and reference")
+        elif g["dimension"] not in GROUP_DIMENSIONS:
+            problems.append(f"gap dimension must be one of {', '.join(GROUP_DIMENSIONS)}")
+        else:
+            gap = Gap(
+                str(g["metric"]),
+                g["dimension"],
+                _group_value(g["focal"]),
+                _group_value(g["reference"]),
+            )
+        for forbidden in ("source", "measure", "filter"):
+            if forbidden in raw:
+                problems.append(f"a gap takes its {forbidden} from its metric; remove {forbidden}")
+    else:
+        if source not in SOURCES:
+            problems.append(f"source must be one of {', '.join(sorted(SOURCES))}")
+            columns: tuple[str, ...] = ()
+        else:
+            columns = SOURCES[source].columns
+        if period not in GRAINS:
+            problems.append(f"period must be one of {', '.join(GRAINS)}")
+        elif columns and any(c not in columns for c in GRAIN_COLUMNS[period]):
+            problems.append(f"source {source} has no {period} column")
+        if filter_text is not None and columns:
+            try:
+                parse(str(filter_text), columns)
+            except ExpressionError as exc:
+                problems.append(f"filter: {exc}")
+        raw_rollup = raw.get("rollup") or {}
+        if not isinstance(raw_rollup, dict) or any(
+            v not in ("sum", "max", "min", "mean") or k not in columns
+            for k, v in raw_rollup.items()
+        ):
+            problems.append("rollup maps source columns to sum, max, min or mean")
+        else:
+            rollup = dict(raw_rollup)
+        visible = tuple(rollup) if rollup else columns
+        m = raw.get("measure")
+        if not isinstance(m, dict) or m.get("kind") not in MEASURE_KINDS:
+            problems.append(f"measure.kind must be one of {', '.join(MEASURE_KINDS)}")
+        else:
+            measure = Measure(
+                kind=m["kind"],
+                column=m.get("column"),
+                condition=m.get("condition"),
+                numerator=m.get("numerator"),
+                denominator=m.get("denominator"),
+                p=m.get("p"),
+            )
+            problems += _measure_problems(measure, visible if columns else ())
+    if problems:
+        raise DefinitionError(where, problems)
+    return MetricDefinition(
+        id=raw["id"],
+        name=raw["name"],
+        description=str(raw.get("description", "")).strip(),
+        source=source,
+        measure=measure,
+        period=period if not gap else "school_year",
+        filter=str(filter_text) if filter_text is not None else None,
+        rollup=rollup,
+        gap=gap,
+        path=where,
+        **common,
+    )
+
+
+def _group_value(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)
+
+
+def _measure_problems(m: Measure, columns: tuple[str, ...]) -> list[str]:
+    problems = []
+    if not columns:
+        return problems
+    if m.kind == "rate":
+        if not m.condition:
+            problems.append("a rate needs measure.condition, like performance_level >= 3")
+        else:
+            try:
+                parse(m.condition, columns)
+            except ExpressionError as exc:
+                problems.append(f"measure.condition: {exc}")
+    elif m.kind in ("mean", "median", "percentile", "sum"):
+        if m.column not in columns:
+            problems.append(f"measure.column must be a column of the source ({', '.join(columns)})")
+        if m.kind == "percentile" and not (isinstance(m.p, int | float) and 0 < m.p < 100):
+            problems.append("a percentile needs measure.p between 0 and 100")
+    elif m.kind == "ratio_of_sums":
+        for part in ("numerator", "denominator"):
+            if getattr(m, part) not in columns:
+                problems.append(f"measure.{part} must be a column of the source")
+    return problems
+
+
+def definitions_dir() -> Path:
+    return Path(os.environ.get("DISTRICTPM_METRICS_DIR", Path(__file__).parent / "definitions"))
+
+
+def load_all(folder: Path | None = None) -> dict[str, MetricDefinition]:
+    """Every definition in the folder; raise DefinitionError listing the problems of all files."""
+    folder = folder or definitions_dir()
+    found: dict[str, MetricDefinition] = {}
+    errors: list[str] = []
+    for path in sorted(folder.glob("*.yaml")):
+        text = path.read_text()
+        try:
+            docs = list(yaml.safe_load_all(text))
+        except yaml.YAMLError as exc:
+            errors.append(f"{path.name}: not valid YAML ({exc})")
+            continue
+        for index, raw in enumerate(d for d in docs if d is not None):
+            where = f"{path.name}" + (f" (definition {index + 1})" if len(docs) > 1 else "")
+            try:
+                definition = parse_definition(raw, where)
+            except DefinitionError as exc:
+                errors.append(str(exc))
+                continue
+            if definition.id in found:
+                errors.append(
+                    f"{where}: id {definition.id} is already defined in {found[definition.id].path}"
+                )
+                continue
+            digest = hashlib.sha256(yaml.safe_dump(raw, sort_keys=True).encode()).hexdigest()
+            found[definition.id] = _with(definition, digest=digest)
+    for definition in found.values():
+        if definition.gap and definition.gap.metric not in found:
+            errors.append(f"{definition.path}: gap metric {definition.gap.metric} is not defined")
+        elif definition.gap and found[definition.gap.metric].is_gap:
+            errors.append(f"{definition.path}: a gap must compare a metric, not another gap")
+        elif definition.gap:
+            base = found[definition.gap.metric]
+            if definition.gap.dimension not in base.groups:
+                errors.append(
+                    f"{definition.path}: {base.id} is not computed by {definition.gap.dimension}"
+                )
+    if errors:
+        raise DefinitionError(str(folder), errors)
+    return found
+
+
+def _with(definition: MetricDefinition, **changes: Any) -> MetricDefinition:
+    from dataclasses import replace
+
+    return replace(definition, **changes)

@@ -1,0 +1,115 @@
+"""Metric definitions as the app knows them, their computed values, and each run's lineage.
+
+Only results live here — never a student row. Suppressed cells are stored without their value,
+numerator, denominator or n, so nothing below the minimum can leave through any page or export.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from districtpm.accounts.scoping import ScopedQuerySet
+
+
+class Metric(models.Model):
+    """A metric definition loaded from the district's YAML folder."""
+
+    id = models.CharField(max_length=63, primary_key=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=63, blank=True)
+    measure = models.CharField(max_length=20, blank=True)
+    period = models.CharField(max_length=20)
+    direction = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10)
+    unit = models.CharField(max_length=20)
+    format = models.CharField(max_length=20)
+    min_n = models.PositiveIntegerField()
+    levels = models.JSONField(default=list)
+    groups = models.JSONField(default=list)
+    is_gap = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    digest = models.CharField(max_length=64)
+    definition = models.JSONField(default=dict)
+    active = models.BooleanField(default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def format_value(self, value: float | None) -> str:
+        if value is None or value != value:  # NaN
+            return "—"
+        if self.format == "percent":
+            return f"{value * 100:.0f}%"
+        if self.format == "percent1":
+            return f"{value * 100:.1f}%"
+        if self.format == "number":
+            return f"{value:,.0f}"
+        if self.format == "decimal2":
+            return f"{value:,.2f}"
+        return f"{value:,.1f}"
+
+
+class ComputeRun(models.Model):
+    """One computation of metric values, with what it was computed from."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=200, default="all metrics")
+    definitions = models.JSONField(default=dict, help_text="Metric id → version and digest.")
+    sources = models.JSONField(default=list, help_text="Imported files and their hashes.")
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.scope})"
+
+
+class MetricValue(models.Model):
+    """One metric for one entity, period and student group, after suppression."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
+    level = models.CharField(max_length=10)
+    entity_code = models.CharField(max_length=30)
+    grade = models.CharField(max_length=3, blank=True)
+    period = models.CharField(max_length=30)
+    school_year = models.CharField(max_length=9)
+    group_dim = models.CharField(max_length=20)
+    group_value = models.CharField(max_length=40)
+    n = models.IntegerField(null=True)
+    numerator = models.FloatField(null=True)
+    denominator = models.FloatField(null=True)
+    value = models.FloatField(null=True)
+    suppressed = models.BooleanField(default=False)
+    run = models.ForeignKey(ComputeRun, on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["metric", "level", "entity_code", "period"]),
+            models.Index(fields=["metric", "school_year"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(suppressed=False)
+                | models.Q(
+                    value__isnull=True,
+                    n__isnull=True,
+                    numerator__isnull=True,
+                    denominator__isnull=True,
+                ),
+                name="suppressed_values_are_blank",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.level}:{self.entity_code} {self.period} {self.group_value}"
