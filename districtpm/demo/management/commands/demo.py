@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.models import DemoBuild
+from districtpm.demo.student_data import build_student_data
+from districtpm.metrics.compute import recompute
 from districtpm.org.models import District
 
 
@@ -69,7 +71,16 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
         started = time.monotonic()
         self.stdout.write(f"Building the {scale} demo district (seed {seed}):")
-        result = build_demo(scale, seed, progress=lambda m: self.stdout.write(f"  · {m}"))
+        say = lambda m: self.stdout.write(f"  · {m}")  # noqa: E731
+        result = build_demo(scale, seed, progress=say)
+        counts = build_student_data(scale, seed, progress=say)
+        say(
+            f"{counts['student_years']:,} student-years, {counts['assessments']:,} test results, "
+            f"{counts['attendance']:,} attendance rows in the analytics store"
+        )
+        say("computing metrics")
+        run = recompute()
+        say(f"{run.rows:,} metric values ({run.seconds:.0f} s)")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "

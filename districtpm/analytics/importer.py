@@ -1,0 +1,446 @@
+"""Importing files into the analytics store through a declarative mapping.
+
+A mapping (YAML) says how the columns of one kind of file become rows of canonical tables:
+renames, constants, value maps, period parsing, suppressed-cell markers, and wide-to-long
+reshaping (`rows` for a few explicit column sets, `melt` for a pattern over many columns).
+No code is written for a particular file. Every bad row is reported with its file, line,
+column and reason; a file with any bad row changes nothing; importing a file again replaces the
+same rows, so it changes nothing either. See mappings/ for examples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from districtpm.analytics import store
+from districtpm.analytics.schema import GRADES, TABLES
+
+DEFAULT_MARKERS = ["s", "*", "<10", "n<10", "-", "--", "N/A", "NA", "n/a", "~", "<5"]
+BOOL_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+BOOL_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+MAX_ERRORS = 1000
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used."""
+
+
+@dataclass
+class RowError:
+    file: str
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    file: str
+    file_hash: str
+    rows: dict[str, int] = field(default_factory=dict)
+    school_years: dict[str, set[str]] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    source_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if self.errors:
+            more = " (showing the first 1000)" if len(self.errors) >= MAX_ERRORS else ""
+            return f"{self.file}: nothing imported, {len(self.errors)} bad row(s){more}."
+        parts = ", ".join(f"{n} rows into {t}" for t, n in self.rows.items())
+        return f"{self.file}: {self.source_rows} source rows read; {parts}."
+
+
+class ImportFailed(Exception):
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__(result.summary())
+        self.result = result
+
+
+# ------------------------------------------------------------------ mapping
+
+
+def load_mapping(path: Path | str) -> dict[str, Any]:
+    try:
+        mapping = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise MappingError(f"{path}: cannot read the mapping ({exc})") from exc
+    return check_mapping(mapping, str(path))
+
+
+def check_mapping(mapping: Any, where: str = "mapping") -> dict[str, Any]:
+    problems = []
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("outputs"), list):
+        raise MappingError(f"{where}: a mapping needs a list of outputs")
+    for i, out in enumerate(mapping["outputs"], start=1):
+        table = out.get("table") if isinstance(out, dict) else None
+        if table not in TABLES:
+            problems.append(f"output {i}: table must be one of {', '.join(TABLES)}")
+            continue
+        columns = set(TABLES[table].column_names)
+        named = set(out.get("columns", {})) | set(out.get("constants", {}))
+        for entry in out.get("rows", []):
+            named |= set(entry.get("columns", {})) | set(entry.get("set", {}))
+        melt = out.get("melt")
+        if melt:
+            try:
+                pattern = re.compile(melt["pattern"])
+            except (KeyError, re.error) as exc:
+                problems.append(f"output {i}: melt.pattern is not a valid pattern ({exc})")
+                continue
+            named |= set(melt.get("fields", {}).values()) | set(melt.get("keys", {}).values())
+            unknown_groups = set(melt.get("keys", {})) - set(pattern.groupindex)
+            if unknown_groups:
+                problems.append(
+                    f"output {i}: melt.keys names groups not in the pattern: "
+                    f"{', '.join(sorted(unknown_groups))}"
+                )
+        unknown = named - columns
+        if unknown:
+            problems.append(f"output {i}: {table} has no column(s) {', '.join(sorted(unknown))}")
+        missing = {c.name for c in TABLES[table].columns if c.required} - named
+        if table == "school_values":
+            missing -= {"suppressed"}
+        if missing:
+            problems.append(
+                f"output {i}: nothing fills required column(s) "
+                f"{', '.join(sorted(missing))} of {table}"
+            )
+        for column, how in (out.get("periods") or {}).items():
+            if how not in PERIOD_PARSERS:
+                problems.append(
+                    f"output {i}: periods.{column} must be one of {', '.join(PERIOD_PARSERS)}"
+                )
+    if problems:
+        raise MappingError(f"{where}: " + "; ".join(problems))
+    return mapping
+
+
+# ------------------------------------------------------------------ value parsing
+
+
+def _school_year_from_end(value: str) -> str:
+    year = int(float(value))
+    return f"{year - 1}-{year}"
+
+
+def _school_year_from_start(value: str) -> str:
+    year = int(float(value))
+    return f"{year}-{year + 1}"
+
+
+def _school_year_from_date(value: str) -> str:
+    day = pd.Timestamp(value).date()
+    start = day.year if day.month >= 7 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
+def _school_year_as_is(value: str) -> str:
+    m = re.fullmatch(r"(\d{4})\s*[-/–]\s*(\d{2}|\d{4})", value.strip())
+    if not m:
+        raise ValueError(f"{value!r} is not a school year like 2025-2026")
+    start = int(m.group(1))
+    end = int(m.group(2)) if len(m.group(2)) == 4 else (start // 100) * 100 + int(m.group(2))
+    if end != start + 1:
+        raise ValueError(f"{value!r} does not span two consecutive years")
+    return f"{start}-{end}"
+
+
+def _month(value: str) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m")
+
+
+PERIOD_PARSERS: dict[str, Callable[[str], str]] = {
+    "school_year": _school_year_as_is,
+    "year_end": _school_year_from_end,
+    "year_start": _school_year_from_start,
+    "date": _school_year_from_date,
+    "month": _month,
+}
+
+
+def _grade(value: str) -> str:
+    v = value.strip().upper()
+    v = {"KG": "K", "KF": "K", "00": "K", "0": "K", "PRE-K": "PK", "P": "PK"}.get(v, v)
+    if v.isdigit():
+        v = str(int(v))
+    if v.lower() in ("all", "ungraded"):
+        return v.lower()
+    if v not in GRADES:
+        raise ValueError(f"unknown grade {value!r}")
+    return v
+
+
+def _convert(kind: str, value: str, column: str) -> Any:
+    if kind == "string":
+        return _grade(value) if column == "grade" else value
+    if kind == "int64":
+        number = float(value.replace(",", ""))
+        if number != int(number):
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(number)
+    if kind == "float64":
+        return float(value.replace(",", "").rstrip("%"))
+    if kind == "boolean":
+        low = value.strip().lower()
+        if low in BOOL_TRUE:
+            return True
+        if low in BOOL_FALSE:
+            return False
+        raise ValueError(f"{value!r} is not yes or no")
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    raise ValueError(f"unsupported type {kind}")
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_file(path: Path, fmt: str | None = None) -> tuple[pd.DataFrame, int]:
+    """The file as strings, and the line number of its first data row."""
+    fmt = fmt or path.suffix.lower().lstrip(".")
+    if fmt == "csv":
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+        )
+        return frame, 2
+    if fmt in ("xlsx", "xlsm"):
+        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+        return frame, 2
+    if fmt == "parquet":
+        frame = pd.read_parquet(path)
+        return frame.astype("string").astype(object).where(frame.notna(), None), 1
+    raise MappingError(f"{path.name}: unknown file format {fmt!r} (csv, xlsx or parquet)")
+
+
+# ------------------------------------------------------------------ the import
+
+
+def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, dict[str, tuple[str, Any]]]]:
+    """For each source row, the target rows as {target column: (source column, raw value)}."""
+    base_cols = out.get("columns", {})
+    constants = out.get("constants", {})
+    entries: list[tuple[dict, dict]] = []  # (set, columns)
+    for entry in out.get("rows", []):
+        entries.append((entry.get("set", {}), entry.get("columns", {})))
+    melt = out.get("melt")
+    if melt:
+        pattern = re.compile(melt["pattern"])
+        fields = melt.get("fields")
+        keys = melt.get("keys", {})
+        stubs: dict[tuple, dict[str, str]] = {}
+        for column in frame.columns:
+            match = pattern.fullmatch(str(column))
+            if not match:
+                continue
+            stub = tuple((keys[g], match.group(g)) for g in keys)
+            target = fields.get(match.group("field")) if fields else melt.get("value", "value")
+            if target:
+                stubs.setdefault(stub, {})[target] = column
+        for stub, cols in stubs.items():
+            entries.append(({k: v for k, v in stub}, cols))
+    if not entries:
+        entries = [({}, {})]
+    filters = out.get("filter", {})
+    rows = []
+    records = frame.to_dict("records")
+    for index, record in enumerate(records):
+        if any(str(record.get(k)) != str(v) for k, v in filters.items()):
+            continue
+        for fixed, cols in entries:
+            target: dict[str, tuple[str, Any]] = {}
+            for t, v in constants.items():
+                target[t] = ("(constant)", v)
+            for t, s in base_cols.items():
+                target[t] = (s, record.get(s))
+            for t, v in fixed.items():
+                target[t] = ("(pattern)", v)
+            for t, s in cols.items():
+                target[t] = (s, record.get(s))
+            rows.append((index, target))
+    return rows
+
+
+def _is_missing(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() == ""
+
+
+def import_file(
+    path: Path | str,
+    mapping: dict[str, Any] | Path | str,
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    store_path: Path | None = None,
+    recompute: bool = False,
+) -> ImportResult:
+    """Import one file; raise ImportFailed (nothing written) if any row is bad."""
+    path = Path(path)
+    if not isinstance(mapping, dict):
+        mapping = load_mapping(mapping)
+    else:
+        mapping = check_mapping(mapping)
+    data = path.read_bytes()
+    result = ImportResult(file=path.name, file_hash=hashlib.sha256(data).hexdigest())
+    frame, first_line = read_file(path, mapping.get("format"))
+    result.source_rows = len(frame)
+    markers = {str(m) for m in mapping.get("suppressed", DEFAULT_MARKERS)}
+    needed = set()
+    for out in mapping["outputs"]:
+        needed |= set(out.get("columns", {}).values()) | set(out.get("filter", {}))
+        for entry in out.get("rows", []):
+            needed |= set(entry.get("columns", {}).values())
+    missing = sorted(needed - set(map(str, frame.columns)))
+    if missing:
+        result.errors.append(
+            RowError(path.name, 1, ", ".join(missing), "missing column(s) the mapping needs")
+        )
+        raise ImportFailed(result)
+    outputs: dict[str, list[dict]] = {}
+    total = len(mapping["outputs"]) * max(1, len(frame))
+    done = 0
+    for out in mapping["outputs"]:
+        table = TABLES[out["table"]]
+        types = {c.name: c for c in table.columns}
+        value_maps = out.get("values", {})
+        periods = out.get("periods", {})
+        scale = out.get("scale", {})
+        converted: list[dict] = []
+        last_index = -1
+        skip_if_empty = out.get("skip_if_empty", [])
+        for index, target in _output_rows(out, frame):
+            if skip_if_empty and all(
+                _is_missing(target.get(c, (None, None))[1]) for c in skip_if_empty
+            ):
+                continue
+            if index != last_index:
+                done += index - last_index if last_index >= 0 else 1
+                if done % 2000 == 0:
+                    progress(done, total)
+                last_index = index
+            line = index + first_line
+            row: dict[str, Any] = {}
+            suppressed = False
+            for name, (source_col, raw) in target.items():
+                column = types[name]
+                if _is_missing(raw):
+                    row[name] = None
+                    continue
+                text = str(raw).strip()
+                if name in value_maps and text in value_maps[name]:
+                    text = str(value_maps[name][text])
+                if text in markers:
+                    row[name] = None
+                    suppressed = True
+                    continue
+                try:
+                    if name in periods:
+                        text = PERIOD_PARSERS[periods[name]](text)
+                    value = _convert(column.type, text, name)
+                    if name in scale:
+                        value = value * scale[name]
+                    if column.values and value not in column.values:
+                        raise ValueError(
+                            f"unknown code {text!r}; expected one of {', '.join(column.values)}"
+                        )
+                    row[name] = value
+                except (ValueError, TypeError) as exc:
+                    if len(result.errors) < MAX_ERRORS:
+                        result.errors.append(RowError(path.name, line, source_col, str(exc)))
+                    row = {}
+                    break
+            if not row:
+                continue
+            if table.name == "school_values":
+                row["suppressed"] = suppressed
+                if row.get("value") is None and not suppressed and row.get("denominator"):
+                    row["value"] = (row.get("numerator") or 0) / row["denominator"]
+            for column in table.columns:
+                if (
+                    column.required
+                    and row.get(column.name) is None
+                    and not (table.name == "school_values" and column.name == "suppressed")
+                ):
+                    if len(result.errors) < MAX_ERRORS:
+                        source_col = target.get(column.name, ("(none)", None))[0]
+                        result.errors.append(
+                            RowError(
+                                path.name, line, source_col, f"{column.name} is required but empty"
+                            )
+                        )
+                    row = {}
+                    break
+            if row:
+                row["_line"] = line
+                converted.append(row)
+        outputs.setdefault(table.name, []).extend(converted)
+    progress(total, total)
+    if result.errors:
+        raise ImportFailed(result)
+    frames = {}
+    for name, rows in outputs.items():
+        f = pd.DataFrame(rows, columns=[*TABLES[name].column_names, "_line"])
+        key = list(TABLES[name].key)
+        dupes = f.duplicated(subset=key, keep=False)
+        if dupes.any():
+            first_lines = f[dupes].groupby(key, dropna=False)["_line"].transform("min")
+            for i in f.index[dupes & f.duplicated(subset=key, keep="first")][:MAX_ERRORS]:
+                result.errors.append(
+                    RowError(
+                        path.name,
+                        int(f.at[i, "_line"]),
+                        ", ".join(key),
+                        f"repeats the {name} row of line {int(first_lines[i])} "
+                        f"({', '.join(str(f.at[i, k]) for k in key)})",
+                    )
+                )
+        frames[name] = f.drop(columns="_line")
+    if result.errors:
+        raise ImportFailed(result)
+    with store.connect(store_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name, f in frames.items():
+                result.rows[name] = store.replace_rows(con, name, f)
+                years = set()
+                if "school_year" in f.columns:
+                    years = set(f["school_year"].dropna().unique())
+                elif "period" in f.columns:
+                    years = set(f["period"].dropna().unique())
+                result.school_years[name] = years
+                con.execute(
+                    "INSERT INTO _imports (file_hash, file_name, table_name, rows, school_years) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [result.file_hash, path.name, name, len(f), ",".join(sorted(years))],
+                )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    if recompute:
+        from districtpm.metrics.compute import recompute as run
+
+        run(
+            tables=set(frames),
+            years=set().union(*result.school_years.values()) or None,
+            path=store_path,
+        )
+    return result
+
+
+def today() -> dt.date:
+    return dt.date.today()

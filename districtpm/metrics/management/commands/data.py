@@ -1,0 +1,127 @@
+"""`districtpm data …`: the analytics store and the metric engine from the terminal.
+
+districtpm data import FILE --mapping MAPPING.yaml [--no-recompute]
+districtpm data compute [--table T ...] [--year YYYY-YYYY ...]
+districtpm data validate [FOLDER]
+districtpm data schema
+districtpm data status
+districtpm data rollup-check [--source S]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from districtpm.analytics import schema, store
+from districtpm.analytics.importer import ImportFailed, MappingError, import_file
+from districtpm.analytics.published import rollup_check
+from districtpm.metrics.compute import recompute
+from districtpm.metrics.definitions import DefinitionError, definitions_dir, load_all
+
+
+class Command(BaseCommand):
+    help = "Import data into the analytics store and compute metrics."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="verb", required=True)
+        imp = sub.add_parser("import", help="Import a CSV, XLSX or Parquet file through a mapping.")
+        imp.add_argument("file")
+        imp.add_argument("--mapping", required=True)
+        imp.add_argument("--no-recompute", action="store_true")
+        comp = sub.add_parser("compute", help="Recompute metric values.")
+        comp.add_argument("--table", action="append", default=[])
+        comp.add_argument("--year", action="append", default=[])
+        val = sub.add_parser("validate", help="Check the metric definitions.")
+        val.add_argument("folder", nargs="?")
+        sub.add_parser("schema", help="Print the canonical schema as Markdown.")
+        sub.add_parser("status", help="Rows per table in the store.")
+        roll = sub.add_parser(
+            "rollup-check", help="Compare rolled-up grade rows with published totals."
+        )
+        roll.add_argument("--source")
+
+    def handle(self, *args: Any, verb: str, **options: Any) -> None:
+        getattr(self, f"do_{verb.replace('-', '_')}")(**options)
+
+    def do_import(self, file: str, mapping: str, no_recompute: bool, **_: Any) -> None:
+        path = Path(file)
+        if not path.exists():
+            raise CommandError(f"{file}: no such file")
+        bar = tqdm(total=1, unit="row", desc=f"Importing {path.name}", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            result = import_file(path, mapping, progress=progress)
+        except MappingError as exc:
+            bar.close()
+            raise CommandError(str(exc)) from exc
+        except ImportFailed as failure:
+            bar.close()
+            for error in failure.result.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(failure.result.summary() + " The store is unchanged.")
+            sys.exit(1)
+        bar.close()
+        self.stdout.write(result.summary())
+        if not no_recompute:
+            years = set().union(*result.school_years.values())
+            self._compute(set(result.rows), years)
+
+    def do_compute(self, table: list[str], year: list[str], **_: Any) -> None:
+        self._compute(set(table) or None, set(year) or None)
+
+    def _compute(self, tables: set[str] | None, years: set[str] | None) -> None:
+        try:
+            definitions = load_all()
+        except DefinitionError as exc:
+            raise CommandError(str(exc)) from exc
+        bar = tqdm(total=len(definitions), unit="metric", desc="Computing", file=sys.stderr)
+
+        def progress(metric: str, index: int, total: int) -> None:
+            bar.total = total
+            bar.set_postfix_str(metric)
+            bar.update(1)
+
+        run = recompute(tables=tables, years=years, progress=progress)
+        bar.close()
+        self.stdout.write(
+            f"{run.scope}: {run.rows} values stored in {run.seconds:.1f} s (run {run.pk})."
+        )
+
+    def do_validate(self, folder: str | None, **_: Any) -> None:
+        try:
+            found = load_all(Path(folder) if folder else definitions_dir())
+        except DefinitionError as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            sys.exit(1)
+        self.stdout.write(f"{len(found)} metric definitions are valid.")
+
+    def do_schema(self, **_: Any) -> None:
+        self.stdout.write(schema.markdown())
+
+    def do_status(self, **_: Any) -> None:
+        with store.connect() as con:
+            for name, count in store.table_counts(con).items():
+                self.stdout.write(f"{name:<20} {count:>12,}")
+
+    def do_rollup_check(self, source: str | None, **_: Any) -> None:
+        with store.connect() as con:
+            frame = rollup_check(con, source)
+        for (src, measure), part in frame.groupby(["source", "measure"]):
+            comparable = part[part["comparable"]]
+            equal = (comparable["rolled_numerator"] == comparable["published_numerator"]).sum()
+            self.stdout.write(
+                f"{src} {measure}: {len(part)} school totals, {len(comparable)} comparable, "
+                f"{equal} equal when rolled up from grades, "
+                f"{len(part) - len(comparable)} with incomplete or suppressed grade rows"
+            )
