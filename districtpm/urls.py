@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("org/", include("districtpm.org.urls")),
     path("audit/", include("districtpm.audit.urls")),
+    path("data/", include("districtpm.metrics.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -76,6 +76,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
     # The capabilities still to be built; each page is shown to the roles that will use it.
     "data.view": ALL_ROLES - {R.TEACHER},
+    "data.import": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
     "plan.view": DISTRICT_LEADERS
     | ACTION_TEAMS
     | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},

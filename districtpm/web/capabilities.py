@@ -14,6 +14,12 @@ class Capability:
     summary: str
     built: bool = False
 
+    @property
+    def section(self) -> str:
+        """The URL namespace whose pages belong to this capability, for the navigation."""
+        namespace = self.url_name.split(":")[0]
+        return self.slug if namespace == "web" else namespace
+
 
 CAPABILITIES: list[Capability] = [
     Capability(
@@ -28,9 +34,10 @@ CAPABILITIES: list[Capability] = [
         "data",
         "Data and metrics",
         "data.view",
-        "web:data",
+        "metrics:catalogue",
         "Student and school data, metric definitions, values by group with small-group "
         "suppression.",
+        built=True,
     ),
     Capability(
         "plan",

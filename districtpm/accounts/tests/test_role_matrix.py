@@ -30,7 +30,7 @@ MATRIX = {
     "org:year_new": {"admin", "pm"},
     "org:staff_new": {"admin", "hr"},
     "audit:list": {"admin", "pm"},
-    "web:data": set(ROLES) - {"teacher_a"},
+    "metrics:catalogue": set(ROLES) - {"teacher_a"},
     "web:plan": {
         "admin",
         "pm",

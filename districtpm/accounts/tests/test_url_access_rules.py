@@ -48,7 +48,7 @@ def test_public_views_are_only_the_expected_ones():
 
 
 def _concrete(route: str) -> str:
-    return "/" + re.sub(r"<(?:int:)?\w+>", "1", route)
+    return "/" + re.sub(r"<(?:\w+:)?\w+>", "1", route)
 
 
 @pytest.mark.django_db

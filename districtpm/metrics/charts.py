@@ -1,0 +1,78 @@
+"""Vega-Lite specifications for metric charts. The same spec renders in the browser and, as
+SVG or PNG, in exported packs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from districtpm.metrics.models import Metric
+
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+
+
+def _axis_format(metric: Metric) -> str:
+    return ".0%" if metric.format.startswith("percent") else ",.1f"
+
+
+def trend_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """Value by period, one line per student group; suppressed cells are simply absent."""
+    data = [
+        {"period": r["period"], "group": r["label"], "value": r["value"], "n": r["n"]}
+        for r in rows
+        if r["value"] is not None
+    ]
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": 260,
+        "data": {"values": data},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": None},
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": metric.name,
+                "axis": {"format": _axis_format(metric)},
+            },
+            "color": {"field": "group", "type": "nominal", "title": "Group"},
+            "tooltip": [
+                {"field": "group", "type": "nominal"},
+                {"field": "period", "type": "ordinal"},
+                {"field": "value", "type": "quantitative", "format": _axis_format(metric)},
+                {"field": "n", "type": "quantitative", "title": "n"},
+            ],
+        },
+    }
+
+
+def comparison_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """One bar per entity or group for a single period."""
+    data = [
+        {"label": r["label"], "value": r["value"], "n": r["n"]}
+        for r in rows
+        if r["value"] is not None
+    ]
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": title,
+        "width": "container",
+        "height": {"step": 18},
+        "data": {"values": data},
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "title": None, "sort": "-x"},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": metric.name,
+                "axis": {"format": _axis_format(metric)},
+            },
+            "tooltip": [
+                {"field": "label", "type": "nominal"},
+                {"field": "value", "type": "quantitative", "format": _axis_format(metric)},
+                {"field": "n", "type": "quantitative", "title": "n"},
+            ],
+        },
+    }

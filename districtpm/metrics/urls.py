@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from districtpm.metrics import views
+
+app_name = "metrics"
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("metrics/<slug:metric_id>/", views.metric_detail, name="metric"),
+    path("metrics/<slug:metric_id>/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("metrics/<slug:metric_id>/export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+]

@@ -1,0 +1,288 @@
+"""Data and metrics pages: the catalogue, a metric by period, group and entity, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+from openpyxl import Workbook
+
+from districtpm.accounts.access import get_visible_or_404, requires
+from districtpm.accounts.scoping import access_for
+from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.metrics import charts
+from districtpm.metrics.models import ComputeRun, Metric, MetricValue
+from districtpm.org.models import District, Network, School
+
+LEVEL_LABELS = {"district": "District", "network": "Network", "school": "School", "grade": "Grade"}
+
+
+def _group_label(dim: str, value: str) -> str:
+    if dim == "all":
+        return "All students"
+    name = GROUP_DIMENSIONS.get(dim, dim)
+    if value in ("yes", "no"):
+        return f"{name}: {value}"
+    return value
+
+
+@requires("data.view")
+def catalogue(request: HttpRequest) -> HttpResponse:
+    metrics = Metric.objects.visible_to(request.user).filter(active=True)
+    kind = request.GET.get("kind", "")
+    if kind in ("leading", "lagging"):
+        metrics = metrics.filter(kind=kind)
+    return render(
+        request,
+        "metrics/catalogue.html",
+        {
+            "metrics": metrics,
+            "kind": kind,
+            "last_run": ComputeRun.objects.first(),
+            "can_import": access_for(request.user).can("data.import"),
+        },
+    )
+
+
+class Entity:
+    """The district, a network, a school or a grade of a school, as the user may see it."""
+
+    def __init__(
+        self,
+        level: str,
+        code: str,
+        name: str,
+        grade: str = "",
+        parents: list[tuple[str, str, str]] | None = None,
+    ) -> None:
+        self.level, self.code, self.name, self.grade = level, code, name, grade
+        self.parents = parents or []
+
+    def query(self) -> dict[str, str]:
+        q = {"level": self.level, "entity": self.code}
+        if self.grade:
+            q["grade"] = self.grade
+        return q
+
+
+def _entity(request: HttpRequest) -> Entity:
+    user = request.user
+    level = request.GET.get("level", "district")
+    code = request.GET.get("entity", "district")
+    district = District.objects.order_by("pk").first()
+    district_name = district.name if district else "District"
+    top = [("district", "district", district_name)]
+    if level == "district":
+        return Entity("district", "district", district_name)
+    if level == "network":
+        network = Network.objects.visible_to(user).filter(code=code).first()
+        if network is None:
+            raise Http404("No such network, or it is outside your access.")
+        return Entity("network", code, network.name, parents=top)
+    if level in ("school", "grade"):
+        school = School.objects.visible_to(user).select_related("network").filter(code=code).first()
+        if school is None:
+            raise Http404("No such school, or it is outside your access.")
+        parents = list(top)
+        if (
+            school.network
+            and Network.objects.visible_to(user).filter(pk=school.network_id).exists()
+        ):
+            parents.append(("network", school.network.code, school.network.name))
+        if level == "school":
+            return Entity("school", code, school.name, parents=parents)
+        grade = request.GET.get("grade", "")
+        parents.append(("school", code, school.name))
+        return Entity("grade", code, f"{school.name}, grade {grade}", grade=grade, parents=parents)
+    raise Http404("Unknown level.")
+
+
+def _children(user: Any, metric: Metric, entity: Entity, period: str) -> list[dict[str, Any]]:
+    """The next level down, for drilling: networks, schools of a network, grades of a school."""
+    values = MetricValue.objects.visible_to(user).filter(
+        metric=metric, period=period, group_dim="all"
+    )
+    if entity.level == "district" and "network" in metric.levels:
+        names = dict(Network.objects.visible_to(user).values_list("code", "name"))
+        rows = values.filter(level="network", entity_code__in=list(names))
+        child_level = "network"
+    elif entity.level in ("district", "network") and "school" in metric.levels:
+        schools = School.objects.visible_to(user)
+        if entity.level == "network":
+            schools = schools.filter(network__code=entity.code)
+        names = dict(schools.values_list("code", "name"))
+        rows = values.filter(level="school", entity_code__in=list(names))
+        child_level = "school"
+    elif entity.level == "school" and "grade" in metric.levels:
+        rows = values.filter(level="grade", entity_code=entity.code)
+        names = {}
+        child_level = "grade"
+    else:
+        return []
+    out = []
+    for v in rows:
+        label = (
+            f"Grade {v.grade}"
+            if child_level == "grade"
+            else names.get(v.entity_code, v.entity_code)
+        )
+        query = {"level": child_level, "entity": v.entity_code}
+        if child_level == "grade":
+            query["grade"] = v.grade
+        out.append(
+            {
+                "label": label,
+                "value": v.value,
+                "n": v.n,
+                "suppressed": v.suppressed,
+                "query": query,
+                "sort": v.grade.zfill(2) if child_level == "grade" else label,
+            }
+        )
+    return sorted(out, key=lambda r: r["sort"])
+
+
+@requires("data.view")
+def metric_detail(request: HttpRequest, metric_id: str) -> HttpResponse:
+    user = request.user
+    metric = get_visible_or_404(Metric.objects, user, pk=metric_id)
+    entity = _entity(request)
+    if entity.level not in metric.levels:
+        raise Http404(f"{metric.name} is not computed for a {entity.level}.")
+    dims = ["all", *(metric.groups if not metric.is_gap else [])]
+    dim = request.GET.get("group", dims[1] if len(dims) > 1 else "all")
+    if dim not in dims:
+        dim = "all"
+    values = list(
+        MetricValue.objects.visible_to(user)
+        .filter(
+            metric=metric,
+            level=entity.level,
+            entity_code=entity.code,
+            grade=entity.grade,
+            group_dim__in={"all", dim},
+        )
+        .order_by("period", "group_dim", "group_value")
+    )
+    if not values and not MetricValue.objects.filter(metric=metric).exists():
+        values = []
+    periods = sorted({v.period for v in values})
+    period = request.GET.get("period", periods[-1] if periods else "")
+    rows = [
+        {
+            "period": v.period,
+            "label": _group_label(v.group_dim, v.group_value),
+            "value": v.value,
+            "n": v.n,
+            "suppressed": v.suppressed,
+            "dim": v.group_dim,
+            "group_value": v.group_value,
+        }
+        for v in values
+    ]
+    groups = sorted({(r["dim"] != "all", r["label"]) for r in rows})
+    table = {label: {r["period"]: r for r in rows if r["label"] == label} for _, label in groups}
+    children = _children(user, metric, entity, period) if period else []
+    title = f"{metric.name} — {entity.name}"
+    return render(
+        request,
+        "metrics/metric.html",
+        {
+            "metric": metric,
+            "entity": entity,
+            "dims": [(d, "All students only" if d == "all" else GROUP_DIMENSIONS[d]) for d in dims],
+            "dim": dim,
+            "periods": periods,
+            "period": period,
+            "table": table,
+            "children": children,
+            "trend_spec": charts.trend_spec(metric, rows, title),
+            "children_spec": charts.comparison_spec(metric, children, f"{metric.name}, {period}")
+            if children
+            else None,
+            "level_labels": LEVEL_LABELS,
+            "min_n": metric.min_n,
+        },
+    )
+
+
+def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]:
+    names = {
+        ("school", c): n for c, n in School.objects.visible_to(user).values_list("code", "name")
+    }
+    names.update({("grade", c): n for (_, c), n in list(names.items())})
+    names.update(
+        {("network", c): n for c, n in Network.objects.visible_to(user).values_list("code", "name")}
+    )
+    header = [
+        "metric",
+        "level",
+        "entity_code",
+        "entity_name",
+        "grade",
+        "period",
+        "group",
+        "group_value",
+        "n",
+        "numerator",
+        "denominator",
+        "value",
+        "suppressed",
+    ]
+    rows = []
+    for v in (
+        MetricValue.objects.visible_to(user)
+        .filter(metric=metric)
+        .order_by("level", "entity_code", "grade", "period", "group_dim", "group_value")
+        .iterator(chunk_size=5000)
+    ):
+        rows.append(
+            [
+                metric.id,
+                v.level,
+                v.entity_code,
+                "District" if v.level == "district" else names.get((v.level, v.entity_code), ""),
+                v.grade,
+                v.period,
+                v.group_dim,
+                v.group_value,
+                "" if v.suppressed else v.n,
+                "" if v.suppressed or v.numerator is None else v.numerator,
+                "" if v.suppressed or v.denominator is None else v.denominator,
+                "" if v.suppressed or v.value is None else v.value,
+                f"n<{metric.min_n}" if v.suppressed else "",
+            ]
+        )
+    return header, rows
+
+
+@requires("data.view")
+def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
+    metric = get_visible_or_404(Metric.objects, request.user, pk=metric_id)
+    header, rows = _export_rows(request.user, metric)
+    filename = slugify(metric.id)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        return response
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(metric.name[:31].replace("/", "-"))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
