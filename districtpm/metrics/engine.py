@@ -224,7 +224,7 @@ def compute_gap(d: MetricDefinition, base: pd.DataFrame) -> pd.DataFrame:
     keys = ["level", "entity_code", "grade", "period", "school_year"]
     focal = rows[rows["group_value"] == gap.focal].set_index(keys)
     reference = rows[rows["group_value"] == gap.reference].set_index(keys)
-    joined = focal.join(reference, lsuffix="_f", rsuffix="_r", how="inner").reset_index()
+    joined = focal.join(reference, how="inner", suffixes=("_f", "_r")).reset_index()
     hidden = joined["suppressed_f"] | joined["suppressed_r"]
     out = pd.DataFrame(
         {
