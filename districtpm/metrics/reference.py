@@ -32,8 +32,10 @@ def _source(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
         inc = tables["discipline"].copy()
         inc["oss"] = inc["consequence"] == "out_of_school_suspension"
         per = inc.groupby(["student_id", "school_year"], as_index=False).agg(
-            incidents=("incident_id", "count"), oss_incidents=("oss", "sum"),
-            days_removed=("days_removed", "sum"))
+            incidents=("incident_id", "count"),
+            oss_incidents=("oss", "sum"),
+            days_removed=("days_removed", "sum"),
+        )
         frame = years.merge(per, on=["student_id", "school_year"], how="left")
         for c in ("incidents", "oss_incidents", "days_removed"):
             frame[c] = frame[c].fillna(0)
@@ -57,10 +59,14 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
     else:
         frame["period"] = frame["school_year"]
     if d.source not in ("student_years", "student_discipline"):
-        frame = frame.merge(tables["student_years"][["student_id", "school_year", *GROUPS]],
-                            on=["student_id", "school_year"], how="left")
-    frame = frame.merge(tables["schools"][["school_code", "network_code"]], on="school_code",
-                        how="left")
+        frame = frame.merge(
+            tables["student_years"][["student_id", "school_year", *GROUPS]],
+            on=["student_id", "school_year"],
+            how="left",
+        )
+    frame = frame.merge(
+        tables["schools"][["school_code", "network_code"]], on="school_code", how="left"
+    )
     frame["network_code"] = frame["network_code"].fillna("")
     for g in GROUPS:
         if frame[g].dtype == bool or str(frame[g].dtype) == "boolean":
@@ -83,27 +89,35 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
     else:
         frame = frame[frame[m.column].notna()]
     out = []
-    level_keys = {"district": [], "network": ["network_code"], "school": ["school_code"],
-                  "grade": ["school_code", "grade"]}
+    level_keys = {
+        "district": [],
+        "network": ["network_code"],
+        "school": ["school_code"],
+        "grade": ["school_code", "grade"],
+    }
     for level in d.levels:
         for dim in ["all", *d.groups]:
             keys = level_keys[level] + ["period", "school_year"] + ([] if dim == "all" else [dim])
             grouped = frame.groupby(keys, as_index=False, dropna=False)
             if m.kind in ("median", "percentile"):
                 q = 0.5 if m.kind == "median" else m.p / 100
-                agg = grouped.agg(n=(m.column, "count"), value=(m.column, lambda s, q=q: s.quantile(q)))
+                agg = grouped.agg(
+                    n=(m.column, "count"), value=(m.column, lambda s, q=q: s.quantile(q))
+                )
                 agg["numerator"] = agg["denominator"] = float("nan")
             else:
-                agg = grouped.agg(n=("_num", "size"), numerator=("_num", "sum"),
-                                  denominator=("_den", "sum"))
+                agg = grouped.agg(
+                    n=("_num", "size"), numerator=("_num", "sum"), denominator=("_den", "sum")
+                )
                 if m.kind in ("rate", "mean", "ratio_of_sums"):
                     agg["value"] = agg["numerator"] / agg["denominator"]
                 else:
                     agg["value"] = agg["numerator"]
                     agg["denominator"] = float("nan")
             agg["metric"], agg["level"] = d.id, level
-            agg["entity_code"] = ("district" if level == "district"
-                                  else agg[level_keys[level][0]].astype(str))
+            agg["entity_code"] = (
+                "district" if level == "district" else agg[level_keys[level][0]].astype(str)
+            )
             agg["grade"] = agg["grade"] if level == "grade" else ""
             agg["group_dim"] = dim
             agg["group_value"] = "all" if dim == "all" else agg[dim]

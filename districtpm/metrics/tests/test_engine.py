@@ -83,7 +83,8 @@ def test_hidden_cells_cannot_be_recovered_from_neighbours(results, metric_id, du
     # (a) within one entity, period and group dimension: never exactly one hidden part
     groups = frame[frame["group_dim"] != "all"]
     counts = groups.groupby(["level", "entity_code", "grade", "period", "group_dim"])[
-        "suppressed"].agg(["sum", "size"])
+        "suppressed"
+    ].agg(["sum", "size"])
     assert not ((counts["sum"] == 1) & (counts["size"] > 1)).any()
     # (b) among the schools of a network, and the grades of a school: never exactly one hidden
     schools = frame[frame["level"] == "school"].copy()
@@ -92,22 +93,55 @@ def test_hidden_cells_cannot_be_recovered_from_neighbours(results, metric_id, du
     grades["parent"] = grades["entity_code"]
     for part in (schools, grades):
         counts = part.groupby(["parent", "period", "group_dim", "group_value"])["suppressed"].agg(
-            ["sum", "size"])
+            ["sum", "size"]
+        )
         assert not ((counts["sum"] == 1) & (counts["size"] > 1)).any()
 
 
 def test_a_cell_one_row_short_of_the_minimum_is_hidden_with_its_complement():
     from districtpm.metrics.suppression import suppress
 
-    rows = pd.DataFrame([
-        # a school with 30 students: 9 in one group (hidden) and 21 in the other
-        {"level": "school", "entity_code": "S", "grade": "", "period": "p", "group_dim": "all",
-         "group_value": "all", "n": 30, "numerator": 15.0, "denominator": 30.0, "value": 0.5},
-        {"level": "school", "entity_code": "S", "grade": "", "period": "p", "group_dim": "ell",
-         "group_value": "yes", "n": 9, "numerator": 3.0, "denominator": 9.0, "value": 1 / 3},
-        {"level": "school", "entity_code": "S", "grade": "", "period": "p", "group_dim": "ell",
-         "group_value": "no", "n": 21, "numerator": 12.0, "denominator": 21.0, "value": 12 / 21},
-    ])
+    rows = pd.DataFrame(
+        [
+            # a school with 30 students: 9 in one group (hidden) and 21 in the other
+            {
+                "level": "school",
+                "entity_code": "S",
+                "grade": "",
+                "period": "p",
+                "group_dim": "all",
+                "group_value": "all",
+                "n": 30,
+                "numerator": 15.0,
+                "denominator": 30.0,
+                "value": 0.5,
+            },
+            {
+                "level": "school",
+                "entity_code": "S",
+                "grade": "",
+                "period": "p",
+                "group_dim": "ell",
+                "group_value": "yes",
+                "n": 9,
+                "numerator": 3.0,
+                "denominator": 9.0,
+                "value": 1 / 3,
+            },
+            {
+                "level": "school",
+                "entity_code": "S",
+                "grade": "",
+                "period": "p",
+                "group_dim": "ell",
+                "group_value": "no",
+                "n": 21,
+                "numerator": 12.0,
+                "denominator": 21.0,
+                "value": 12 / 21,
+            },
+        ]
+    )
     out = suppress(rows, 10, {"S": "N"})
     assert list(out["suppressed"]) == [False, True, True]
     assert out.loc[2, "value"] != out.loc[2, "value"]  # NaN: the complement is blank too
@@ -117,7 +151,10 @@ def test_gap_is_reference_minus_focal(results):
     gap = results["ela_proficiency_gap_econ"]
     base = results["ela_proficiency"]
     row = gap[(gap["level"] == "district") & ~gap["suppressed"]].iloc[0]
-    b = base[(base["level"] == "district") & (base["period"] == row["period"])
-             & (base["group_dim"] == "econ_disadv")].set_index("group_value")
+    b = base[
+        (base["level"] == "district")
+        & (base["period"] == row["period"])
+        & (base["group_dim"] == "econ_disadv")
+    ].set_index("group_value")
     assert row["value"] == pytest.approx(b.loc["no", "value"] - b.loc["yes", "value"])
     assert row["value"] > 0  # the demo district has an income gap
