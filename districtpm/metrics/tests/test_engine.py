@@ -44,7 +44,7 @@ def test_rates_roll_up_from_counts_not_averages(duck):
     d = DEFINITIONS["ela_proficiency"]
     values = engine.compute(duck, d)
     all_students = values[values["group_dim"] == "all"]
-    for period, part in all_students.groupby("period"):
+    for _period, part in all_students.groupby("period"):
         schools = part[part["level"] == "school"]
         district = part[part["level"] == "district"].iloc[0]
         assert district["numerator"] == schools["numerator"].sum()
