@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SCALE ?= medium
 SEED ?= 2026
 
-.PHONY: demo test lint browser setup clean
+.PHONY: demo test lint system-packages setup clean bench
 
 setup: $(STAMP)
 
@@ -16,13 +16,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-browser:
-	@scripts/ensure-chromium
+system-packages:
+	@scripts/ensure-system-packages
 
 demo: $(STAMP)
 	$(BIN)/districtpm demo --scale $(SCALE) --seed $(SEED)
 
-test: $(STAMP) browser
+test: $(STAMP) system-packages
 	$(BIN)/pytest
 
 lint: $(STAMP)

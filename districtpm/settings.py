@@ -180,6 +180,11 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "District PM <districtpm@localhost>")
 
+# The analytics store: a DuckDB file by default; ANALYTICS_URL points metric computation at
+# another engine Ibis supports (PostgreSQL, Trino, Snowflake…) holding the canonical tables.
+ANALYTICS_PATH = Path(os.environ.get("ANALYTICS_PATH", VAR_DIR / "analytics.duckdb"))
+ANALYTICS_URL = os.environ.get("ANALYTICS_URL", "")
+
 # The smallest student group whose numbers may be shown anywhere.
 DISTRICTPM_MIN_N = int(os.environ.get("DISTRICTPM_MIN_N", "10"))
 

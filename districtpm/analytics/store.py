@@ -89,7 +89,12 @@ def sync_schools(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def ibis_connection(path: Path | str | None = None, read_only: bool = True) -> ibis.BaseBackend:
-    """An Ibis connection to the store (read-only by default, so pages never lock writers)."""
+    """An Ibis connection for computing metrics: the DuckDB file by default (read-only, so pages
+    never lock writers), or any engine Ibis supports when ANALYTICS_URL is set
+    (e.g. postgres://user:pass@host/db, trino://…), holding the same canonical tables."""
+    url = getattr(settings, "ANALYTICS_URL", "")
+    if url and path is None:
+        return ibis.connect(url)
     return ibis.duckdb.connect(str(path or store_path()), read_only=read_only)
 
 

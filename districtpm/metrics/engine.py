@@ -86,7 +86,7 @@ def _aggregates(t: ir.Table, d: MetricDefinition) -> dict[str, ir.Value]:
         cond = compile_to_ibis(m.condition or "true", t)
         return {
             "n": t.count(),
-            "numerator": cond.cast("int64").sum().cast("float64"),
+            "numerator": cond.ifelse(1, 0).sum().cast("float64"),
             "denominator": t.count().cast("float64"),
         }
     if m.kind == "mean":
