@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= medium
+# make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
 .PHONY: demo test lint system-packages setup clean bench
@@ -31,3 +32,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/
+
+bench: $(STAMP)
+	$(BIN)/districtpm bench --scale $(or $(BENCH_SCALE),large) --seed $(SEED)

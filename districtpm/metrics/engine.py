@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
 from districtpm.metrics.definitions import MetricDefinition
 from districtpm.metrics.expressions import compile_to_ibis
@@ -49,10 +49,11 @@ def prepared_source(
     if d.filter:
         t = t.filter(compile_to_ibis(d.filter, t))
     # One row per student (and per month for a monthly grain) when asked to roll up.
-    if d.rollup:
-        keys = ["student_id", "school_year", "school_code", "grade"]
-        if d.period == "month":
-            keys.append("month")
+    keys = ["student_id", "school_year", "school_code", "grade"]
+    if d.period == "month":
+        keys.append("month")
+    already_at_grain = d.source in TABLES and set(TABLES[d.source].key) <= set(keys)
+    if d.rollup and not already_at_grain:
         t = t.group_by(keys).aggregate(
             **{col: getattr(t[col], how)() for col, how in d.rollup.items()}
         )
@@ -72,7 +73,7 @@ def prepared_source(
     for dim in GROUP_COLUMNS:
         column = t[dim]
         if column.type().is_boolean():
-            t = t.mutate(**{dim: column.ifelse("yes", "no").fill_null("unknown")})
+            t = t.mutate(**{dim: ibis.cases((column, "yes"), (~column, "no"), else_="unknown")})
         else:
             t = t.mutate(**{dim: column.cast("string").fill_null("unknown")})
     return t
@@ -127,68 +128,69 @@ LEVEL_KEYS = {
 }
 
 
+def _unpivot(t: ir.Table, dims: list[str]) -> ir.Table:
+    """One copy of every row per group dimension, with that dimension's value as group_value.
+
+    A cross join with the small list of dimensions, so the source is read once, not once per
+    dimension."""
+    dim_table = ibis.memtable({"group_dim": dims})
+    u = t.cross_join(dim_table)
+    value = (
+        ibis.cases(*[(u.group_dim == dim, u[dim]) for dim in dims if dim != "all"], else_="all")
+        if len(dims) > 1
+        else ibis.literal("all")
+    )
+    return u.mutate(group_value=value)
+
+
+GROUP_KEYS = ["period", "school_year", "group_dim", "group_value"]
+
+
 def compute(
     con: ibis.BaseBackend, d: MetricDefinition, years: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """Values for every level, period and group of one (non-gap) metric, unsuppressed."""
     t = prepared_source(con, d, years)
-    dims = ["all", *d.groups]
     if d.additive:
-        parts = []
-        for dim in dims:
-            value = ibis.literal("all") if dim == "all" else t[dim]
-            g = t.mutate(group_dim=ibis.literal(dim), group_value=value)
-            parts.append(
-                g.group_by(
-                    [
-                        "school_code",
-                        "network_code",
-                        "grade",
-                        "period",
-                        "school_year",
-                        "group_dim",
-                        "group_value",
-                    ]
-                ).aggregate(**_aggregates(g, d))
-            )
-        base = ibis.union(*parts).to_pandas()
+        # One pass over the student rows into cells (school × grade × period × every group
+        # attribute at once); each group dimension, and then each level, is a sum of cells.
+        # Grade is kept only when grades are reported: fewer cells for everything else.
+        place = ["school_code", "network_code", *(["grade"] if "grade" in d.levels else [])]
+        cells = t.group_by([*place, "period", "school_year", *d.groups]).aggregate(
+            **_aggregates(t, d)
+        )
+        c = _unpivot(cells, ["all", *d.groups])
+        base = (
+            c.group_by([*place, *GROUP_KEYS])
+            .aggregate(n=c.n.sum(), numerator=c.numerator.sum(), denominator=c.denominator.sum())
+            .to_pyarrow()
+            .to_pandas()
+        )
         base["network_code"] = base["network_code"].fillna("")
         frames = []
         for level in d.levels:
-            keys = LEVEL_KEYS[level] + ["period", "school_year", "group_dim", "group_value"]
-            rolled = base.groupby(keys, as_index=False, dropna=False)[
-                ["n", "numerator", "denominator"]
-            ].sum(min_count=1)
+            rolled = base.groupby(
+                LEVEL_KEYS[level] + GROUP_KEYS, as_index=False, dropna=False, sort=False
+            )[["n", "numerator", "denominator"]].sum(min_count=1)
             frames.append(_label(rolled, level))
         result = pd.concat(frames, ignore_index=True)
         result["value"] = _value_from_counts(d.measure.kind, result)
     else:
+        # Medians and percentiles do not add up: each level is computed from student rows.
+        u = _unpivot(t, ["all", *d.groups])
         parts = []
         for level in d.levels:
-            for dim in dims:
-                value = ibis.literal("all") if dim == "all" else t[dim]
-                g = t.mutate(group_dim=ibis.literal(dim), group_value=value)
-                keys = LEVEL_KEYS[level] + ["period", "school_year", "group_dim", "group_value"]
-                agg = g.group_by(keys).aggregate(**_aggregates(g, d))
-                agg = agg.mutate(level=ibis.literal(level))
-                for missing in ("network_code", "school_code", "grade"):
-                    if missing not in agg.columns:
-                        agg = agg.mutate(**{missing: ibis.null().cast("string")})
-                parts.append(
-                    agg.select(
-                        "level",
-                        "network_code",
-                        "school_code",
-                        "grade",
-                        "period",
-                        "school_year",
-                        "group_dim",
-                        "group_value",
-                        "n",
-                        "value",
-                    )
+            agg = u.group_by(LEVEL_KEYS[level] + GROUP_KEYS).aggregate(**_aggregates(u, d))
+            agg = agg.mutate(level=ibis.literal(level))
+            for missing in ("network_code", "school_code", "grade"):
+                if missing not in agg.columns:
+                    agg = agg.mutate(**{missing: ibis.null().cast("string")})
+            parts.append(
+                agg.select(
+                    "level", "network_code", "school_code", "grade", *GROUP_KEYS, "n", "value"
                 )
-        raw = ibis.union(*parts).to_pandas()
+            )
+        raw = ibis.union(*parts).to_pyarrow().to_pandas()
         frames = [
             _label(raw[raw["level"] == level].drop(columns="level"), level) for level in d.levels
         ]

@@ -1,0 +1,376 @@
+"""`make bench`: the full recompute of every shipped metric, three ways, on one data set.
+
+1. the product's engine (metric definitions compiled to Ibis, run on DuckDB);
+2. hand-written DuckDB SQL for the same results (GROUPING SETS over an unpivoted group column);
+3. a straightforward pandas implementation (metrics/reference.py).
+
+Each runs in its own forked process so its peak memory can be read. Results are checked equal.
+The last line printed is `engine_vs_duckdb_sql=R1 pandas_vs_engine=R2 large_recompute_s=S`.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import multiprocessing
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from districtpm.analytics import store
+from districtpm.analytics.demo_data import SchoolSpec, generate
+from districtpm.metrics import engine, reference
+from districtpm.metrics.definitions import MetricDefinition, load_all
+from districtpm.metrics.suppression import suppress
+
+KEYS = ["metric", "level", "entity_code", "grade", "period", "group_dim", "group_value"]
+LEVEL_MIX = [
+    ("K", "5", 0.55, 420),
+    ("6", "8", 0.17, 620),
+    ("9", "12", 0.15, 1250),
+    ("K", "8", 0.08, 560),
+    ("6", "12", 0.05, 900),
+]
+SCALES = {"small": (12, 3, 5_000), "medium": (60, 8, 35_000), "large": (180, 20, 100_000)}
+
+
+def build_store(path: Path, scale: str, seed: int) -> dict[str, int]:
+    """A district of the given scale, written to a fresh DuckDB file."""
+    n_schools, n_networks, students = SCALES[scale]
+    rng = np.random.default_rng(seed)
+    plan = []
+    for low, high, share, mean in LEVEL_MIX:
+        plan += [(low, high, mean)] * max(1, round(share * n_schools))
+    plan = plan[:n_schools]
+    total = sum(p[2] for p in plan)
+    specs = [
+        SchoolSpec(str(100 + i), low, high, round(students * mean / total * rng.uniform(0.7, 1.3)))
+        for i, (low, high, mean) in enumerate(plan)
+    ]
+    years = ["2024-2025", "2025-2026", "2026-2027"]
+    tables = generate(specs, years, seed=seed, as_of=dt.date(2026, 11, 20))
+    with store.connect(path) as con:
+        for name, frame in tables.items():
+            store.replace_rows(con, name, frame)
+        schools = pd.DataFrame(
+            {
+                "school_code": [s.code for s in specs],
+                "school_name": [f"School {s.code}" for s in specs],
+                "network_code": [f"N{i % n_networks + 1:02d}" for i in range(len(specs))],
+                "level": ["school"] * len(specs),
+            }
+        )
+        con.register("_s", schools)
+        con.execute("INSERT INTO schools SELECT * FROM _s")
+        return store.table_counts(con)
+
+
+# ------------------------------------------------------------------ hand-written SQL
+
+
+def _sql_expr(node: ast.AST) -> str:
+    if isinstance(node, ast.Expression):
+        return _sql_expr(node.body)
+    if isinstance(node, ast.BoolOp):
+        joiner = " AND " if isinstance(node.op, ast.And) else " OR "
+        return "(" + joiner.join(_sql_expr(v) for v in node.values) + ")"
+    if isinstance(node, ast.UnaryOp):
+        return (
+            f"(NOT {_sql_expr(node.operand)})"
+            if isinstance(node.op, ast.Not)
+            else f"(-{_sql_expr(node.operand)})"
+        )
+    if isinstance(node, ast.Name):
+        return {"true": "TRUE", "false": "FALSE", "null": "NULL"}.get(node.id, node.id)
+    if isinstance(node, ast.Constant):
+        return f"'{node.value}'" if isinstance(node.value, str) else repr(node.value)
+    if isinstance(node, ast.BinOp):
+        op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
+        left = _sql_expr(node.left)
+        if op == "/":
+            left = f"CAST({left} AS DOUBLE)"
+        return f"({left} {op} {_sql_expr(node.right)})"
+    if isinstance(node, ast.Compare):
+        parts, left = [], node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            l_sql, r_sql = _sql_expr(left), _sql_expr(right)
+            if isinstance(op, ast.In | ast.NotIn):
+                items = ", ".join(_sql_expr(e) for e in right.elts)
+                parts.append(f"{l_sql} {'NOT IN' if isinstance(op, ast.NotIn) else 'IN'} ({items})")
+            elif r_sql == "NULL":
+                parts.append(f"{l_sql} IS {'NOT ' if isinstance(op, ast.NotEq) else ''}NULL")
+            else:
+                sym = {
+                    ast.Eq: "=",
+                    ast.NotEq: "<>",
+                    ast.Lt: "<",
+                    ast.LtE: "<=",
+                    ast.Gt: ">",
+                    ast.GtE: ">=",
+                }[type(op)]
+                parts.append(f"{l_sql} {sym} {r_sql}")
+            left = right
+        return "(" + " AND ".join(parts) + ")"
+    raise ValueError(type(node).__name__)
+
+
+def _sql(text: str) -> str:
+    # The text was checked against the filter language when the definitions were loaded.
+    return _sql_expr(ast.parse(text, mode="eval"))
+
+
+SOURCE_SQL = {
+    "student_discipline": """
+        SELECT y.*, coalesce(d.incidents, 0) AS incidents,
+               coalesce(d.oss_incidents, 0) AS oss_incidents,
+               coalesce(d.days_removed, 0.0) AS days_removed
+        FROM student_years y LEFT JOIN (
+            SELECT student_id, school_year, count(*) AS incidents,
+                   sum(CASE WHEN consequence = 'out_of_school_suspension' THEN 1 ELSE 0 END) AS oss_incidents,
+                   sum(days_removed) AS days_removed
+            FROM discipline GROUP BY student_id, school_year) d USING (student_id, school_year)""",
+}
+
+
+def metric_sql(d: MetricDefinition) -> str:
+    m = d.measure
+    src = SOURCE_SQL.get(d.source, f"SELECT * FROM {d.source}")
+    where = f"WHERE {_sql(d.filter)}" if d.filter else ""
+    rows = f"SELECT * FROM ({src}) s {where}"
+    if d.rollup:
+        keys = ["student_id", "school_year", "school_code", "grade"] + (
+            ["month"] if d.period == "month" else []
+        )
+        aggs = ", ".join(f"{how}({c}) AS {c}" for c, how in d.rollup.items())
+        rows = f"SELECT {', '.join(keys)}, {aggs} FROM ({rows}) f GROUP BY {', '.join(keys)}"
+    period = {
+        "school_year": "school_year",
+        "month": "month",
+        "window": "school_year || ' ' || test_window",
+    }[d.period]
+    dims = ["all", *d.groups]
+    group_join = (
+        ""
+        if d.source in ("student_years", "student_discipline")
+        else (
+            "LEFT JOIN (SELECT student_id, school_year, econ_disadv AS g_econ_disadv, ell AS g_ell, swd AS g_swd, "
+            "race AS g_race, gender AS g_gender FROM student_years) y USING (student_id, school_year)"
+        )
+    )
+    gcol = (lambda g: g) if not group_join else (lambda g: f"g_{g}")
+
+    def label(g: str) -> str:
+        col = gcol(g)
+        if g in ("econ_disadv", "ell", "swd"):
+            return f"coalesce(CASE WHEN {col} THEN 'yes' WHEN NOT {col} THEN 'no' END, 'unknown')"
+        return f"coalesce(CAST({col} AS VARCHAR), 'unknown')"
+
+    case = (
+        "CASE dim " + " ".join(f"WHEN '{g}' THEN {label(g)}" for g in dims[1:]) + " ELSE 'all' END"
+    )
+    if m.kind == "rate":
+        agg = (
+            f"count(*) AS n, sum(CASE WHEN {_sql(m.condition)} THEN 1 ELSE 0 END)::DOUBLE AS numerator, "
+            "count(*)::DOUBLE AS denominator"
+        )
+        value = "numerator / nullif(denominator, 0)"
+    elif m.kind == "mean":
+        agg = f"count({m.column}) AS n, sum({m.column})::DOUBLE AS numerator, count({m.column})::DOUBLE AS denominator"
+        value = "numerator / nullif(denominator, 0)"
+    elif m.kind == "sum":
+        agg = f"count(*) AS n, sum({m.column})::DOUBLE AS numerator, NULL::DOUBLE AS denominator"
+        value = "numerator"
+    elif m.kind == "count":
+        agg = "count(*) AS n, count(*)::DOUBLE AS numerator, NULL::DOUBLE AS denominator"
+        value = "numerator"
+    elif m.kind == "ratio_of_sums":
+        agg = f"count(*) AS n, sum({m.numerator})::DOUBLE AS numerator, sum({m.denominator})::DOUBLE AS denominator"
+        value = "numerator / nullif(denominator, 0)"
+    else:
+        q = 0.5 if m.kind == "median" else m.p / 100
+        agg = (
+            f"count({m.column}) AS n, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, "
+            f"quantile_cont({m.column}, {q}) AS v"
+        )
+        value = "v"
+    level_sets = {
+        "district": "()",
+        "network": "(network_code)",
+        "school": "(school_code)",
+        "grade": "(school_code, grade)",
+    }
+    sets = ", ".join(
+        f"({', '.join(x for x in [level_sets[lv].strip('()'), 'period', 'school_year', 'dim', 'group_value'] if x)})"
+        for lv in d.levels
+    )
+    dim_values = ", ".join(f"('{g}')" for g in dims)
+    used = {
+        "network_code": "network" in d.levels,
+        "school_code": bool({"school", "grade"} & set(d.levels)),
+        "grade": "grade" in d.levels,
+    }
+    names = {"network_code": "g_net", "school_code": "g_school", "grade": "g_grade"}
+    key_columns = ", ".join(c if on else f"NULL::VARCHAR AS {c}" for c, on in used.items())
+    flags = ", ".join(
+        f"grouping({c}) AS {names[c]}" if on else f"1 AS {names[c]}" for c, on in used.items()
+    )
+    return f"""
+    WITH rows AS (
+        SELECT *, {period} AS period
+        FROM ({rows}) r {group_join}
+        LEFT JOIN (SELECT school_code, network_code FROM schools) sc USING (school_code)
+    ), unpivoted AS (
+        SELECT rows.*, dims.dim, {case} AS group_value
+        FROM rows CROSS JOIN (VALUES {dim_values}) dims(dim)
+    ), agg AS (
+        SELECT {key_columns}, period, school_year, dim, group_value,
+               {flags}, {agg}
+        FROM unpivoted
+        GROUP BY GROUPING SETS ({sets})
+    )
+    SELECT '{d.id}' AS metric,
+           CASE WHEN g_school = 0 AND g_grade = 0 THEN 'grade' WHEN g_school = 0 THEN 'school'
+                WHEN g_net = 0 THEN 'network' ELSE 'district' END AS level,
+           CASE WHEN g_school = 0 THEN school_code WHEN g_net = 0 THEN coalesce(network_code, '')
+                ELSE 'district' END AS entity_code,
+           CASE WHEN g_grade = 0 THEN grade ELSE '' END AS grade,
+           period, school_year, dim AS group_dim, group_value, n, numerator, denominator,
+           {value} AS value
+    FROM agg
+    """
+
+
+# ------------------------------------------------------------------ the three ways
+
+
+def _definitions() -> list[MetricDefinition]:
+    return [d for d in load_all().values() if not d.is_gap]
+
+
+def run_engine(path: str) -> pd.DataFrame:
+    con = store.ibis_connection(path)
+    frames = [engine.compute(con, d) for d in _definitions()]
+    con.disconnect()
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_sql(path: str) -> pd.DataFrame:
+    con = duckdb.connect(path, read_only=True)
+    frames = [con.execute(metric_sql(d)).df() for d in _definitions()]
+    con.close()
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_pandas(path: str) -> pd.DataFrame:
+    tables = reference.load_tables(path)
+    started = time.perf_counter()
+    frames = [reference.compute(tables, d) for d in _definitions()]
+    run_pandas.compute_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _child(fn: Callable[[str], pd.DataFrame], path: str, out: str, queue) -> None:
+    try:
+        _measured(fn, path, out, queue)
+    except BaseException as exc:  # report to the parent instead of leaving it waiting
+        queue.put({"error": f"{type(exc).__name__}: {exc}"})
+        raise
+
+
+def _measured(fn: Callable[[str], pd.DataFrame], path: str, out: str, queue) -> None:
+    started = time.perf_counter()
+    result = fn(path)
+    seconds = time.perf_counter() - started
+    compute_only = getattr(fn, "compute_seconds", seconds)
+    extra = {}
+    if fn is run_engine:
+        s0 = time.perf_counter()
+        networks = dict(
+            duckdb.connect(path, read_only=True)
+            .execute("SELECT school_code, coalesce(network_code, '') FROM schools")
+            .fetchall()
+        )
+        for metric_id, part in result.groupby("metric"):
+            suppress(part, 10, networks)
+        extra["suppression_s"] = time.perf_counter() - s0
+    result.to_parquet(out)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(
+        {"rows": len(result), "seconds": compute_only, "wall": seconds, "peak_mb": peak_mb, **extra}
+    )
+
+
+def measure(fn: Callable[[str], pd.DataFrame], path: str, out: str) -> dict:
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    process = ctx.Process(target=_child, args=(fn, path, out, queue))
+    process.start()
+    stats = queue.get()
+    process.join()
+    if "error" in stats or process.exitcode:
+        raise RuntimeError(f"{fn.__name__} failed: {stats.get('error')}")
+    return stats
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> tuple[bool, str]:
+    a = a.copy()
+    b = b.copy()
+    for frame in (a, b):
+        frame["grade"] = frame["grade"].fillna("")
+        frame["entity_code"] = frame["entity_code"].astype(str)
+    merged = a.merge(b, on=KEYS, how="outer", suffixes=("", "_o"), indicator=True)
+    if not (merged["_merge"] == "both").all():
+        return False, f"{(merged['_merge'] != 'both').sum()} rows only on one side"
+    if not (merged["n"].astype(int) == merged["n_o"].astype(int)).all():
+        return False, "n differs"
+    for c in ("value", "numerator", "denominator"):
+        if not np.allclose(
+            merged[c].astype(float).fillna(-1),
+            merged[f"{c}_o"].astype(float).fillna(-1),
+            rtol=1e-9,
+            atol=1e-9,
+        ):
+            return False, f"{c} differs"
+    return True, f"{len(merged)} rows equal"
+
+
+def main(scale: str, seed: int, say: Callable[[str], None]) -> None:
+    with tempfile.TemporaryDirectory(prefix="districtpm-bench-") as tmp:
+        path = str(Path(tmp) / "bench.duckdb")
+        started = time.perf_counter()
+        counts = build_store(Path(path), scale, seed)
+        say(
+            f"data: scale={scale} seed={seed} built in {time.perf_counter() - started:.1f} s — "
+            + ", ".join(f"{k}={v:,}" for k, v in counts.items() if v)
+        )
+        say(f"metrics: {len(_definitions())} shipped definitions (gaps are derived from these)")
+        results = {}
+        for name, fn in (("engine", run_engine), ("duckdb_sql", run_sql), ("pandas", run_pandas)):
+            out = str(Path(tmp) / f"{name}.parquet")
+            stats = measure(fn, path, out)
+            results[name] = (stats, out)
+            note = " (compute only; loading the tables excluded)" if name == "pandas" else ""
+            extra = (
+                f", suppression {stats['suppression_s']:.2f} s" if "suppression_s" in stats else ""
+            )
+            say(
+                f"{name:<11} rows={stats['rows']:>9,}  seconds={stats['seconds']:8.2f}  "
+                f"peak_memory_mb={stats['peak_mb']:8.0f}{note}{extra}"
+            )
+        base = pd.read_parquet(results["engine"][1])
+        for other in ("duckdb_sql", "pandas"):
+            ok, detail = same(base, pd.read_parquet(results[other][1]))
+            say(f"check engine == {other}: {'OK' if ok else 'MISMATCH'} ({detail})")
+            if not ok:
+                raise SystemExit(1)
+        e = results["engine"][0]
+        r1 = e["seconds"] / results["duckdb_sql"][0]["seconds"]
+        r2 = results["pandas"][0]["seconds"] / e["seconds"]
+        s = e["seconds"] + e.get("suppression_s", 0.0)
+        say(f"engine_vs_duckdb_sql={r1:.2f} pandas_vs_engine={r2:.1f} large_recompute_s={s:.1f}")
