@@ -296,7 +296,7 @@ def _measured(fn: Callable[[str], pd.DataFrame], path: str, out: str, queue) -> 
             .execute("SELECT school_code, coalesce(network_code, '') FROM schools")
             .fetchall()
         )
-        for metric_id, part in result.groupby("metric"):
+        for _metric_id, part in result.groupby("metric"):
             suppress(part, 10, networks)
         extra["suppression_s"] = time.perf_counter() - s0
     result.to_parquet(out)
