@@ -9,3 +9,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Background tasks run inline, inside the test's transaction.
+DISTRICTPM_TASKS_INLINE = True

@@ -114,3 +114,8 @@ def metric_values(access: Access) -> Q | None:
     if network_codes:
         conditions.append(Q(level="network", entity_code__in=network_codes))
     return _any(conditions)
+
+
+@scope_rule("metrics.DataImport")
+def data_imports(access: Access) -> Q | None:
+    return Q() if access.can("data.import") else None

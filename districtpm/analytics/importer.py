@@ -287,6 +287,7 @@ def import_file(
     progress: Callable[[int, int], None] = lambda done, total: None,
     store_path: Path | None = None,
     recompute: bool = False,
+    display_name: str | None = None,
 ) -> ImportResult:
     """Import one file; raise ImportFailed (nothing written) if any row is bad."""
     path = Path(path)
@@ -295,7 +296,8 @@ def import_file(
     else:
         mapping = check_mapping(mapping)
     data = path.read_bytes()
-    result = ImportResult(file=path.name, file_hash=hashlib.sha256(data).hexdigest())
+    label = display_name or path.name
+    result = ImportResult(file=label, file_hash=hashlib.sha256(data).hexdigest())
     frame, first_line = read_file(path, mapping.get("format"))
     result.source_rows = len(frame)
     markers = {str(m) for m in mapping.get("suppressed", DEFAULT_MARKERS)}
@@ -307,7 +309,7 @@ def import_file(
     missing = sorted(needed - set(map(str, frame.columns)))
     if missing:
         result.errors.append(
-            RowError(path.name, 1, ", ".join(missing), "missing column(s) the mapping needs")
+            RowError(label, 1, ", ".join(missing), "missing column(s) the mapping needs")
         )
         raise ImportFailed(result)
     outputs: dict[str, list[dict]] = {}
@@ -360,7 +362,7 @@ def import_file(
                     row[name] = value
                 except (ValueError, TypeError) as exc:
                     if len(result.errors) < MAX_ERRORS:
-                        result.errors.append(RowError(path.name, line, source_col, str(exc)))
+                        result.errors.append(RowError(label, line, source_col, str(exc)))
                     row = {}
                     break
             if not row:
@@ -379,7 +381,7 @@ def import_file(
                         source_col = target.get(column.name, ("(none)", None))[0]
                         result.errors.append(
                             RowError(
-                                path.name, line, source_col, f"{column.name} is required but empty"
+                                label, line, source_col, f"{column.name} is required but empty"
                             )
                         )
                     row = {}
@@ -401,7 +403,7 @@ def import_file(
             for i in f.index[dupes & f.duplicated(subset=key, keep="first")][:MAX_ERRORS]:
                 result.errors.append(
                     RowError(
-                        path.name,
+                        label,
                         int(f.at[i, "_line"]),
                         ", ".join(key),
                         f"repeats the {name} row of line {int(first_lines[i])} "
@@ -425,7 +427,7 @@ def import_file(
                 con.execute(
                     "INSERT INTO _imports (file_hash, file_name, table_name, rows, school_years) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [result.file_hash, path.name, name, len(f), ",".join(sorted(years))],
+                    [result.file_hash, result.file, name, len(f), ",".join(sorted(years))],
                 )
             con.execute("COMMIT")
         except Exception:

@@ -7,6 +7,8 @@ from districtpm.metrics import views
 app_name = "metrics"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:pk>/", views.import_task, name="import_task"),
     path("metrics/<slug:metric_id>/", views.metric_detail, name="metric"),
     path("metrics/<slug:metric_id>/export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
     path("metrics/<slug:metric_id>/export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -286,3 +287,67 @@ def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+# ------------------------------------------------------------------ imports from the web
+
+
+@requires("data.import")
+def import_upload(request: HttpRequest) -> HttpResponse:
+    import uuid
+
+    from django.conf import settings
+    from django.shortcuts import redirect
+
+    from districtpm.metrics import tasks
+    from districtpm.metrics.models import DataImport
+
+    mappings = tasks.shipped_mappings()
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        mapping = request.POST.get("mapping", "")
+        if upload is None:
+            error = "Choose a file to import."
+        elif mapping not in mappings:
+            error = "Choose how the file's columns map to District PM."
+        elif not upload.name.lower().endswith((".csv", ".xlsx", ".parquet")):
+            error = "The file must be CSV, XLSX or Parquet."
+        else:
+            folder = settings.VAR_DIR / "uploads"
+            folder.mkdir(exist_ok=True)
+            stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+            with stored.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            task = DataImport.objects.create(
+                created_by=request.user,
+                file_name=upload.name,
+                stored_path=str(stored),
+                mapping=mapping,
+            )
+            tasks.start(task)
+            return redirect("metrics:import_task", task.pk)
+    return render(
+        request,
+        "metrics/import.html",
+        {
+            "mappings": mappings,
+            "error": error,
+            "recent": DataImport.objects.visible_to(request.user)[:10],
+        },
+        status=400 if error else 200,
+    )
+
+
+@requires("data.import")
+def import_task(request: HttpRequest, pk: int) -> HttpResponse:
+    from districtpm.metrics.models import DataImport
+
+    task = get_visible_or_404(DataImport.objects, request.user, pk=pk)
+    template = (
+        "metrics/_import_progress.html"
+        if request.headers.get("HX-Request")
+        else "metrics/import_task.html"
+    )
+    return render(request, template, {"task": task})
