@@ -33,6 +33,16 @@ class Command(BaseCommand):
         imp.add_argument("file")
         imp.add_argument("--mapping", required=True)
         imp.add_argument("--no-recompute", action="store_true")
+        ros = sub.add_parser(
+            "oneroster",
+            help="Import students, enrollments and results "
+            "from a OneRoster 1.1 CSV bundle (folder or zip).",
+        )
+        ros.add_argument("bundle")
+        ros.add_argument(
+            "--rules", required=True, help="YAML saying which line items are which assessments."
+        )
+        ros.add_argument("--no-recompute", action="store_true")
         comp = sub.add_parser("compute", help="Recompute metric values.")
         comp.add_argument("--table", action="append", default=[])
         comp.add_argument("--year", action="append", default=[])
@@ -75,6 +85,24 @@ class Command(BaseCommand):
         if not no_recompute:
             years = set().union(*result.school_years.values())
             self._compute(set(result.rows), years)
+
+    def do_oneroster(self, bundle: str, rules: str, no_recompute: bool, **_: Any) -> None:
+        from districtpm.analytics.oneroster import import_bundle
+
+        if not Path(bundle).exists():
+            raise CommandError(f"{bundle}: no such folder or file")
+        try:
+            result = import_bundle(Path(bundle), rules)
+        except MappingError as exc:
+            raise CommandError(str(exc)) from exc
+        except ImportFailed as failure:
+            for error in failure.result.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(failure.result.summary() + " The store is unchanged.")
+            sys.exit(1)
+        self.stdout.write(result.summary())
+        if not no_recompute:
+            self._compute(set(result.rows), set().union(*result.school_years.values()))
 
     def do_compute(self, table: list[str], year: list[str], **_: Any) -> None:
         self._compute(set(table) or None, set(year) or None)
