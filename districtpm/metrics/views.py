@@ -351,3 +351,77 @@ def import_task(request: HttpRequest, pk: int) -> HttpResponse:
         else "metrics/import_task.html"
     )
     return render(request, template, {"task": task})
+
+
+# ------------------------------------------------------------------ JSON API
+
+
+@requires("data.view")
+def api_metrics(request: HttpRequest) -> HttpResponse:
+    from django.http import JsonResponse
+
+    metrics = Metric.objects.visible_to(request.user).filter(active=True)
+    return JsonResponse(
+        {
+            "metrics": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "description": m.description,
+                    "kind": m.kind,
+                    "direction": m.direction,
+                    "unit": m.unit,
+                    "period": m.period,
+                    "levels": m.levels,
+                    "groups": m.groups,
+                    "min_n": m.min_n,
+                    "version": m.version,
+                    "values_url": request.build_absolute_uri(f"/data/api/metrics/{m.id}/values/"),
+                }
+                for m in metrics
+            ]
+        }
+    )
+
+
+@requires("data.view")
+def api_values(request: HttpRequest, metric_id: str) -> HttpResponse:
+    """Values of one metric the user may see, filtered by level, entity, period and group.
+    Suppressed cells come back with `suppressed: true` and no numbers."""
+    from django.core.paginator import Paginator
+    from django.http import JsonResponse
+
+    metric = get_visible_or_404(Metric.objects, request.user, pk=metric_id)
+    values = (
+        MetricValue.objects.visible_to(request.user)
+        .filter(metric=metric)
+        .order_by("level", "entity_code", "grade", "period", "group_dim", "group_value")
+    )
+    for field in ("level", "entity_code", "grade", "period", "group_dim", "group_value"):
+        if field in request.GET:
+            values = values.filter(**{field: request.GET[field]})
+    page = Paginator(values, 1000).get_page(request.GET.get("page"))
+    return JsonResponse(
+        {
+            "metric": metric.id,
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "values": [
+                {
+                    "level": v.level,
+                    "entity_code": v.entity_code,
+                    "grade": v.grade,
+                    "period": v.period,
+                    "group_dim": v.group_dim,
+                    "group_value": v.group_value,
+                    "suppressed": v.suppressed,
+                    "n": v.n,
+                    "numerator": v.numerator,
+                    "denominator": v.denominator,
+                    "value": v.value,
+                }
+                for v in page
+            ],
+        }
+    )

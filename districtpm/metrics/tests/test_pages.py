@@ -113,3 +113,26 @@ def test_recompute_after_one_table_touches_only_its_metrics(computed):
     changed = {m for m in after if after[m] != before.get(m)}
     assert changed == {"survey_belonging", "survey_climate"}
     assert run.scope.startswith("2 metrics reading survey_responses")
+
+
+def test_api_answers_are_scoped_and_suppressed(computed, login, world):
+    client = login(world.users["principal_a"])
+    listing = client.get(reverse("metrics:api_metrics")).json()
+    assert {m["id"] for m in listing["metrics"]} >= {"ela_proficiency"}
+    data = client.get(
+        reverse("metrics:api_values", args=["ela_proficiency"]), {"level": "school"}
+    ).json()
+    assert data["count"] > 0
+    assert {v["entity_code"] for v in data["values"]} == {"101"}
+    for v in data["values"]:
+        if v["suppressed"]:
+            assert v["value"] is None and v["n"] is None and v["numerator"] is None
+        else:
+            assert v["n"] >= 10
+    assert any(v["suppressed"] for v in data["values"])
+    other = client.get(
+        reverse("metrics:api_values", args=["ela_proficiency"]),
+        {"level": "school", "entity_code": "102"},
+    ).json()
+    assert other["count"] == 0
+    assert login(world.users["teacher_a"]).get(reverse("metrics:api_metrics")).status_code == 403
