@@ -60,6 +60,18 @@ def _save_form(request: HttpRequest, form: Any, save: Any) -> Any:
         return None
 
 
+def _edit_page(
+    request: HttpRequest, form: Any, save: Any, *, title: str, cancel: str, done: Any
+) -> HttpResponse:
+    """The shared create/edit flow: show the form, save through the action, or show errors."""
+    if request.method == "POST":
+        saved = _save_form(request, form, save)
+        if saved:
+            messages.success(request, f"Saved {saved}.")
+            return done(saved)
+    return render(request, "org/form.html", {"form": form, "title": title, "cancel": cancel})
+
+
 def _district() -> District | None:
     return District.objects.order_by("pk").first()
 
@@ -171,23 +183,13 @@ def school_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(School.objects, user, pk=pk) if pk else None
     form = SchoolForm(request.POST or None, instance=obj)
     form.fields["network"].queryset = Network.objects.visible_to(user)
-    if request.method == "POST":
-        saved = _save_form(
-            request,
-            form,
-            lambda data: actions.save_school(pk, data, acting_user=user, district=_district()),
-        )
-        if saved:
-            messages.success(request, f"Saved {saved.name}.")
-            return redirect("org:school", saved.pk)
-    return render(
+    return _edit_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "title": f"Edit {obj.name}" if obj else "New school",
-            "cancel": f"/org/schools/{obj.pk}/" if obj else "/org/schools/",
-        },
+        form,
+        lambda data: actions.save_school(pk, data, acting_user=user, district=_district()),
+        title=f"Edit {obj.name}" if obj else "New school",
+        cancel=f"/org/schools/{obj.pk}/" if obj else "/org/schools/",
+        done=lambda saved: redirect("org:school", saved.pk),
     )
 
 
@@ -267,26 +269,13 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("org.change")
 def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(Network.objects, request.user, pk=pk) if pk else None
-    form = NetworkForm(request.POST or None, instance=obj)
-    if request.method == "POST":
-        saved = _save_form(
-            request,
-            form,
-            lambda data: actions.save_network(
-                pk, data, acting_user=request.user, district=_district()
-            ),
-        )
-        if saved:
-            messages.success(request, f"Saved {saved.name}.")
-            return redirect("org:network", saved.pk)
-    return render(
+    return _edit_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "title": f"Edit {obj.name}" if obj else "New network",
-            "cancel": f"/org/networks/{obj.pk}/" if obj else "/org/networks/",
-        },
+        NetworkForm(request.POST or None, instance=obj),
+        lambda data: actions.save_network(pk, data, acting_user=request.user, district=_district()),
+        title=f"Edit {obj.name}" if obj else "New network",
+        cancel=f"/org/networks/{obj.pk}/" if obj else "/org/networks/",
+        done=lambda saved: redirect("org:network", saved.pk),
     )
 
 
@@ -333,26 +322,15 @@ def year(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("org.calendar.change")
 def year_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(SchoolYear.objects, request.user, pk=pk) if pk else None
-    form = SchoolYearForm(request.POST or None, instance=obj)
-    if request.method == "POST":
-        saved = _save_form(
-            request,
-            form,
-            lambda data: actions.save_school_year(
-                pk, data, acting_user=request.user, district=_district()
-            ),
-        )
-        if saved:
-            messages.success(request, f"Saved school year {saved.name}.")
-            return redirect("org:year", saved.pk)
-    return render(
+    return _edit_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "title": f"Edit {obj.name}" if obj else "New school year",
-            "cancel": f"/org/years/{obj.pk}/" if obj else "/org/years/",
-        },
+        SchoolYearForm(request.POST or None, instance=obj),
+        lambda data: actions.save_school_year(
+            pk, data, acting_user=request.user, district=_district()
+        ),
+        title=f"Edit {obj.name}" if obj else "New school year",
+        cancel=f"/org/years/{obj.pk}/" if obj else "/org/years/",
+        done=lambda saved: redirect("org:year", saved.pk),
     )
 
 
@@ -360,26 +338,15 @@ def year_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def event_edit(request: HttpRequest, year_pk: int, pk: int | None = None) -> HttpResponse:
     school_year = get_visible_or_404(SchoolYear.objects, request.user, pk=year_pk)
     obj = _event_or_404(school_year, pk) if pk else None
-    form = CalendarEventForm(request.POST or None, instance=obj, school_year=school_year)
-    if request.method == "POST":
-        saved = _save_form(
-            request,
-            form,
-            lambda data: actions.save_calendar_event(
-                pk, data, acting_user=request.user, school_year=school_year
-            ),
-        )
-        if saved:
-            messages.success(request, f"Saved {saved.name}.")
-            return redirect("org:year", school_year.pk)
-    return render(
+    return _edit_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "title": f"Edit {obj.name}" if obj else f"Add to the {school_year.name} calendar",
-            "cancel": f"/org/years/{school_year.pk}/",
-        },
+        CalendarEventForm(request.POST or None, instance=obj, school_year=school_year),
+        lambda data: actions.save_calendar_event(
+            pk, data, acting_user=request.user, school_year=school_year
+        ),
+        title=f"Edit {obj.name}" if obj else f"Add to the {school_year.name} calendar",
+        cancel=f"/org/years/{school_year.pk}/",
+        done=lambda saved: redirect("org:year", school_year.pk),
     )
 
 
@@ -507,22 +474,13 @@ def assignment_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("staff.change")
 def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(Staff.objects, request.user, pk=pk) if pk else None
-    form = StaffForm(request.POST or None, instance=obj)
-    if request.method == "POST":
-        saved = _save_form(
-            request, form, lambda data: actions.save_staff(pk, data, acting_user=request.user)
-        )
-        if saved:
-            messages.success(request, f"Saved {saved}.")
-            return redirect("org:staff_detail", saved.pk)
-    return render(
+    return _edit_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "title": f"Edit {obj}" if obj else "New staff member",
-            "cancel": f"/org/staff/{obj.pk}/" if obj else "/org/staff/",
-        },
+        StaffForm(request.POST or None, instance=obj),
+        lambda data: actions.save_staff(pk, data, acting_user=request.user),
+        title=f"Edit {obj}" if obj else "New staff member",
+        cancel=f"/org/staff/{obj.pk}/" if obj else "/org/staff/",
+        done=lambda saved: redirect("org:staff_detail", saved.pk),
     )
 
 
