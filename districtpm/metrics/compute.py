@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 
 import ibis
 import pandas as pd
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -63,26 +65,49 @@ def compute_all(
     definitions: dict[str, MetricDefinition],
     years: Iterable[str] | None = None,
     progress: Progress = lambda *_: None,
+    connect: Callable[[], ibis.BaseBackend] | None = None,
+    workers: int = 1,
 ) -> dict[str, pd.DataFrame]:
-    """Suppressed values of every definition, gaps after the metrics they compare."""
+    """Suppressed values of every definition, gaps after the metrics they compare.
+
+    With `connect`, metrics are computed `workers` at a time, each worker on its own connection;
+    otherwise one after another on `con`."""
     networks = school_networks(con)
-    ordered = sorted(definitions.values(), key=lambda d: d.is_gap)
-    results: dict[str, pd.DataFrame] = {}
-    for index, d in enumerate(ordered, start=1):
-        progress(d.id, index, len(ordered))
-        if d.is_gap:
-            base = results.get(d.gap.metric)
-            if base is None:
-                continue
-            gap = engine.compute_gap(d, base)
-            gap = gap[gap["level"].isin(d.levels)]
-            gap.loc[gap["suppressed"], ["value", "numerator", "denominator"]] = float("nan")
-            gap["n"] = gap["n"].where(~gap["suppressed"], pd.NA).astype("Int64")
-            results[d.id] = gap
-        else:
-            raw = engine.compute(con, d, years)
-            results[d.id] = suppress(raw, d.min_n, networks)
+    metrics = [d for d in definitions.values() if not d.is_gap]
+    done = [0]
+    total = len(definitions)
+
+    def tick(metric_id: str) -> None:
+        done[0] += 1
+        progress(metric_id, done[0], total)
+
+    if connect is not None:
+        raw = engine.compute_many(metrics, connect, years=years, workers=workers, progress=tick)
+    else:
+        raw = {d.id: _sequential(con, d, years, tick) for d in metrics}
+    results = {
+        metric_id: suppress(frame, definitions[metric_id].min_n, networks)
+        for metric_id, frame in raw.items()
+    }
+    for d in definitions.values():
+        if not d.is_gap:
+            continue
+        tick(d.id)
+        base = results.get(d.gap.metric)
+        if base is None:
+            continue
+        gap = engine.compute_gap(d, base)
+        gap = gap[gap["level"].isin(d.levels)]
+        gap.loc[gap["suppressed"], ["value", "numerator", "denominator"]] = float("nan")
+        gap["n"] = gap["n"].where(~gap["suppressed"], pd.NA).astype("Int64")
+        results[d.id] = gap
     return results
+
+
+def _sequential(con, d, years, tick) -> pd.DataFrame:
+    frame = engine.compute(con, d, years)
+    tick(d.id)
+    return frame
 
 
 def affected_metrics(
@@ -123,8 +148,16 @@ def recompute(
             "CAST(imported_at AS VARCHAR) FROM _imports ORDER BY imported_at"
         ).fetchall()
     con = store.ibis_connection(path)
+    embedded = not getattr(settings, "ANALYTICS_URL", "") or path is not None
     try:
-        results = compute_all(con, chosen, years, progress)
+        results = compute_all(
+            con,
+            chosen,
+            years,
+            progress,
+            connect=(lambda: store.ibis_connection(path)) if embedded else None,
+            workers=min(4, os.cpu_count() or 1),
+        )
     finally:
         con.disconnect()
     with transaction.atomic():

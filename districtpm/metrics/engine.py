@@ -10,7 +10,9 @@ from student rows at every level. Suppression happens after (see suppression.py)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import ibis
 import ibis.expr.types as ir
@@ -242,3 +244,38 @@ def compute_gap(d: MetricDefinition, base: pd.DataFrame) -> pd.DataFrame:
     )
     out["suppressed"] = hidden.to_numpy()
     return out
+
+
+def compute_many(
+    definitions: list[MetricDefinition],
+    connect: Callable[[], ibis.BaseBackend],
+    *,
+    years: Iterable[str] | None = None,
+    workers: int = 1,
+    progress: Callable[[str], None] = lambda metric_id: None,
+) -> dict[str, pd.DataFrame]:
+    """Compute several metrics, `workers` at a time, each worker with its own connection.
+
+    While one worker's query runs in the engine another compiles its next expression, so on an
+    embedded DuckDB file two workers keep both cores busy."""
+    local = threading.local()
+    opened: list[ibis.BaseBackend] = []
+    lock = threading.Lock()
+
+    def one(d: MetricDefinition) -> tuple[str, pd.DataFrame]:
+        if not hasattr(local, "con"):
+            local.con = connect()
+            with lock:
+                opened.append(local.con)
+        frame = compute(local.con, d, years)
+        progress(d.id)
+        return d.id, frame
+
+    try:
+        if workers <= 1:
+            return dict(one(d) for d in definitions)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return dict(pool.map(one, definitions))
+    finally:
+        for con in opened:
+            con.disconnect()

@@ -29,11 +29,21 @@ def start(task: DataImport) -> None:
     if getattr(settings, "DISTRICTPM_TASKS_INLINE", False):
         run(task.pk)
         return
-    threading.Thread(target=run, args=(task.pk,), name=f"import-{task.pk}", daemon=True).start()
+    threading.Thread(
+        target=_in_thread, args=(task.pk,), name=f"import-{task.pk}", daemon=True
+    ).start()
+
+
+def _in_thread(task_id: int) -> None:
+    """A worker thread has its own database connection: open it fresh, close it at the end."""
+    close_old_connections()
+    try:
+        run(task_id)
+    finally:
+        close_old_connections()
 
 
 def run(task_id: int) -> None:
-    close_old_connections()
     task = DataImport.objects.get(pk=task_id)
     DataImport.objects.filter(pk=task_id).update(status=DataImport.Status.RUNNING)
     last = [0.0]
