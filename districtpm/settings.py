@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "districtpm.web",
     "districtpm.demo",
     "districtpm.metrics",
+    "districtpm.plans",
     "js_lib_vega_embed",
 ]
 

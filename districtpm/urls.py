@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/", include("districtpm.org.urls")),
     path("audit/", include("districtpm.audit.urls")),
     path("data/", include("districtpm.metrics.urls")),
+    path("plan/", include("districtpm.plans.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

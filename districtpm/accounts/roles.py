@@ -80,6 +80,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plan.view": DISTRICT_LEADERS
     | ACTION_TEAMS
     | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
+    "plan.change": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER}),
     "meetings.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.BOARD_MEMBER},
     "actionplans.view": DISTRICT_LEADERS | ACTION_TEAMS,
     "rubrics.view": DISTRICT_LEADERS | SCHOOL_ROLES,

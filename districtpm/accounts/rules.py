@@ -119,3 +119,37 @@ def metric_values(access: Access) -> Q | None:
 @scope_rule("metrics.DataImport")
 def data_imports(access: Access) -> Q | None:
     return Q() if access.can("data.import") else None
+
+
+@scope_rule("plans.Plan")
+def plans(access: Access) -> Q | None:
+    return Q() if access.can("plan.view") else None
+
+
+@scope_rule("plans.Priority")
+def plan_priorities(access: Access) -> Q | None:
+    return Q() if access.can("plan.view") else None
+
+
+@scope_rule("plans.Initiative")
+def plan_initiatives(access: Access) -> Q | None:
+    return Q() if access.can("plan.view") else None
+
+
+@scope_rule("plans.Goal")
+def plan_goals(access: Access) -> Q | None:
+    """District goals for everyone who reads the plan; a school's or network's goals for those
+    who see that school or network."""
+    if not access.can("plan.view"):
+        return None
+    if access.has_role(*(ALL_SCHOOLS - {R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER})):
+        return Q()
+    from districtpm.org.models import Network, School
+
+    codes = list(School.objects.visible_to_access(access).values_list("code", flat=True))
+    networks = list(Network.objects.visible_to_access(access).values_list("code", flat=True))
+    return (
+        Q(level="district")
+        | Q(level="school", entity_code__in=codes)
+        | Q(level="network", entity_code__in=networks)
+    )

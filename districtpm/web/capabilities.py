@@ -43,9 +43,10 @@ CAPABILITIES: list[Capability] = [
         "plan",
         "Strategic plan",
         "plan.view",
-        "web:plan",
-        "Goals with baselines and yearly targets, priorities, initiatives, status and "
-        "forecasts, scorecards.",
+        "plans:home",
+        "Goals with baselines and yearly targets, priorities, initiatives and status; forecasts "
+        "and scorecards are still to come.",
+        built=True,
     ),
     Capability(
         "meetings",

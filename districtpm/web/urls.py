@@ -6,7 +6,6 @@ from districtpm.web import views
 
 app_name = "web"
 urlpatterns = [
-    path("plan/", views.plan, name="plan"),
     path("meetings/", views.meetings, name="meetings"),
     path("action-plans/", views.actionplans, name="actionplans"),
     path("rubrics/", views.rubrics, name="rubrics"),

@@ -49,7 +49,6 @@ def _capability_page(capability: Capability):
     return page
 
 
-plan = _capability_page(BY_SLUG["plan"])
 meetings = _capability_page(BY_SLUG["meetings"])
 actionplans = _capability_page(BY_SLUG["actionplans"])
 rubrics = _capability_page(BY_SLUG["rubrics"])

@@ -31,7 +31,7 @@ MATRIX = {
     "org:staff_new": {"admin", "hr"},
     "audit:list": {"admin", "pm"},
     "metrics:catalogue": set(ROLES) - {"teacher_a"},
-    "web:plan": {
+    "plans:home": {
         "admin",
         "pm",
         "slt",

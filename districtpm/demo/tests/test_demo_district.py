@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve
 
 from districtpm.accounts.roles import NEEDS_NETWORK, NEEDS_SCHOOL, Role
 from districtpm.demo.generator import DEMO_PASSWORD, build_demo, demo_accounts, school_year_calendar
+from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.student_data import build_student_data
 from districtpm.metrics.compute import recompute
 from districtpm.org.models import CalendarEvent, Designation, Network, School, SchoolYear, Staff
@@ -136,6 +137,7 @@ def demo_with_data(demo, settings, tmp_path):
     settings.ANALYTICS_PATH = tmp_path / "analytics.duckdb"
     build_student_data("small", 7, as_of=dt.date(2026, 11, 20))
     recompute()
+    build_demo_plan()
     return demo
 
 

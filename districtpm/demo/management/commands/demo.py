@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.models import DemoBuild
+from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.student_data import build_student_data
 from districtpm.metrics.compute import recompute
 from districtpm.org.models import District
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         say("computing metrics")
         run = recompute()
         say(f"{run.rows:,} metric values ({run.seconds:.0f} s)")
+        plan = build_demo_plan()
+        say(f"strategic plan: {plan.priorities.count()} priorities, {plan.goals.count()} goals")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "

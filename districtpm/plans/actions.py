@@ -1,0 +1,69 @@
+"""Every change to the plan goes through here: permission, transaction, audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from districtpm.accounts.scoping import access_for
+from districtpm.audit.log import record, snapshot
+from districtpm.plans.models import Goal, Plan, Target
+
+
+def _require(user: Any, permission: str = "plan.change") -> None:
+    if user is not None and not access_for(user).can(permission):
+        raise PermissionDenied("Your role does not allow changing the plan.")
+
+
+@transaction.atomic
+def create_plan(data: dict[str, Any], *, acting_user: Any) -> Plan:
+    _require(acting_user)
+    plan = Plan(**data)
+    plan.full_clean()
+    plan.save()
+    record(actor=acting_user, action="plans.plan.create", obj=plan, after=snapshot(plan))
+    return plan
+
+
+def _targets(goal: Goal) -> dict[str, float]:
+    return {t.school_year: t.value for t in goal.targets.all()}
+
+
+@transaction.atomic
+def save_goal(
+    goal_id: int | None,
+    data: dict[str, Any],
+    targets: dict[str, float],
+    *,
+    plan: Plan,
+    acting_user: Any,
+) -> Goal:
+    """Create or change a goal and its yearly targets; the audit row holds both."""
+    _require(acting_user)
+    leading = data.pop("leading_metrics", None)
+    if goal_id is None:
+        goal, before = Goal(plan=plan), None
+    else:
+        goal = Goal.objects.select_for_update().get(pk=goal_id)
+        before = {**snapshot(goal), "targets": _targets(goal)}
+    for name, value in data.items():
+        setattr(goal, name, value)
+    goal.full_clean()
+    goal.save()
+    if leading is not None:
+        goal.leading_metrics.set(leading)
+    goal.targets.exclude(school_year__in=list(targets)).delete()
+    for year, value in targets.items():
+        Target.objects.update_or_create(goal=goal, school_year=year, defaults={"value": value})
+    after = {**snapshot(goal), "targets": _targets(goal)}
+    if before != after:
+        record(
+            actor=acting_user,
+            action="plans.goal." + ("create" if before is None else "update"),
+            obj=goal,
+            before=before,
+            after=after,
+        )
+    return goal

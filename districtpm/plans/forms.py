@@ -1,0 +1,123 @@
+"""Forms for the plan. A goal's targets are a small formset of school year and value."""
+
+from __future__ import annotations
+
+from django import forms
+
+from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.metrics.models import Metric
+from districtpm.plans.models import Goal, Plan
+
+YEAR_HELP = "A school year, like 2027-2028."
+
+
+def _school_year(value: str) -> str:
+    parts = value.strip().split("-")
+    if (
+        len(parts) != 2
+        or not all(p.isdigit() and len(p) == 4 for p in parts)
+        or int(parts[1]) != int(parts[0]) + 1
+    ):
+        raise forms.ValidationError("Write a school year as two consecutive years, like 2027-2028.")
+    return value.strip()
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["name", "first_year", "last_year", "vision", "theory_of_action"]
+
+    def clean_first_year(self) -> str:
+        return _school_year(self.cleaned_data["first_year"])
+
+    def clean_last_year(self) -> str:
+        return _school_year(self.cleaned_data["last_year"])
+
+
+class GoalForm(forms.ModelForm):
+    group = forms.ChoiceField(label="Student group", initial="all:all")
+
+    class Meta:
+        model = Goal
+        fields = [
+            "statement",
+            "priority",
+            "metric",
+            "level",
+            "entity_code",
+            "baseline_year",
+            "baseline_value",
+            "goal_year",
+            "tolerance",
+            "reported_status",
+            "leading_metrics",
+        ]
+        labels = {
+            "entity_code": "School or network code (district: leave as district)",
+            "baseline_value": "Baseline value (a rate as a fraction, 0.42 for 42%)",
+        }
+        widgets = {"leading_metrics": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, plan: Plan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].queryset = plan.priorities.all()
+        annual = Metric.objects.filter(active=True, period="school_year")
+        self.fields["metric"].queryset = annual.filter(kind="lagging")
+        self.fields["leading_metrics"].queryset = Metric.objects.filter(active=True, kind="leading")
+        self.fields["leading_metrics"].required = False
+        self.fields["reported_status"] = forms.ChoiceField(
+            required=False,
+            label="Status the owner reports",
+            choices=[
+                ("", "—"),
+                ("on_track", "On track"),
+                ("at_risk", "At risk"),
+                ("off_track", "Off track"),
+            ],
+        )
+        groups = [("all:all", "All students")]
+        for dim, label in GROUP_DIMENSIONS.items():
+            if dim in ("econ_disadv", "ell", "swd"):
+                groups += [(f"{dim}:yes", label), (f"{dim}:no", f"Not {label.lower()}")]
+        groups += [(f"race:{r}", r) for r in ("Black", "Hispanic", "White", "Asian")]
+        self.fields["group"].choices = groups
+        if self.instance.pk:
+            self.initial["group"] = f"{self.instance.group_dim}:{self.instance.group_value}"
+
+    def clean_baseline_year(self) -> str:
+        return _school_year(self.cleaned_data["baseline_year"])
+
+    def clean_goal_year(self) -> str:
+        return _school_year(self.cleaned_data["goal_year"])
+
+    def goal_data(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields}
+        data["group_dim"], data["group_value"] = self.cleaned_data["group"].split(":", 1)
+        return data
+
+
+class TargetForm(forms.Form):
+    school_year = forms.CharField(max_length=9, help_text=YEAR_HELP)
+    value = forms.FloatField()
+
+    def clean_school_year(self) -> str:
+        return _school_year(self.cleaned_data["school_year"])
+
+
+class BaseTargetFormSet(forms.BaseFormSet):
+    def targets(self) -> dict[str, float]:
+        return {
+            f.cleaned_data["school_year"]: f.cleaned_data["value"]
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        }
+
+    def clean(self) -> None:
+        years = [f.cleaned_data.get("school_year") for f in self.forms if f.cleaned_data]
+        if len(years) != len(set(years)):
+            raise forms.ValidationError("Each school year may have one target.")
+        if not years:
+            raise forms.ValidationError("Give at least one yearly target.")
+
+
+TargetFormSet = forms.formset_factory(TargetForm, formset=BaseTargetFormSet, extra=4, max_num=12)

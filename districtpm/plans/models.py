@@ -1,0 +1,184 @@
+"""The strategic plan: plan → priorities → goals with targets, initiatives → key actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from districtpm.accounts.scoping import ScopedQuerySet
+
+
+class Plan(models.Model):
+    """The district's strategic plan over a span of school years."""
+
+    name = models.CharField(max_length=200)
+    first_year = models.CharField(max_length=9, help_text="For example 2024-2025.")
+    last_year = models.CharField(max_length=9)
+    vision = models.TextField(blank=True)
+    theory_of_action = models.TextField(blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_year"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.Model):
+    """An instructional priority or focal area of the plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="priorities")
+    name = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "priorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(models.Model):
+    """A result the plan commits to: a lagging metric for an entity and group, from a baseline
+    to yearly targets up to the goal year."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", "District"
+        NETWORK = "network", "Network"
+        SCHOOL = "school", "School"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
+    priority = models.ForeignKey(
+        Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="goals"
+    )
+    statement = models.CharField(max_length=300)
+    metric = models.ForeignKey("metrics.Metric", on_delete=models.PROTECT, related_name="goals")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.DISTRICT)
+    entity_code = models.CharField(max_length=30, default="district")
+    group_dim = models.CharField(max_length=20, default="all")
+    group_value = models.CharField(max_length=40, default="all")
+    baseline_year = models.CharField(max_length=9)
+    baseline_value = models.FloatField()
+    goal_year = models.CharField(max_length=9)
+    tolerance = models.FloatField(
+        default=0.02, help_text="How far short of the trajectory still counts as at risk."
+    )
+    reported_status = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="What the owner reports; computed status wins when data are missing.",
+    )
+    leading_metrics = models.ManyToManyField("metrics.Metric", blank=True, related_name="led_goals")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority__order", "statement"]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    def clean(self) -> None:
+        if self.goal_year and self.baseline_year and self.goal_year <= self.baseline_year:
+            raise ValidationError({"goal_year": "The goal year must come after the baseline year."})
+
+    @property
+    def targets_by_year(self) -> dict[str, float]:
+        return {t.school_year: t.value for t in self.targets.all()}
+
+
+class Target(models.Model):
+    """The value a goal should reach in one school year."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="targets")
+    school_year = models.CharField(max_length=9)
+    value = models.FloatField()
+
+    class Meta:
+        ordering = ["school_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "school_year"], name="one_target_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.value} in {self.school_year}"
+
+
+class GoalStatusRecord(models.Model):
+    """The computed status of a goal for one period, kept as history."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="status_history")
+    period = models.CharField(max_length=30)
+    status = models.CharField(max_length=20)
+    actual = models.FloatField(null=True)
+    target = models.FloatField(null=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["period"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "period"], name="one_status_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal}: {self.status} in {self.period}"
+
+
+class Initiative(models.Model):
+    """A body of work under a priority, with the leading measures that should move first."""
+
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="initiatives")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leading_metrics = models.ManyToManyField(
+        "metrics.Metric", blank=True, related_name="initiatives"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KeyAction(models.Model):
+    """A key action or milestone of an initiative, with its owner and date."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        DELAYED = "delayed", "Delayed"
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="actions")
+    name = models.CharField(max_length=200)
+    milestone = models.BooleanField(default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+
+    class Meta:
+        ordering = ["due_date", "name"]
+
+    def __str__(self) -> str:
+        return self.name

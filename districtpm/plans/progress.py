@@ -1,0 +1,89 @@
+"""Where each goal stands: its actual value for the latest period the data should cover,
+against the target trajectory. Values are read in one query for many goals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from districtpm.metrics.models import MetricValue
+from districtpm.org.models import SchoolYear
+from districtpm.plans.models import Goal, GoalStatusRecord
+from districtpm.plans.status import Status, goal_status, trajectory
+
+
+def expected_period(today: dt.date | None = None) -> str | None:
+    """The latest school year that has ended: annual results should exist for it."""
+    today = today or timezone.localdate()
+    year = SchoolYear.objects.filter(end_date__lt=today).order_by("-start_date").first()
+    return year.name if year else None
+
+
+def _key(goal: Goal, period: str) -> tuple:
+    return (goal.metric_id, goal.level, goal.entity_code, goal.group_dim, goal.group_value, period)
+
+
+def actual_values(goals: Iterable[Goal], periods: Iterable[str]) -> dict[tuple, float | None]:
+    goals = list(goals)
+    if not goals:
+        return {}
+    rows = MetricValue.objects.filter(
+        metric_id__in={g.metric_id for g in goals},
+        level__in={g.level for g in goals},
+        entity_code__in={g.entity_code for g in goals},
+        period__in=set(periods),
+        grade="",
+    ).values_list(
+        "metric_id", "level", "entity_code", "group_dim", "group_value", "period", "value"
+    )
+    return {tuple(r[:6]): r[6] for r in rows}
+
+
+def statuses(goals: Iterable[Goal], today: dt.date | None = None) -> dict[int, Status]:
+    """Status of each goal for the expected period (goals need targets prefetched)."""
+    goals = list(goals)
+    period = expected_period(today)
+    if period is None:
+        return {}
+    values = actual_values(goals, [period])
+    out = {}
+    for g in goals:
+        target = trajectory(g.baseline_year, g.baseline_value, g.targets_by_year, period)
+        out[g.pk] = goal_status(
+            direction=g.metric.direction,
+            tolerance=g.tolerance,
+            expected_period=period,
+            actual=values.get(_key(g, period)),
+            target=target,
+        )
+    return out
+
+
+def history(goal: Goal, periods: list[str]) -> list[dict]:
+    """Actual and target for each period, for the goal's chart and table."""
+    values = actual_values([goal], periods)
+    targets = goal.targets_by_year
+    return [
+        {
+            "period": p,
+            "actual": values.get(_key(goal, p)),
+            "target": trajectory(goal.baseline_year, goal.baseline_value, targets, p),
+        }
+        for p in periods
+    ]
+
+
+def record_statuses(goals: Iterable[Goal], today: dt.date | None = None) -> int:
+    """Keep the computed status of every goal for its period, as history."""
+    count = 0
+    goals = list(goals)
+    for goal_id, s in statuses(goals, today).items():
+        GoalStatusRecord.objects.update_or_create(
+            goal_id=goal_id,
+            period=s.period,
+            defaults={"status": s.code, "actual": s.actual, "target": s.target},
+        )
+        count += 1
+    return count

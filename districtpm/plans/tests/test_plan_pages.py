@@ -1,0 +1,148 @@
+"""Creating goals in the browser, seeing their status, and data going stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from districtpm.audit.models import AuditEntry
+from districtpm.metrics.compute import recompute
+from districtpm.metrics.definitions import definitions_dir
+from districtpm.metrics.models import MetricValue
+from districtpm.org.models import SchoolYear
+from districtpm.plans.models import Goal, Plan, Priority
+
+TODAY = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def plan(world, analytics_path, settings, tmp_path, monkeypatch):
+    path = tmp_path / "analytics.duckdb"
+    shutil.copy(analytics_path, path)
+    settings.ANALYTICS_PATH = path
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    shutil.copy(definitions_dir() / "ela_proficiency.yaml", folder)
+    monkeypatch.setenv("DISTRICTPM_METRICS_DIR", str(folder))
+    for name, start, end in [
+        ("2024-2025", "2024-08-19", "2025-05-23"),
+        ("2025-2026", "2025-08-18", "2026-05-22"),
+    ]:
+        SchoolYear.objects.create(
+            district=world.district,
+            name=name,
+            start_date=dt.date.fromisoformat(start),
+            end_date=dt.date.fromisoformat(end),
+        )
+    recompute()
+    plan = Plan.objects.create(name="Plan 2030", first_year="2024-2025", last_year="2029-2030")
+    Priority.objects.create(plan=plan, name="Great Schools", order=1)
+    return plan
+
+
+def post_goal(client, plan, **changes):
+    data = {
+        "statement": "Raise ELA proficiency",
+        "priority": plan.priorities.get().pk,
+        "metric": "ela_proficiency",
+        "level": "district",
+        "entity_code": "district",
+        "group": "all:all",
+        "baseline_year": "2024-2025",
+        "baseline_value": "0.30",
+        "goal_year": "2028-2029",
+        "tolerance": "0.02",
+        "reported_status": "",
+        "targets-TOTAL_FORMS": "4",
+        "targets-INITIAL_FORMS": "0",
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "12",
+        "targets-0-school_year": "2025-2026",
+        "targets-0-value": "0.33",
+        "targets-1-school_year": "2028-2029",
+        "targets-1-value": "0.45",
+    }
+    data.update(changes)
+    return client.post(reverse("plans:goal_new"), data)
+
+
+@time_machine.travel(TODAY)
+def test_a_leader_creates_a_goal_with_targets_and_sees_its_status(plan, login, world):
+    client = login(world.users["slt"])
+    response = post_goal(client, plan)
+    goal = Goal.objects.get()
+    assert response["Location"] == reverse("plans:goal", args=[goal.pk])
+    assert goal.targets_by_year == {"2025-2026": 0.33, "2028-2029": 0.45}
+    page = client.get(response["Location"]).content.decode()
+    actual = MetricValue.objects.get(
+        metric_id="ela_proficiency", level="district", group_dim="all", period="2025-2026"
+    ).value
+    expected = "On track" if actual >= 0.33 else ("At risk" if actual >= 0.31 else "Off track")
+    assert expected in page
+    assert "2025-2026" in page and f"{actual * 100:.1f}%" in page
+    home = client.get(reverse("plans:home")).content.decode()
+    assert "Raise ELA proficiency" in home and expected in home
+    entry = AuditEntry.objects.get(action="plans.goal.create")
+    assert entry.after["targets"] == {"2025-2026": 0.33, "2028-2029": 0.45}
+
+
+@time_machine.travel(TODAY)
+def test_bad_targets_are_refused_and_nothing_is_saved(plan, login, world):
+    client = login(world.users["pm"])
+    response = post_goal(client, plan, **{"targets-1-school_year": "2031-2032"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "after the baseline year and by the goal year" in body
+    assert "Give a target for the goal year 2028-2029" in body
+    response = post_goal(client, plan, **{"targets-0-school_year": "2025-2027"})
+    assert "two consecutive years" in response.content.decode()
+    assert not Goal.objects.exists()
+
+
+@time_machine.travel(TODAY)
+def test_missing_latest_data_means_no_recent_data_whatever_was_reported(plan, login, world):
+    client = login(world.users["pm"])
+    post_goal(client, plan, reported_status="on_track")
+    goal = Goal.objects.get()
+    assert goal.reported_status == "on_track"
+    assert (
+        "No recent data" not in client.get(reverse("plans:goal", args=[goal.pk])).content.decode()
+    )
+    MetricValue.objects.filter(metric_id="ela_proficiency", period="2025-2026").delete()
+    page = client.get(reverse("plans:goal", args=[goal.pk])).content.decode()
+    assert "No recent data" in page
+    assert "the owner reported" in page
+
+
+def test_only_leaders_change_the_plan(plan, login, world):
+    assert post_goal(login(world.users["principal_a"]), plan).status_code == 403
+    assert login(world.users["board"]).get(reverse("plans:home")).status_code == 200
+    assert login(world.users["teacher_a"]).get(reverse("plans:home")).status_code == 403
+    assert not Goal.objects.exists()
+
+
+def test_school_goals_are_scoped(plan, login, world):
+    from districtpm.metrics.models import Metric
+
+    goal = Goal.objects.create(
+        plan=plan,
+        statement="Birch goal",
+        metric=Metric.objects.get(),
+        level="school",
+        entity_code="102",
+        baseline_year="2024-2025",
+        baseline_value=0.3,
+        goal_year="2028-2029",
+    )
+    assert (
+        login(world.users["principal_a"]).get(reverse("plans:goal", args=[goal.pk])).status_code
+        == 404
+    )
+    assert (
+        login(world.users["principal_b"]).get(reverse("plans:goal", args=[goal.pk])).status_code
+        == 200
+    )

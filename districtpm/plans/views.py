@@ -1,0 +1,156 @@
+"""Strategic plan pages: the plan with its priorities and goals, a goal, creating goals."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from districtpm.accounts.access import get_visible_or_404, requires
+from districtpm.accounts.scoping import access_for
+from districtpm.metrics import charts
+from districtpm.org.models import SchoolYear
+from districtpm.plans import actions, progress
+from districtpm.plans.forms import GoalForm, PlanForm, TargetFormSet
+from districtpm.plans.models import Goal, Plan, Target
+
+
+def _current_plan(user) -> Plan | None:
+    return Plan.objects.visible_to(user).first()
+
+
+@requires("plan.view")
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    plan = _current_plan(user)
+    can_change = access_for(user).can("plan.change")
+    if plan is None:
+        return render(request, "plans/empty.html", {"can_change": can_change})
+    goals = list(
+        Goal.objects.visible_to(user)
+        .filter(plan=plan)
+        .select_related("metric", "priority")
+        .prefetch_related("targets")
+    )
+    status = progress.statuses(goals)
+    priorities = plan.priorities.prefetch_related("initiatives__actions")
+    by_priority: dict[int | None, list] = {}
+    for g in goals:
+        g.status = status.get(g.pk)
+        by_priority.setdefault(g.priority_id, []).append(g)
+    for p in priorities:
+        p.goal_list = by_priority.get(p.pk, [])
+    return render(
+        request,
+        "plans/home.html",
+        {
+            "plan": plan,
+            "priorities": priorities,
+            "unassigned": by_priority.get(None, []),
+            "can_change": can_change,
+            "period": progress.expected_period(),
+        },
+    )
+
+
+@requires("plan.view")
+def goal(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(
+        Goal.objects.select_related("metric", "priority", "plan").prefetch_related(
+            Prefetch("targets", queryset=Target.objects.order_by("school_year"))
+        ),
+        request.user,
+        pk=pk,
+    )
+    years = sorted(
+        {y.name for y in SchoolYear.objects.all()} | set(obj.targets_by_year) | {obj.baseline_year}
+    )
+    years = [y for y in years if obj.baseline_year <= y <= obj.goal_year]
+    rows = progress.history(obj, years)
+    status = progress.statuses([obj]).get(obj.pk)
+    chart_rows = [
+        {"period": r["period"], "label": "Actual", "value": r["actual"], "n": None} for r in rows
+    ] + [
+        {"period": r["period"], "label": "Target trajectory", "value": r["target"], "n": None}
+        for r in rows
+    ]
+    return render(
+        request,
+        "plans/goal.html",
+        {
+            "goal": obj,
+            "rows": rows,
+            "status": status,
+            "history": obj.status_history.all(),
+            "spec": charts.trend_spec(obj.metric, chart_rows, obj.statement),
+            "can_change": access_for(request.user).can("plan.change"),
+        },
+    )
+
+
+@requires("plan.change")
+def plan_new(request: HttpRequest) -> HttpResponse:
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.create_plan(form.cleaned_data, acting_user=request.user)
+        messages.success(request, "Plan created. Add its priorities in the admin, then goals here.")
+        return redirect("plans:home")
+    return render(
+        request, "org/form.html", {"form": form, "title": "New strategic plan", "cancel": "/plan/"}
+    )
+
+
+def _check_targets(form: GoalForm, targets: dict[str, float]) -> list[str]:
+    problems = []
+    base, last = form.cleaned_data["baseline_year"], form.cleaned_data["goal_year"]
+    outside = [y for y in targets if not (base < y <= last)]
+    if outside:
+        problems.append(
+            f"Targets must fall after the baseline year and by the goal year: "
+            f"{', '.join(sorted(outside))}."
+        )
+    if last not in targets:
+        problems.append(f"Give a target for the goal year {last}.")
+    return problems
+
+
+@requires("plan.change")
+def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    plan = _current_plan(user)
+    if plan is None:
+        return redirect("plans:home")
+    obj = get_visible_or_404(Goal.objects, user, pk=pk) if pk else None
+    form = GoalForm(request.POST or None, instance=obj, plan=plan)
+    initial = (
+        [{"school_year": t.school_year, "value": t.value} for t in obj.targets.all()] if obj else []
+    )
+    formset = TargetFormSet(request.POST or None, initial=initial, prefix="targets")
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        targets = formset.targets()
+        problems = _check_targets(form, targets)
+        if not problems:
+            try:
+                saved = actions.save_goal(
+                    pk, form.goal_data(), targets, plan=plan, acting_user=user
+                )
+            except ValidationError as exc:
+                problems = exc.messages
+            else:
+                messages.success(request, "Goal saved.")
+                return redirect("plans:goal", saved.pk)
+    return render(
+        request,
+        "plans/goal_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "problems": problems,
+            "title": f"Edit goal: {obj}" if obj else "New goal",
+            "cancel": f"/plan/goals/{obj.pk}/" if obj else "/plan/",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
