@@ -90,6 +90,22 @@ class GoalForm(forms.ModelForm):
     def clean_goal_year(self) -> str:
         return _school_year(self.cleaned_data["goal_year"])
 
+    def clean(self) -> dict:
+        from districtpm.org.models import Network, School
+
+        data = super().clean()
+        level, code = data.get("level"), (data.get("entity_code") or "").strip()
+        if level == "district":
+            data["entity_code"] = "district"
+        elif level == "school" and not School.objects.filter(code=code).exists():
+            self.add_error("entity_code", f"There is no school with code {code!r}.")
+        elif level == "network" and not Network.objects.filter(code=code).exists():
+            self.add_error("entity_code", f"There is no network with code {code!r}.")
+        metric = data.get("metric")
+        if metric and level and level not in metric.levels:
+            self.add_error("level", f"{metric.name} is not computed for a {level}.")
+        return data
+
     def goal_data(self) -> dict:
         data = {f: self.cleaned_data[f] for f in self.Meta.fields}
         data["group_dim"], data["group_value"] = self.cleaned_data["group"].split(":", 1)

@@ -146,3 +146,10 @@ def test_school_goals_are_scoped(plan, login, world):
         login(world.users["principal_b"]).get(reverse("plans:goal", args=[goal.pk])).status_code
         == 200
     )
+
+
+def test_goal_for_an_unknown_school_is_refused(plan, login, world):
+    response = post_goal(login(world.users["pm"]), plan, level="school", entity_code="999")
+    assert response.status_code == 400
+    assert "There is no school with code &#x27;999&#x27;" in response.content.decode()
+    assert not Goal.objects.exists()
