@@ -49,6 +49,7 @@ def sync_definitions(definitions: dict[str, MetricDefinition]) -> None:
                     "rollup": d.rollup,
                     "measure": vars(d.measure) if d.measure else None,
                     "gap": vars(d.gap) if d.gap else None,
+                    "forecast_from": d.forecast_from,
                 },
             ),
         )

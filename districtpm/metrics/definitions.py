@@ -51,6 +51,7 @@ TOP_KEYS = {
     "min_n",
     "version",
     "gap",
+    "forecast_from",
     "rollup",
 }
 
@@ -101,6 +102,7 @@ class MetricDefinition:
     filter: str | None = None
     rollup: dict[str, str] = field(default_factory=dict)
     gap: Gap | None = None
+    forecast_from: str | None = None
     path: str = ""
     digest: str = ""
 
@@ -246,6 +248,7 @@ def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> 
         filter=str(filter_text) if filter_text is not None else None,
         rollup=rollup,
         gap=gap,
+        forecast_from=raw.get("forecast_from"),
         path=where,
         **common,
     )
@@ -314,6 +317,13 @@ def load_all(folder: Path | None = None) -> dict[str, MetricDefinition]:
             digest = hashlib.sha256(yaml.safe_dump(raw, sort_keys=True).encode()).hexdigest()
             found[definition.id] = _with(definition, digest=digest)
     for definition in found.values():
+        if definition.forecast_from and (
+            definition.forecast_from not in found
+            or found[definition.forecast_from].period != "window"
+        ):
+            errors.append(
+                f"{definition.path}: forecast_from must name a metric computed by interim window"
+            )
         if definition.gap and definition.gap.metric not in found:
             errors.append(f"{definition.path}: gap metric {definition.gap.metric} is not defined")
         elif definition.gap and found[definition.gap.metric].is_gap:

@@ -83,11 +83,33 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
             "goal": obj,
             "rows": rows,
             "status": status,
+            "forecasts": _forecasts(obj, rows),
             "history": obj.status_history.all(),
             "spec": charts.trend_spec(obj.metric, chart_rows, obj.statement),
             "can_change": access_for(request.user).can("plan.change"),
         },
     )
+
+
+def _forecasts(goal: Goal, rows: list[dict]) -> list:
+    """This year's and the goal year's forecast, where the data allow one."""
+    from districtpm.plans import forecast
+    from districtpm.plans.backtest import completed_years
+
+    current = SchoolYear.objects.current()
+    if current is None:
+        return []
+    past = [y for y in completed_years() if y < current.name]
+    targets = {r["period"]: r["target"] for r in rows}
+    now = forecast.current_year(
+        goal.metric, goal.level, goal.entity_code, current.name, past, targets.get(current.name)
+    )
+    history = {r["period"]: r["actual"] for r in rows if r["period"] in past}
+    sigma = (now.high - now.value) / forecast.Z80 if now else 0.02
+    later = forecast.later_year(
+        goal.metric, history, now, goal.goal_year, goal.targets_by_year.get(goal.goal_year), sigma
+    )
+    return [f for f in (now, later) if f is not None]
 
 
 @requires("plan.change")

@@ -27,6 +27,7 @@ def plan(world, analytics_path, settings, tmp_path, monkeypatch):
     folder = tmp_path / "definitions"
     folder.mkdir()
     shutil.copy(definitions_dir() / "ela_proficiency.yaml", folder)
+    shutil.copy(definitions_dir() / "ela_interim_on_track.yaml", folder)
     monkeypatch.setenv("DISTRICTPM_METRICS_DIR", str(folder))
     for name, start, end in [
         ("2024-2025", "2024-08-19", "2025-05-23"),
@@ -131,7 +132,7 @@ def test_school_goals_are_scoped(plan, login, world):
     goal = Goal.objects.create(
         plan=plan,
         statement="Birch goal",
-        metric=Metric.objects.get(),
+        metric=Metric.objects.get(id="ela_proficiency"),
         level="school",
         entity_code="102",
         baseline_year="2024-2025",
@@ -153,3 +154,23 @@ def test_goal_for_an_unknown_school_is_refused(plan, login, world):
     assert response.status_code == 400
     assert "There is no school with code &#x27;999&#x27;" in response.content.decode()
     assert not Goal.objects.exists()
+
+
+@time_machine.travel(TODAY)
+def test_goal_page_shows_a_forecast_with_interval_and_probability(plan, login, world):
+    client = login(world.users["pm"])
+    post_goal(client, plan, **{"targets-2-school_year": "2026-2027", "targets-2-value": "0.36"})
+    page = client.get(reverse("plans:goal", args=[Goal.objects.get().pk])).content.decode()
+    assert "Forecast" in page and "fall interim" in page
+    assert "80% interval" in page and "Chance of meeting the target" in page
+    assert "trend over" in page
+
+
+def test_backtest_prints_mae_and_coverage(plan, capsys):
+    from django.core.management import call_command
+
+    call_command("forecast", "backtest")
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("mae=") and " coverage80=" in last and " n=" in last
+    n = int(last.split("n=")[1])
+    assert n >= 5
