@@ -16,6 +16,7 @@ from districtpm.metrics.models import ComputeRun, MetricValue
 
 SUBSET = [
     "ela_proficiency.yaml",
+    "ela_interim_on_track.yaml",
     "chronic_absenteeism.yaml",
     "survey_belonging.yaml",
     "survey_climate.yaml",
@@ -48,7 +49,7 @@ def test_run_records_lineage(computed):
 def test_catalogue_lists_the_metrics(computed, login, world):
     body = login(world.users["slt"]).get(reverse("metrics:catalogue")).content.decode()
     assert "ELA proficiency (state test)" in body and "Chronic absenteeism" in body
-    assert "4 metrics" in body
+    assert "5 metrics" in body
 
 
 def test_metric_page_shows_values_and_marks_suppression(computed, login, world):
