@@ -87,6 +87,9 @@ def run(task_id: int) -> None:
     if affected:
         run_ = recompute(tables=set(result.rows), years=years or None)
         summary = f"{result.summary()} Recomputed {run_.scope}: {run_.rows} values."
+        from districtpm.plans.progress import after_recompute
+
+        after_recompute()
     else:
         summary = (
             f"{result.summary()} No metric reads {', '.join(result.rows)}; nothing to recompute."

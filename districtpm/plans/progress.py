@@ -87,3 +87,9 @@ def record_statuses(goals: Iterable[Goal], today: dt.date | None = None) -> int:
         )
         count += 1
     return count
+
+
+def after_recompute() -> int:
+    """Record every goal's status once new metric values are in (called after each compute)."""
+    goals = Goal.objects.select_related("metric").prefetch_related("targets")
+    return record_statuses(goals)

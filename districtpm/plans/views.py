@@ -84,11 +84,27 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "status": status,
             "forecasts": _forecasts(obj, rows),
+            "leading": _leading_links(obj),
             "history": obj.status_history.all(),
             "spec": charts.trend_spec(obj.metric, chart_rows, obj.statement),
             "can_change": access_for(request.user).can("plan.change"),
         },
     )
+
+
+def _leading_links(goal: Goal) -> list:
+    """The goal's leading measures with how well each tracks the goal's measure."""
+    from districtpm.metrics.models import Metric
+    from districtpm.plans.leading import correlation
+
+    ids = set(goal.leading_metrics.values_list("id", flat=True))
+    if goal.priority_id:
+        ids |= set(
+            Metric.objects.filter(initiatives__priority_id=goal.priority_id).values_list(
+                "id", flat=True
+            )
+        )
+    return [correlation(goal.metric, m) for m in Metric.objects.filter(id__in=ids)]
 
 
 def _forecasts(goal: Goal, rows: list[dict]) -> list:

@@ -174,3 +174,23 @@ def test_backtest_prints_mae_and_coverage(plan, capsys):
     assert last.startswith("mae=") and " coverage80=" in last and " n=" in last
     n = int(last.split("n=")[1])
     assert n >= 5
+
+
+@time_machine.travel(TODAY)
+def test_goal_page_shows_how_leading_measures_track_and_status_history(plan, login, world):
+    from districtpm.metrics.models import Metric
+    from districtpm.plans.progress import after_recompute
+
+    client = login(world.users["pm"])
+    post_goal(client, plan, leading_metrics=["ela_interim_on_track"])
+    goal = Goal.objects.get()
+    assert after_recompute() == 1
+    assert goal.status_history.get().period == "2025-2026"
+    page = client.get(reverse("plans:goal", args=[goal.pk])).content.decode()
+    assert "Leading measures" in page and "ELA interim on track" in page
+
+    from districtpm.plans.leading import correlation
+
+    link = correlation(goal.metric, Metric.objects.get(id="ela_interim_on_track"))
+    assert link.n >= 5 and link.r is not None and link.r > 0.3  # the interim predicts the test
+    assert link.flag == ""

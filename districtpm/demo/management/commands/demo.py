@@ -21,6 +21,7 @@ from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.student_data import build_student_data
 from districtpm.metrics.compute import recompute
 from districtpm.org.models import District
+from districtpm.plans.progress import after_recompute
 
 
 class Command(BaseCommand):
@@ -83,6 +84,7 @@ class Command(BaseCommand):
         run = recompute()
         say(f"{run.rows:,} metric values ({run.seconds:.0f} s)")
         plan = build_demo_plan()
+        after_recompute()
         say(f"strategic plan: {plan.priorities.count()} priorities, {plan.goals.count()} goals")
         self.stdout.write(
             self.style.SUCCESS(

@@ -121,6 +121,9 @@ class Command(BaseCommand):
 
         run = recompute(tables=tables, years=years, progress=progress)
         bar.close()
+        from districtpm.plans.progress import after_recompute
+
+        after_recompute()
         self.stdout.write(
             f"{run.scope}: {run.rows} values stored in {run.seconds:.1f} s (run {run.pk})."
         )
