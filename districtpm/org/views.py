@@ -72,6 +72,19 @@ def _edit_page(
     return render(request, "org/form.html", {"form": form, "title": title, "cancel": cancel})
 
 
+def _confirm_removal(
+    request: HttpRequest, *, title: str, question: str, cancel: str, remove: Any, done: Any
+) -> HttpResponse:
+    """Ask first (GET); remove through the action and go on (POST)."""
+    if request.method == "POST":
+        remove()
+        messages.success(request, f"{title.replace('Remove', 'Removed', 1)}.")
+        return done
+    return render(
+        request, "org/confirm.html", {"title": title, "question": question, "cancel": cancel}
+    )
+
+
 def _district() -> District | None:
     return District.objects.order_by("pk").first()
 
@@ -220,19 +233,13 @@ def designation_remove(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Designation.DoesNotExist as exc:
         raise Http404("No such designation.") from exc
-    if request.method == "POST":
-        school_pk = designation.school_id
-        actions.remove_designation(designation, acting_user=request.user)
-        messages.success(request, "Designation removed.")
-        return redirect("org:school", school_pk)
-    return render(
+    return _confirm_removal(
         request,
-        "org/confirm.html",
-        {
-            "title": "Remove designation",
-            "question": f"Remove {designation} from {designation.school}?",
-            "cancel": f"/org/schools/{designation.school_id}/",
-        },
+        title="Remove designation",
+        question=f"Remove {designation} from {designation.school}?",
+        cancel=f"/org/schools/{designation.school_id}/",
+        remove=lambda: actions.remove_designation(designation, acting_user=request.user),
+        done=redirect("org:school", designation.school_id),
     )
 
 
@@ -361,18 +368,13 @@ def _event_or_404(school_year: SchoolYear, pk: int) -> CalendarEvent:
 def event_delete(request: HttpRequest, year_pk: int, pk: int) -> HttpResponse:
     school_year = get_visible_or_404(SchoolYear.objects, request.user, pk=year_pk)
     event = _event_or_404(school_year, pk)
-    if request.method == "POST":
-        actions.delete_calendar_event(event, acting_user=request.user)
-        messages.success(request, f"Removed {event.name} from the calendar.")
-        return redirect("org:year", school_year.pk)
-    return render(
+    return _confirm_removal(
         request,
-        "org/confirm.html",
-        {
-            "title": "Remove calendar entry",
-            "question": f"Remove {event} from the {school_year.name} calendar?",
-            "cancel": f"/org/years/{school_year.pk}/",
-        },
+        title="Remove calendar entry",
+        question=f"Remove {event} from the {school_year.name} calendar?",
+        cancel=f"/org/years/{school_year.pk}/",
+        remove=lambda: actions.delete_calendar_event(event, acting_user=request.user),
+        done=redirect("org:year", school_year.pk),
     )
 
 
@@ -455,19 +457,13 @@ def assignment_remove(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Assignment.DoesNotExist as exc:
         raise Http404("No such assignment.") from exc
-    if request.method == "POST":
-        staff_pk = assignment.staff_id
-        actions.unassign_staff(assignment, acting_user=request.user)
-        messages.success(request, "Assignment removed.")
-        return redirect("org:staff_detail", staff_pk)
-    return render(
+    return _confirm_removal(
         request,
-        "org/confirm.html",
-        {
-            "title": "Remove assignment",
-            "question": f"Remove {assignment}?",
-            "cancel": f"/org/staff/{assignment.staff_id}/",
-        },
+        title="Remove assignment",
+        question=f"Remove {assignment}?",
+        cancel=f"/org/staff/{assignment.staff_id}/",
+        remove=lambda: actions.unassign_staff(assignment, acting_user=request.user),
+        done=redirect("org:staff_detail", assignment.staff_id),
     )
 
 
