@@ -117,7 +117,7 @@ def _literal_list(node: ast.AST) -> list[Any]:
     return values
 
 
-def _compile(node: ast.AST, table: ir.Table) -> Any:
+def _compile(node: ast.AST, table: Any) -> Any:
     if isinstance(node, ast.BoolOp):
         values = [_compile(v, table) for v in node.values]
         result = values[0]
@@ -163,43 +163,8 @@ def _compile(node: ast.AST, table: ir.Table) -> Any:
 
 
 def compile_to_pandas(text: str, frame: Any) -> Any:
-    """The same expression evaluated on a pandas DataFrame (for the reference implementation)."""
+    """The same expression on a pandas DataFrame (for the reference implementation): the
+    compiler only indexes columns and uses operators and isin/isnull/notnull, which pandas
+    Series share with Ibis columns."""
     tree = parse(text, frame.columns)
-    return _compile_pandas(tree.body, frame)
-
-
-def _compile_pandas(node: ast.AST, frame: Any) -> Any:
-    if isinstance(node, ast.BoolOp):
-        values = [_compile_pandas(v, frame) for v in node.values]
-        result = values[0]
-        for value in values[1:]:
-            result = (result & value) if isinstance(node.op, ast.And) else (result | value)
-        return result
-    if isinstance(node, ast.UnaryOp):
-        operand = _compile_pandas(node.operand, frame)
-        return ~operand if isinstance(node.op, ast.Not) else -operand
-    if isinstance(node, ast.Name):
-        return _LITERALS[node.id] if node.id in _LITERALS else frame[node.id]
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.BinOp):
-        left, right = _compile_pandas(node.left, frame), _compile_pandas(node.right, frame)
-        return _ARITH[type(node.op)](left, right)
-    if isinstance(node, ast.Compare):
-        left_node, result = node.left, None
-        for op, right_node in zip(node.ops, node.comparators, strict=True):
-            left = _compile_pandas(left_node, frame)
-            if isinstance(op, ast.In | ast.NotIn):
-                part = left.isin(_literal_list(right_node))
-                part = ~part if isinstance(op, ast.NotIn) else part
-            else:
-                right = _compile_pandas(right_node, frame)
-                if right is None or left is None:
-                    column = left if right is None else right
-                    part = column.isna() if isinstance(op, ast.Eq) else column.notna()
-                else:
-                    part = _COMPARE[type(op)](left, right)
-            result = part if result is None else (result & part)
-            left_node = right_node
-        return result
-    raise ExpressionError(f"{type(node).__name__} is not part of the filter language.")
+    return _compile(tree.body, frame)
