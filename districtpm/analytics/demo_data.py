@@ -50,11 +50,6 @@ class SchoolSpec:
     enrollment: int
 
 
-def _grade_index(grades: pd.Series | np.ndarray) -> np.ndarray:
-    lookup = {g: i for i, g in enumerate(GRADES)}
-    return np.array([lookup[g] for g in grades])
-
-
 # When each kind of data exists within a school year, as (month, day) after the year's start.
 WINDOW_DATES = {"fall": (9, 20), "winter": (1, 20), "spring": (4, 20), "annual": (6, 15)}
 SURVEY_DATE = (10, 31)

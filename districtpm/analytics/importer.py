@@ -10,7 +10,6 @@ same rows, so it changes nothing either. See mappings/ for examples.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
@@ -442,7 +441,3 @@ def import_file(
             path=store_path,
         )
     return result
-
-
-def today() -> dt.date:
-    return dt.date.today()

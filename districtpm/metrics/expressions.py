@@ -95,11 +95,6 @@ def parse(text: str, columns: Iterable[str]) -> ast.Expression:
     return tree
 
 
-def columns_used(text: str, columns: Iterable[str]) -> set[str]:
-    tree = parse(text, columns)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in _LITERALS}
-
-
 def compile_to_ibis(text: str, table: ir.Table) -> ir.BooleanValue:
     """The expression as an Ibis boolean over `table`'s columns."""
     tree = parse(text, table.columns)
