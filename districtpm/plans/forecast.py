@@ -141,3 +141,22 @@ def later_year(
     return Forecast(
         goal_year, value, value - spread, value + spread, p, f"trend over {len(points)} years"
     )
+
+
+def for_goal(
+    metric: Metric,
+    level: str,
+    entity: str,
+    school_year: str,
+    past_years: list[str],
+    history: dict[str, float | None],
+    goal_year: str,
+    target_now: float | None,
+    target_goal: float | None,
+) -> list[Forecast]:
+    """This year's and the goal year's forecast for one entity, where the data allow them."""
+    now = current_year(metric, level, entity, school_year, past_years, target_now)
+    sigma = (now.high - now.value) / Z80 if now else 0.02
+    clean = {y: v for y, v in history.items() if v is not None}
+    later = later_year(metric, clean, now, goal_year, target_goal, sigma)
+    return [f for f in (now, later) if f is not None]

@@ -136,6 +136,12 @@ class GoalStatusRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.goal}: {self.status} in {self.period}"
 
+    @property
+    def label(self) -> str:
+        from districtpm.plans.status import LABELS
+
+        return LABELS.get(self.status, self.status)
+
 
 class Initiative(models.Model):
     """A body of work under a priority, with the leading measures that should move first."""

@@ -75,17 +75,41 @@ def history(goal: Goal, periods: list[str]) -> list[dict]:
     ]
 
 
+def completed_periods(today: dt.date | None = None) -> list[str]:
+    """Every school year that has ended, oldest first."""
+    today = today or timezone.localdate()
+    return list(
+        SchoolYear.objects.filter(end_date__lt=today)
+        .order_by("start_date")
+        .values_list("name", flat=True)
+    )
+
+
 def record_statuses(goals: Iterable[Goal], today: dt.date | None = None) -> int:
-    """Keep the computed status of every goal for its period, as history."""
-    count = 0
+    """Keep the computed status of every goal for every completed school year after its
+    baseline, as history. A later compute replaces a period's record with the new result."""
     goals = list(goals)
-    for goal_id, s in statuses(goals, today).items():
-        GoalStatusRecord.objects.update_or_create(
-            goal_id=goal_id,
-            period=s.period,
-            defaults={"status": s.code, "actual": s.actual, "target": s.target},
-        )
-        count += 1
+    periods = completed_periods(today)
+    values = actual_values(goals, periods)
+    count = 0
+    for g in goals:
+        targets = g.targets_by_year
+        for period in periods:
+            if not (g.baseline_year < period <= g.goal_year):
+                continue
+            s = goal_status(
+                direction=g.metric.direction,
+                tolerance=g.tolerance,
+                expected_period=period,
+                actual=values.get(_key(g, period)),
+                target=trajectory(g.baseline_year, g.baseline_value, targets, period),
+            )
+            GoalStatusRecord.objects.update_or_create(
+                goal_id=g.pk,
+                period=period,
+                defaults={"status": s.code, "actual": s.actual, "target": s.target},
+            )
+            count += 1
     return count
 
 

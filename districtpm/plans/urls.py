@@ -8,7 +8,13 @@ app_name = "plans"
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.plan_new, name="plan_new"),
+    path("import/", views.plan_import, name="plan_import"),
+    path("export.xlsx", views.plan_export, name="plan_export"),
     path("goals/new/", views.goal_edit, name="goal_new"),
     path("goals/<int:pk>/", views.goal, name="goal"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
+    path("scorecards/", views.district_scorecard, name="district_scorecard"),
+    path("scorecards/network/<str:code>/", views.network_scorecard, name="network_scorecard"),
+    path("scorecards/school/<str:code>/", views.school_scorecard, name="school_scorecard"),
+    path("board/", views.board, name="board"),
 ]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 
 from districtpm.accounts.access import get_visible_or_404, requires
 from districtpm.accounts.scoping import access_for
+from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.metrics import charts
-from districtpm.org.models import SchoolYear
-from districtpm.plans import actions, progress
+from districtpm.org.models import Network, School, SchoolYear
+from districtpm.plans import actions, progress, scorecard, spreadsheet
 from districtpm.plans.forms import GoalForm, PlanForm, TargetFormSet
 from districtpm.plans.models import Goal, Plan, Target
 
@@ -117,15 +121,17 @@ def _forecasts(goal: Goal, rows: list[dict]) -> list:
         return []
     past = [y for y in completed_years() if y < current.name]
     targets = {r["period"]: r["target"] for r in rows}
-    now = forecast.current_year(
-        goal.metric, goal.level, goal.entity_code, current.name, past, targets.get(current.name)
+    return forecast.for_goal(
+        goal.metric,
+        goal.level,
+        goal.entity_code,
+        current.name,
+        past,
+        {r["period"]: r["actual"] for r in rows if r["period"] in past},
+        goal.goal_year,
+        targets.get(current.name),
+        goal.targets_by_year.get(goal.goal_year),
     )
-    history = {r["period"]: r["actual"] for r in rows if r["period"] in past}
-    sigma = (now.high - now.value) / forecast.Z80 if now else 0.02
-    later = forecast.later_year(
-        goal.metric, history, now, goal.goal_year, goal.targets_by_year.get(goal.goal_year), sigma
-    )
-    return [f for f in (now, later) if f is not None]
 
 
 @requires("plan.change")
@@ -192,3 +198,91 @@ def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _scorecard_page(request: HttpRequest, card, *, board: bool = False) -> HttpResponse:
+    return render(
+        request,
+        "plans/scorecard.html",
+        {
+            "card": card,
+            "board": board,
+            "dimensions": GROUP_DIMENSIONS,
+            "min_n": settings.DISTRICTPM_MIN_N,
+        },
+    )
+
+
+def _plan_or_404(user) -> Plan:
+    plan = _current_plan(user)
+    if plan is None:
+        raise Http404("There is no strategic plan yet.")
+    return plan
+
+
+@requires("plan.view")
+def district_scorecard(request: HttpRequest) -> HttpResponse:
+    plan = _plan_or_404(request.user)
+    return _scorecard_page(request, scorecard.district(request.user, plan))
+
+
+@requires("plan.view")
+def network_scorecard(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan_or_404(request.user)
+    net = get_visible_or_404(Network.objects, request.user, code=code)
+    return _scorecard_page(request, scorecard.network(request.user, plan, net))
+
+
+@requires("plan.view")
+def school_scorecard(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan_or_404(request.user)
+    sch = get_visible_or_404(School.objects.select_related("network"), request.user, code=code)
+    return _scorecard_page(request, scorecard.school(request.user, plan, sch))
+
+
+@requires("plan.view")
+def board(request: HttpRequest) -> HttpResponse:
+    """The district scorecard for the Board of Education: aggregates only, nothing to edit."""
+    plan = _plan_or_404(request.user)
+    return _scorecard_page(request, scorecard.district(request.user, plan), board=True)
+
+
+class PlanImportForm(forms.Form):
+    workbook = forms.FileField(help_text="An Excel workbook (.xlsx) in the plan format.")
+
+
+@requires("plan.change")
+def plan_import(request: HttpRequest) -> HttpResponse:
+    form = PlanImportForm(request.POST or None, request.FILES or None)
+    problems: list = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = spreadsheet.import_plan(
+                form.cleaned_data["workbook"].read(), acting_user=request.user
+            )
+        except spreadsheet.PlanImportError as exc:
+            problems = exc.problems
+        else:
+            messages.success(
+                request,
+                f"Imported {plan.name}: {plan.priorities.count()} priorities and "
+                f"{plan.goals.count()} goals.",
+            )
+            return redirect("plans:home")
+    return render(
+        request,
+        "plans/import.html",
+        {"form": form, "problems": problems, "plan": _current_plan(request.user)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("plan.view")
+def plan_export(request: HttpRequest) -> HttpResponse:
+    plan = _plan_or_404(request.user)
+    response = HttpResponse(
+        spreadsheet.export_plan(plan),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{slugify(plan.name)}.xlsx"'
+    return response

@@ -1,0 +1,278 @@
+"""Scorecards: the plan's goals for the district, a network or a school, with status, trend,
+forecast and gaps by student group.
+
+A network or school is held to its own goals, and to each district goal carried down: the same
+change from its own baseline that the district goal asks of the district. Every number is read
+through the user's data scope, and suppressed cells stay blank. The number of database queries
+depends on the number of goals, never on the number of schools: values for every goal, period
+and group are read at once, and so are the children's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.metrics.models import Metric, MetricValue
+from districtpm.org.models import Network, School, SchoolYear
+from districtpm.plans import forecast as forecasting
+from districtpm.plans.backtest import completed_years
+from districtpm.plans.models import Goal, Plan
+from districtpm.plans.progress import expected_period
+from districtpm.plans.status import LABELS, Status, goal_status, trajectory
+
+CHILD_LEVEL = {"district": "network", "network": "school", "school": None}
+
+
+@dataclass(frozen=True)
+class Entity:
+    level: str
+    code: str
+    name: str
+
+
+@dataclass
+class GroupCell:
+    dim: str
+    value_label: str
+    value: float | None
+    n: int | None
+    suppressed: bool
+    gap: float | None  # this group's value minus all students', in the metric's units
+
+
+@dataclass
+class Row:
+    goal: Goal
+    carried: bool  # a district goal carried down to this network or school
+    baseline: float | None
+    targets: dict[str, float]
+    status: Status | None
+    trend: list[tuple[str, float | None]]
+    gaps: dict[str, list[GroupCell]]
+    gap_period: str | None
+    largest_gap: GroupCell | None
+    forecast: forecasting.Forecast | None
+    suppressed: bool = False
+    children: dict[str, Status | None] = field(default_factory=dict)
+
+    @property
+    def metric(self) -> Metric:
+        return self.goal.metric
+
+    @property
+    def spark(self) -> str:
+        """Points of an 80×20 sparkline of the trend, for an inline SVG."""
+        points = [(i, v) for i, (_, v) in enumerate(self.trend) if v is not None]
+        if len(points) < 2:
+            return ""
+        values = [v for _, v in points]
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+        last = max(len(self.trend) - 1, 1)
+        return " ".join(
+            f"{2 + 76 * i / last:.1f},{18 - 16 * (v - low) / span:.1f}" for i, v in points
+        )
+
+
+@dataclass
+class Scorecard:
+    plan: Plan
+    entity: Entity
+    period: str | None
+    rows: list[Row]
+    children: list[Entity]
+    parent: Entity | None
+
+    @property
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(status code, label, number of goals) for the statuses present, in a fixed order."""
+        out: dict[str, int] = defaultdict(int)
+        for r in self.rows:
+            out[r.status.code if r.status else "none"] += 1
+        labels = {**LABELS, "none": "No baseline"}
+        return [(code, labels[code], out[code]) for code in labels if out.get(code)]
+
+
+def _goals(plan: Plan, entity: Entity) -> list[tuple[Goal, bool]]:
+    goals = (
+        Goal.objects.filter(plan=plan)
+        .select_related("metric", "priority")
+        .prefetch_related("targets")
+        .order_by("priority__order", "statement")
+    )
+    if entity.level == "district":
+        return [(g, False) for g in goals if g.level == "district"]
+    own = [(g, False) for g in goals if (g.level, g.entity_code) == (entity.level, entity.code)]
+    carried = [(g, True) for g in goals if g.level == "district"]
+    return own + carried
+
+
+def _carried_targets(goal: Goal, baseline: float | None) -> dict[str, float]:
+    """The district goal's yearly change from its baseline, applied to another baseline."""
+    if baseline is None:
+        return {}
+    percent = goal.metric.unit == "percent"
+    out = {}
+    for year, value in goal.targets_by_year.items():
+        v = baseline + (value - goal.baseline_value)
+        out[year] = min(1.0, max(0.0, v)) if percent else v
+    return out
+
+
+def _is_school_year(period: str) -> bool:
+    return len(period) == 9 and period[4] == "-"
+
+
+def _gap_cells(metric: Metric, cells: dict[tuple[str, str], tuple], overall: float | None):
+    gaps: dict[str, list[GroupCell]] = {}
+    for dim in metric.groups:
+        if dim not in GROUP_DIMENSIONS:
+            continue
+        row = []
+        for (d, group), (value, n, suppressed) in sorted(cells.items()):
+            if d != dim:
+                continue
+            gap = value - overall if value is not None and overall is not None else None
+            row.append(GroupCell(dim, group, value, n, suppressed, gap))
+        if row:
+            gaps[dim] = row
+    return gaps
+
+
+def _largest_gap(metric: Metric, gaps: dict[str, list[GroupCell]]) -> GroupCell | None:
+    """The group furthest behind all students, in the metric's better direction."""
+    sign = 1 if metric.direction == "higher" else -1
+    behind = [c for cells in gaps.values() for c in cells if c.gap is not None and sign * c.gap < 0]
+    return min(behind, key=lambda c: sign * c.gap, default=None)
+
+
+def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard:
+    goals = _goals(plan, entity)
+    metric_ids = {g.metric_id for g, _ in goals}
+    period = expected_period()
+    visible = MetricValue.objects.visible_to(user)
+
+    # Every value of every goal's measure for this entity: all periods, all groups, one query.
+    values: dict[str, dict[str, dict[tuple[str, str], tuple]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for metric_id, p, dim, group, value, n, suppressed in visible.filter(
+        metric_id__in=metric_ids, level=entity.level, entity_code=entity.code, grade=""
+    ).values_list("metric_id", "period", "group_dim", "group_value", "value", "n", "suppressed"):
+        values[metric_id][p][(dim, group)] = (value, n, suppressed)
+
+    # The children's values for the baseline years and the expected period, one query.
+    child_level = CHILD_LEVEL[entity.level]
+    child_values: dict[tuple, float | None] = {}
+    if children and child_level:
+        periods = {g.baseline_year for g, _ in goals} | ({period} if period else set())
+        for metric_id, code, p, dim, group, value in visible.filter(
+            metric_id__in=metric_ids,
+            level=child_level,
+            entity_code__in=[c.code for c in children],
+            period__in=periods,
+            grade="",
+        ).values_list("metric_id", "entity_code", "period", "group_dim", "group_value", "value"):
+            child_values[(metric_id, code, p, dim, group)] = value
+
+    current = SchoolYear.objects.current()
+    past = [y for y in completed_years() if current is None or y < current.name]
+    rows = []
+    for goal, carried in goals:
+        by_period = values[goal.metric_id]
+        key = (goal.group_dim, goal.group_value)
+
+        def actual(p: str, by_period=by_period, key=key) -> float | None:
+            cell = by_period.get(p, {}).get(key)
+            return cell[0] if cell else None
+
+        baseline = actual(goal.baseline_year) if carried else goal.baseline_value
+        targets = _carried_targets(goal, baseline) if carried else goal.targets_by_year
+        status = None
+        suppressed = False
+        if period and baseline is not None:
+            target = trajectory(goal.baseline_year, baseline, targets, period)
+            status = goal_status(
+                direction=goal.metric.direction,
+                tolerance=goal.tolerance,
+                expected_period=period,
+                actual=actual(period),
+                target=target,
+            )
+            cell = by_period.get(period, {}).get(key)
+            suppressed = bool(cell and cell[2])
+        trend = [(p, actual(p)) for p in sorted(by_period) if _is_school_year(p)]
+        gap_period = period if period in by_period else (trend[-1][0] if trend else None)
+        gap_cells = by_period.get(gap_period, {}) if gap_period else {}
+        overall = gap_cells.get(("all", "all"), (None,))[0]
+        gaps = _gap_cells(goal.metric, gap_cells, overall)
+        forecast = None
+        if current is not None and goal.group_dim == "all" and baseline is not None:
+            history = {p: v for p, v in trend if p in past}
+            found = forecasting.for_goal(
+                goal.metric,
+                entity.level,
+                entity.code,
+                current.name,
+                past,
+                history,
+                goal.goal_year,
+                trajectory(goal.baseline_year, baseline, targets, current.name),
+                targets.get(goal.goal_year),
+            )
+            forecast = found[-1] if found else None
+        row = Row(
+            goal=goal,
+            carried=carried,
+            baseline=baseline,
+            targets=targets,
+            status=status,
+            trend=trend,
+            gaps=gaps,
+            gap_period=gap_period,
+            largest_gap=_largest_gap(goal.metric, gaps),
+            forecast=forecast,
+            suppressed=suppressed,
+        )
+        if child_values and period:
+            for child in children:
+                base = child_values.get((goal.metric_id, child.code, goal.baseline_year, *key))
+                if base is None:
+                    row.children[child.code] = None
+                    continue
+                child_targets = _carried_targets(goal, base)
+                row.children[child.code] = goal_status(
+                    direction=goal.metric.direction,
+                    tolerance=goal.tolerance,
+                    expected_period=period,
+                    actual=child_values.get((goal.metric_id, child.code, period, *key)),
+                    target=trajectory(goal.baseline_year, base, child_targets, period),
+                )
+        rows.append(row)
+    return Scorecard(plan, entity, period, rows, children, parent=None)
+
+
+def district(user, plan: Plan) -> Scorecard:
+    from districtpm.org.models import District
+
+    d = District.objects.first()
+    networks = Network.objects.visible_to(user).order_by("code")
+    children = [Entity("network", n.code, n.name) for n in networks]
+    return build(user, plan, Entity("district", "district", d.name if d else "District"), children)
+
+
+def network(user, plan: Plan, net: Network) -> Scorecard:
+    schools = School.objects.visible_to(user).filter(network=net).order_by("name")
+    children = [Entity("school", s.code, s.name) for s in schools]
+    card = build(user, plan, Entity("network", net.code, net.name), children)
+    card.parent = Entity("district", "district", "District")
+    return card
+
+
+def school(user, plan: Plan, sch: School) -> Scorecard:
+    card = build(user, plan, Entity("school", sch.code, sch.name), [])
+    if sch.network_id:
+        card.parent = Entity("network", sch.network.code, sch.network.name)
+    return card
