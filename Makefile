@@ -7,7 +7,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup clean bench
+.PHONY: demo test lint system-packages setup clean bench bench-scorecards
 
 setup: $(STAMP)
 
@@ -35,3 +35,8 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/districtpm bench --scale $(or $(BENCH_SCALE),large) --seed $(SEED)
+
+# The scorecard timings, on a large demo district kept in var/bench-large (built once).
+bench-scorecards: $(STAMP)
+	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm demo build --scale large --seed $(SEED)
+	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm plan bench

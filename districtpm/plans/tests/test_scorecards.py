@@ -237,3 +237,38 @@ def test_scorecard_query_count_is_the_same_for_the_small_and_large_demo_district
     assert len(small) == 16  # 4 accounts × 4 scorecards
     assert {status for status, _ in small.values()} == {200}
     assert small == large
+
+
+@pytest.mark.django_db
+@time_machine.travel(TODAY)
+def test_the_scorecard_benchmark_prints_medians_and_p95(capsys):
+    from django.core.management import call_command
+
+    from districtpm.demo.generator import build_demo
+    from districtpm.demo.plan_data import build_demo_plan
+
+    build_demo("small", seed=2026)
+    _fill_values()
+    build_demo_plan()
+    call_command("plan", "bench", "--requests", "3")
+    out = capsys.readouterr().out.splitlines()
+    assert "district scorecard" in out[2] and "p95" in out[2] and "queries" in out[2]
+    last = dict(part.split("=") for part in out[-1].split())
+    assert set(last) == {"district_median_ms", "school_median_ms", "baseline_median_ms"}
+    assert all(float(v) > 0 for v in last.values())
+
+
+def test_plan_commands_export_and_import(plan, tmp_path, capsys):  # noqa: F811
+    from django.core.management import CommandError, call_command
+    from openpyxl import load_workbook
+
+    make_goal(plan)
+    path = tmp_path / "plan.xlsx"
+    call_command("plan", "export", str(path))
+    with pytest.raises(CommandError, match="Nothing was imported: 1 problem"):
+        call_command("plan", "import", str(path))  # the same name exists already
+    book = load_workbook(path)
+    book["Plan"]["B2"] = "Copy"
+    book.save(path)
+    call_command("plan", "import", str(path), "--as", "pm")
+    assert "Imported Copy: 1 goals." in capsys.readouterr().out
