@@ -44,8 +44,8 @@ CAPABILITIES: list[Capability] = [
         "Strategic plan",
         "plan.view",
         "plans:home",
-        "Goals with baselines and yearly targets, priorities, initiatives and status; forecasts "
-        "and scorecards are still to come.",
+        "Goals with baselines and yearly targets, priorities, initiatives, status and forecasts; "
+        "district, network and school scorecards and the board view.",
         built=True,
     ),
     Capability(
