@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "districtpm.demo",
     "districtpm.metrics",
     "districtpm.plans",
+    "districtpm.actionplans",
+    "districtpm.meetings",
     "js_lib_vega_embed",
 ]
 
@@ -179,6 +181,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# The address people reach the product at, for links in emails.
+DISTRICTPM_BASE_URL = os.environ.get("DISTRICTPM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "District PM <districtpm@localhost>")
 
 # The analytics store: a DuckDB file by default; ANALYTICS_URL points metric computation at

@@ -15,6 +15,8 @@ urlpatterns = [
     path("audit/", include("districtpm.audit.urls")),
     path("data/", include("districtpm.metrics.urls")),
     path("plan/", include("districtpm.plans.urls")),
+    path("meetings/", include("districtpm.meetings.urls")),
+    path("action-plans/", include("districtpm.actionplans.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

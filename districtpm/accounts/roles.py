@@ -82,7 +82,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
     "plan.change": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER}),
     "meetings.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.BOARD_MEMBER},
+    "meetings.change": DISTRICT_LEADERS,
+    "meetings.record": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
     "actionplans.view": DISTRICT_LEADERS | ACTION_TEAMS,
+    "actionplans.change": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
+    "actionplans.update": ACTION_TEAMS | {R.DISTRICT_ADMIN, R.PM_OFFICE},
     "rubrics.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "improvement.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "evaluation.view": frozenset(

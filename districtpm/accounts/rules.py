@@ -153,3 +153,59 @@ def plan_goals(access: Access) -> Q | None:
         | Q(level="school", entity_code__in=codes)
         | Q(level="network", entity_code__in=networks)
     )
+
+
+# ------------------------------------------------------------------ meetings and action teams
+LEADERS = {R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER}
+
+
+def _team_priorities(access: Access) -> Q:
+    """Priorities whose action team the user belongs to (by role assignment or as its lead)."""
+    from districtpm.actionplans.models import ActionTeam
+
+    teams = ActionTeam.objects.filter(Q(name__in=access.teams) | Q(lead_id=access.user_id))
+    return Q(priority_id__in=teams.values("priority_id")) | Q(priority__name__in=access.teams)
+
+
+@scope_rule("meetings.Cycle")
+def cycles(access: Access) -> Q | None:
+    return Q() if access.can("meetings.view") else None
+
+
+@scope_rule("meetings.Meeting")
+def meetings(access: Access) -> Q | None:
+    """Leaders see every meeting; the Board its study sessions; action teams the Engage
+    meetings and their own priority's meetings."""
+    if not access.can("meetings.view"):
+        return None
+    if access.has_role(*LEADERS):
+        return Q()
+    conditions = []
+    if access.has_role(R.BOARD_MEMBER):
+        conditions.append(Q(rule__kind="empower"))
+    if access.has_role(R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER):
+        conditions += [Q(rule__kind="engage"), _team_priorities(access)]
+    return _any(conditions)
+
+
+@scope_rule("actionplans.ActionTeam")
+def action_teams(access: Access) -> Q | None:
+    if not access.can("actionplans.view"):
+        return None
+    if access.has_role(*LEADERS):
+        return Q()
+    return Q(name__in=access.teams) | Q(lead_id=access.user_id)
+
+
+def _through_team(access: Access) -> Q | None:
+    from districtpm.actionplans.models import ActionTeam
+
+    if not access.can("actionplans.view"):
+        return None
+    if access.has_role(*LEADERS):
+        return Q()
+    return Q(team_id__in=ActionTeam.objects.visible_to_access(access).values("id"))
+
+
+scope_rule("actionplans.ActionPlan")(_through_team)
+scope_rule("actionplans.StatusUpdate")(_through_team)

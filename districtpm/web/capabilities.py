@@ -52,16 +52,18 @@ CAPABILITIES: list[Capability] = [
         "meetings",
         "Meeting cycles",
         "meetings.view",
-        "web:meetings",
+        "meetings:year",
         "Explore, Engage and Empower meetings and PM sessions, with agendas, data packs, "
-        "decisions and commitments.",
+        "decisions and commitments; calendars to subscribe to.",
+        built=True,
     ),
     Capability(
         "actionplans",
         "Action teams and plans",
         "actionplans.view",
-        "web:actionplans",
+        "actionplans:home",
         "Teams per priority, action plans, milestones and monthly status updates.",
+        built=True,
     ),
     Capability(
         "rubrics",

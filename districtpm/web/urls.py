@@ -6,8 +6,6 @@ from districtpm.web import views
 
 app_name = "web"
 urlpatterns = [
-    path("meetings/", views.meetings, name="meetings"),
-    path("action-plans/", views.actionplans, name="actionplans"),
     path("rubrics/", views.rubrics, name="rubrics"),
     path("school-improvement/", views.improvement, name="improvement"),
     path("evaluation/", views.evaluation, name="evaluation"),

@@ -49,8 +49,6 @@ def _capability_page(capability: Capability):
     return page
 
 
-meetings = _capability_page(BY_SLUG["meetings"])
-actionplans = _capability_page(BY_SLUG["actionplans"])
 rubrics = _capability_page(BY_SLUG["rubrics"])
 improvement = _capability_page(BY_SLUG["improvement"])
 evaluation = _capability_page(BY_SLUG["evaluation"])

@@ -37,7 +37,10 @@ def test_every_view_has_an_access_rule():
 def test_every_rule_names_a_known_permission():
     for route, _, pattern in product_patterns():
         rule = pattern.callback.access_rule
-        assert rule in PERMISSIONS or rule in {"public", "authenticated"}, (route, rule)
+        assert rule in PERMISSIONS or rule in {"public", "authenticated", "feed token"}, (
+            route,
+            rule,
+        )
 
 
 def test_public_views_are_only_the_expected_ones():
@@ -47,6 +50,17 @@ def test_public_views_are_only_the_expected_ones():
     assert public == ["health/", "login/", "logout/"]
 
 
+def test_only_calendar_feeds_are_reached_by_a_token():
+    """Calendar clients cannot sign in; the feeds' secret address stands for one user."""
+    by_token = sorted(
+        route for route, _, p in product_patterns() if p.callback.access_rule == "feed token"
+    )
+    assert by_token == [
+        "meetings/feeds/<str:token>.ics",
+        "meetings/feeds/<str:token>/teams/<int:team>.ics",
+    ]
+
+
 def _concrete(route: str) -> str:
     return "/" + re.sub(r"<(?:\w+:)?\w+>", "1", route)
 
@@ -54,7 +68,11 @@ def _concrete(route: str) -> str:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "route",
-    [route for route, _, p in product_patterns() if p.callback.access_rule != "public"],
+    [
+        route
+        for route, _, p in product_patterns()
+        if p.callback.access_rule not in ("public", "feed token")
+    ],
 )
 def test_anonymous_is_sent_to_login(client, route):
     response = client.get(_concrete(route))
@@ -67,9 +85,18 @@ def test_anonymous_is_sent_to_login(client, route):
     [
         route
         for route, _, p in product_patterns()
-        if p.callback.access_rule not in ("public", "authenticated")
+        if p.callback.access_rule not in ("public", "authenticated", "feed token")
     ],
 )
 def test_user_without_a_role_is_refused(world, login, route):
     response = login(world.users["norole"]).get(_concrete(route))
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route",
+    [r for r, _, p in product_patterns() if p.callback.access_rule == "feed token"],
+)
+def test_a_feed_with_an_unknown_token_is_not_found(client, route):
+    assert client.get(_concrete(route)).status_code == 404

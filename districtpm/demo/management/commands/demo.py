@@ -15,6 +15,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.models import DemoBuild
 from districtpm.demo.plan_data import build_demo_plan
@@ -86,6 +87,11 @@ class Command(BaseCommand):
         plan = build_demo_plan()
         after_recompute()
         say(f"strategic plan: {plan.priorities.count()} priorities, {plan.goals.count()} goals")
+        cycles = build_demo_cycles(plan, seed)
+        say(
+            f"Performance Dialogues: {cycles['meetings']} meetings, {cycles['teams']} action "
+            f"teams, {cycles['updates']} status updates"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "

@@ -1,10 +1,15 @@
-// Renders every Vega-Lite spec on the page into its container. Specs arrive as JSON script tags.
+// Renders every Vega-Lite spec on the page into its container. Specs arrive as JSON script tags:
+// the fixed pairs below, and any <script type="application/json" data-chart-for="ID">.
 document.addEventListener("DOMContentLoaded", function () {
+  if (typeof vegaEmbed === "undefined") { return; }
   var pairs = [["trend-spec", "#trend-chart"], ["children-spec", "#children-chart"]];
+  document.querySelectorAll("script[data-chart-for]").forEach(function (source) {
+    pairs.push([source, "#" + source.getAttribute("data-chart-for")]);
+  });
   pairs.forEach(function (pair) {
-    var source = document.getElementById(pair[0]);
+    var source = typeof pair[0] === "string" ? document.getElementById(pair[0]) : pair[0];
     var target = document.querySelector(pair[1]);
-    if (!source || !target || typeof vegaEmbed === "undefined") { return; }
+    if (!source || !target) { return; }
     var spec = JSON.parse(source.textContent);
     vegaEmbed(target, spec, { actions: false, renderer: "svg" }).then(function () {
       target.setAttribute("data-rendered", "true");

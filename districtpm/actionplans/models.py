@@ -1,0 +1,145 @@
+"""Action teams, one per priority, with their yearly action plans and monthly status updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from districtpm.accounts.scoping import ScopedQuerySet
+
+RATINGS = [("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off track")]
+
+
+class ActionTeam(models.Model):
+    """The team that drives one priority of the plan. Its name is the team that action team
+    role assignments name."""
+
+    priority = models.ForeignKey("plans.Priority", on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=100, unique=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="action_teams"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority__order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionPlan(models.Model):
+    """A team's plan for one school year; open work carries into the next year's plan."""
+
+    team = models.ForeignKey(ActionTeam, on_delete=models.CASCADE, related_name="plans")
+    school_year = models.CharField(max_length=9)
+    objective = models.TextField(blank=True)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evaluation = models.TextField(blank=True, help_text="The year-end evaluation of progress.")
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-school_year", "team__priority__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "school_year"], name="one_plan_per_team_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.school_year}"
+
+
+class PlanAction(models.Model):
+    """An action or milestone of an action plan, with its owner, date and resources."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        DELAYED = "delayed", "Delayed"
+
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="actions")
+    name = models.CharField(max_length=200)
+    milestone = models.BooleanField(default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    resources = models.CharField(max_length=300, blank=True, help_text="People, time or money.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_date", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.DONE
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+
+class StatusUpdate(models.Model):
+    """A team's monthly update on timeline, scope and resources, with a narrative."""
+
+    team = models.ForeignKey(ActionTeam, on_delete=models.CASCADE, related_name="updates")
+    month = models.DateField(help_text="The first day of the month the update is for.")
+    timeline = models.CharField(max_length=10, choices=RATINGS)
+    scope = models.CharField(max_length=10, choices=RATINGS)
+    resources = models.CharField(max_length=10, choices=RATINGS)
+    narrative = models.TextField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "team__priority__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="one_update_per_team_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}, {self.month:%B %Y}"
+
+    @property
+    def worst(self) -> str:
+        order = [code for code, _ in RATINGS]
+        return max((self.timeline, self.scope, self.resources), key=order.index)
+
+
+class Reminder(models.Model):
+    """A reminder sent to a team lead whose monthly update was missing; one per team and month."""
+
+    team = models.ForeignKey(ActionTeam, on_delete=models.CASCADE, related_name="reminders")
+    month = models.DateField()
+    sent_to = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="one_reminder_per_team_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.team}, {self.month:%B %Y}"

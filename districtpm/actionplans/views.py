@@ -1,0 +1,175 @@
+"""Action team pages: the teams, a team's plan and updates, the monthly update form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from districtpm.accounts.access import get_visible_or_404, requires
+from districtpm.actionplans import actions
+from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
+from districtpm.org.models import SchoolYear
+
+
+def _month(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value).replace(day=1)
+    except ValueError as exc:
+        raise Http404("Not a month.") from exc
+
+
+def _current_year_name() -> str | None:
+    year = SchoolYear.objects.current()
+    return year.name if year else None
+
+
+@requires("actionplans.view")
+def home(request: HttpRequest) -> HttpResponse:
+    month = actions.month_start(timezone.localdate())
+    teams = list(ActionTeam.objects.visible_to(request.user).select_related("priority", "lead"))
+    updates = {u.team_id: u for u in StatusUpdate.objects.filter(month=month, team__in=teams)}
+    for t in teams:
+        t.this_month = updates.get(t.pk)
+    return render(request, "actionplans/home.html", {"teams": teams, "month": month})
+
+
+class UpdateForm(forms.ModelForm):
+    class Meta:
+        model = StatusUpdate
+        fields = ["timeline", "scope", "resources", "narrative"]
+        widgets = {
+            "timeline": forms.RadioSelect,
+            "scope": forms.RadioSelect,
+            "resources": forms.RadioSelect,
+            "narrative": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {"narrative": "What moved, what is stuck, and what the team needs."}
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = PlanAction
+        fields = ["name", "milestone", "owner", "due_date", "resources", "status"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+
+
+class CloseYearForm(forms.Form):
+    evaluation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What the team achieved this year, what it did not, and why.",
+    )
+
+
+@requires("actionplans.view")
+def team(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(
+        ActionTeam.objects.select_related("priority", "lead"), request.user, pk=pk
+    )
+    year = request.GET.get("year") or _current_year_name()
+    plan = ActionPlan.objects.filter(team=obj, school_year=year).first()
+    today = timezone.localdate()
+    plan_actions = list(plan.actions.select_related("owner")) if plan else []
+    for a in plan_actions:
+        a.is_overdue = a.overdue(today)
+    can_change = actions.can_change(request.user, obj)
+    return render(
+        request,
+        "actionplans/team.html",
+        {
+            "team": obj,
+            "plan": plan,
+            "year": year,
+            "actions": plan_actions,
+            "updates": obj.updates.select_related("submitted_by")[:12],
+            "members": obj.members.order_by("last_name"),
+            "can_change": can_change,
+            "can_update": actions.can_update(request.user, obj),
+            "action_form": ActionForm() if can_change and plan else None,
+            "close_form": CloseYearForm()
+            if can_change and plan and not plan.evaluated_at
+            else None,
+            "this_month": actions.month_start(today),
+        },
+    )
+
+
+@requires("actionplans.view")
+def update(request: HttpRequest, pk: int, month: str) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects.select_related("priority"), request.user, pk=pk)
+    first = _month(month)
+    existing = StatusUpdate.objects.filter(team=obj, month=first).first()
+    form = UpdateForm(request.POST or None, instance=existing)
+    allowed = actions.can_update(request.user, obj)
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied("Only the team's lead or members send its update.")
+        if form.is_valid():
+            actions.submit_update(obj, first, form.cleaned_data, user=request.user)
+            messages.success(request, f"Status update for {first:%B %Y} saved.")
+            return redirect("actionplans:team", pk)
+    return render(
+        request,
+        "actionplans/update.html",
+        {"team": obj, "month": first, "form": form, "existing": existing, "allowed": allowed},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("actionplans.change")
+@require_POST
+def add_action(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk)
+    plan = ActionPlan.objects.filter(team=obj, school_year=_current_year_name()).first()
+    form = ActionForm(request.POST)
+    if plan is None:
+        messages.error(request, "This team has no plan for the current school year.")
+    elif form.is_valid():
+        actions.save_action(plan, None, form.cleaned_data, user=request.user)
+        messages.success(request, "Action added.")
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("actionplans:team", pk)
+
+
+@requires("actionplans.change")
+@require_POST
+def action_status(request: HttpRequest, pk: int, action: int) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk)
+    found = PlanAction.objects.filter(pk=action, plan__team=obj).first()
+    status = request.POST.get("status")
+    if found is None:
+        raise Http404("No such action.")
+    if status not in PlanAction.Status.values:
+        messages.error(request, "Choose a status.")
+    else:
+        actions.save_action(found.plan, found, {"status": status}, user=request.user)
+        messages.success(request, f"{found.name}: {found.get_status_display()}.")
+    return redirect("actionplans:team", pk)
+
+
+@requires("actionplans.change")
+@require_POST
+def close_year(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk)
+    plan = ActionPlan.objects.filter(team=obj, school_year=request.POST.get("year")).first()
+    form = CloseYearForm(request.POST)
+    if plan is None or not form.is_valid():
+        messages.error(request, "Write the year-end evaluation before closing the year.")
+        return redirect("actionplans:team", pk)
+    try:
+        nxt = actions.close_year(plan, form.cleaned_data["evaluation"], user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("actionplans:team", pk)
+    messages.success(
+        request,
+        f"{plan.school_year} closed; {nxt.actions.count()} open actions carried into {nxt.school_year}.",
+    )
+    return redirect("actionplans:team", pk)

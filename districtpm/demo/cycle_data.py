@@ -1,0 +1,108 @@
+"""The demo district's action teams, action plans and status updates, and this year's
+Performance Dialogues with a few records at the meetings already held."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
+from districtpm.meetings.models import MeetingItem
+from districtpm.meetings.schedule import plan_year
+from districtpm.org.models import SchoolYear
+from districtpm.plans.models import Plan
+
+NARRATIVES = {
+    "on_track": "Milestones for the month are done and schools report the work is reaching "
+    "classrooms.",
+    "at_risk": "Two schools started late; we are pairing them with a coach and expect to catch "
+    "up next month.",
+    "off_track": "The vendor contract is still unsigned, so the rollout has not started.",
+}
+
+
+def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    year = SchoolYear.objects.current(today)
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["team.lead", "team.member", "senior.leader", "pm.office"]
+        )
+    }
+    teams = []
+    for priority in plan.priorities.order_by("order"):
+        whole_child = priority.name == "Whole Child"
+        team = ActionTeam.objects.create(
+            priority=priority,
+            name=priority.name,
+            lead=users.get("team.lead" if whole_child else "senior.leader"),
+        )
+        if whole_child and "team.member" in users:
+            team.members.set([users["team.member"]])
+        teams.append(team)
+        action_plan = ActionPlan.objects.create(
+            team=team,
+            school_year=year.name,
+            objective=f"Move the {priority.name} goals this year through the priority's initiatives.",
+        )
+        for initiative in priority.initiatives.prefetch_related("actions"):
+            for key_action in initiative.actions.all():
+                PlanAction.objects.create(
+                    plan=action_plan,
+                    name=f"{initiative.name}: {key_action.name}",
+                    milestone=key_action.milestone,
+                    owner=team.lead,
+                    due_date=key_action.due_date,
+                    resources=rng.choice(
+                        ["Two coaches", "Data team, 4 hours a month", "Title I funds", ""]
+                    ),
+                    status=key_action.status,
+                )
+    cycle, counts = plan_year(year.name, "performance-dialogues", source="demo")
+    # Status updates for every month whose Explore has passed; this month's only for some teams.
+    ratings = ["on_track", "on_track", "on_track", "at_risk", "off_track"]
+    explores = cycle.meetings.filter(rule__kind="explore").order_by("date")
+    updates = 0
+    for meeting in explores:
+        if meeting.date - dt.timedelta(days=7) > today:
+            break
+        current = meeting.date >= today
+        for team in teams:
+            if current and rng.random() < 0.5:
+                continue
+            scores = [rng.choice(ratings) for _ in range(3)]
+            StatusUpdate.objects.create(
+                team=team,
+                month=meeting.focus_month,
+                timeline=scores[0],
+                scope=scores[1],
+                resources=scores[2],
+                narrative=NARRATIVES[max(scores, key=["on_track", "at_risk", "off_track"].index)],
+                submitted_by=team.lead,
+            )
+            updates += 1
+    # Records at the meetings already held.
+    lead = users.get("pm.office")
+    held = cycle.meetings.filter(date__lt=today).select_related("priority").order_by("date")
+    for meeting in held:
+        MeetingItem.objects.create(
+            meeting=meeting,
+            kind=MeetingItem.Kind.DECISION,
+            text=f"Keep the {meeting.priority.name} interim review monthly through spring.",
+            created_by=lead,
+        )
+        MeetingItem.objects.create(
+            meeting=meeting,
+            kind=MeetingItem.Kind.COMMITMENT,
+            text=f"Bring school-level {meeting.priority.name} data for the three lowest networks.",
+            owner=users.get("senior.leader"),
+            due_date=meeting.date + dt.timedelta(days=21),
+            created_by=lead,
+            closed_at=timezone.now() if rng.random() < 0.6 else None,
+        )
+    return {"teams": len(teams), "meetings": counts["created"], "updates": updates}

@@ -1,0 +1,364 @@
+"""The data pack of a meeting: its priority's goals with status and forecast, and at most
+twelve charts of the goals' measures and their leading measures, assembled from stored metric
+values. Exported as PowerPoint (title, agenda, then one chart per slide) and as PDF.
+
+The board version holds district aggregates only. Every number in a pack comes from a stored
+metric value that was not suppressed, so nothing below the minimum n can appear; each chart
+slide carries the table of the numbers it draws, with their n.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.safestring import mark_safe
+
+from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.meetings.models import Meeting
+from districtpm.metrics import charts
+from districtpm.metrics.models import Metric, MetricValue
+from districtpm.plans import scorecard
+from districtpm.plans.models import Goal
+from districtpm.plans.status import trajectory
+
+MAX_CHARTS = 12
+EXPORT_WIDTH = 720
+
+
+@dataclass
+class Chart:
+    title: str
+    metric: Metric
+    spec: dict[str, Any]
+    # (label, period, value, n) for each point drawn
+    table: list[tuple[str, str, float, int | None]]
+    note: str = ""
+
+    @property
+    def spec_json(self) -> str:
+        """The spec as JSON that is safe inside a script element."""
+        escapes = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+        return mark_safe(json.dumps(self.spec).translate(escapes))  # noqa: S308
+
+    def export_spec(self) -> dict[str, Any]:
+        spec = dict(self.spec)
+        spec["width"] = EXPORT_WIDTH
+        if spec.get("height") == {"step": 18}:
+            spec["height"] = {"step": 22}
+        return spec
+
+
+@dataclass
+class Pack:
+    meeting: Meeting
+    board: bool
+    goals: list[scorecard.Row] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    left_out: int = 0  # charts beyond the limit
+
+
+def _district_values(metric_ids: set[str]) -> list[MetricValue]:
+    return list(
+        MetricValue.objects.filter(
+            metric_id__in=metric_ids, level="district", grade="", suppressed=False
+        ).exclude(value=None)
+    )
+
+
+def _network_values(metric_ids: set[str], period_by_metric: dict[str, str]) -> list[MetricValue]:
+    rows = MetricValue.objects.filter(
+        metric_id__in=metric_ids,
+        level="network",
+        grade="",
+        group_dim="all",
+        suppressed=False,
+        period__in=set(period_by_metric.values()),
+    ).exclude(value=None)
+    return [r for r in rows if period_by_metric.get(r.metric_id) == r.period]
+
+
+def _goal_chart(goal: Goal, values: list[MetricValue]) -> Chart:
+    mine = sorted(
+        (
+            v
+            for v in values
+            if v.metric_id == goal.metric_id
+            and (v.group_dim, v.group_value) == (goal.group_dim, goal.group_value)
+        ),
+        key=lambda v: v.period,
+    )
+    targets = goal.targets_by_year
+    periods = sorted({v.period for v in mine} | set(targets))
+    rows = [{"period": v.period, "label": "Result", "value": v.value, "n": v.n} for v in mine]
+    rows += [
+        {
+            "period": p,
+            "label": "Target trajectory",
+            "value": trajectory(goal.baseline_year, goal.baseline_value, targets, p),
+            "n": None,
+        }
+        for p in periods
+    ]
+    table = [(r["label"], r["period"], r["value"], r["n"]) for r in rows if r["value"] is not None]
+    return Chart(
+        goal.statement, goal.metric, charts.trend_spec(goal.metric, rows, goal.statement), table
+    )
+
+
+def _gap_chart(goal: Goal, values: list[MetricValue]) -> Chart | None:
+    mine = [v for v in values if v.metric_id == goal.metric_id and v.group_dim in GROUP_DIMENSIONS]
+    if not mine:
+        return None
+    latest = max(v.period for v in mine)
+    rows = [
+        {"label": f"{GROUP_DIMENSIONS[v.group_dim]}: {v.group_value}", "value": v.value, "n": v.n}
+        for v in sorted(mine, key=lambda v: (v.group_dim, v.group_value))
+        if v.period == latest
+    ]
+    title = f"{goal.metric.name} by student group, {latest}"
+    table = [(r["label"], latest, r["value"], r["n"]) for r in rows]
+    return Chart(
+        title,
+        goal.metric,
+        charts.comparison_spec(goal.metric, rows, title),
+        table,
+        note=f"Groups of fewer than {settings.DISTRICTPM_MIN_N} students are left out.",
+    )
+
+
+def _network_chart(goal: Goal, values: list[MetricValue], period: str) -> Chart | None:
+    from districtpm.org.models import Network
+
+    names = dict(Network.objects.values_list("code", "name"))
+    rows = [
+        {"label": names.get(v.entity_code, v.entity_code), "value": v.value, "n": v.n}
+        for v in values
+        if v.metric_id == goal.metric_id
+    ]
+    if not rows:
+        return None
+    title = f"{goal.metric.name} by network, {period}"
+    table = [(r["label"], period, r["value"], r["n"]) for r in rows]
+    return Chart(title, goal.metric, charts.comparison_spec(goal.metric, rows, title), table)
+
+
+def _leading_chart(metric: Metric, values: list[MetricValue]) -> Chart | None:
+    mine = sorted(
+        (v for v in values if v.metric_id == metric.id and v.group_dim == "all"),
+        key=lambda v: v.period,
+    )
+    if not mine:
+        return None
+    rows = [{"period": v.period, "label": "All students", "value": v.value, "n": v.n} for v in mine]
+    title = f"Leading measure: {metric.name}"
+    table = [("All students", v.period, v.value, v.n) for v in mine]
+    return Chart(title, metric, charts.trend_spec(metric, rows, title), table)
+
+
+def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
+    """The pack for the meeting's priority. Goals come first: result against target, then gaps
+    by group (and, outside the board version, by network); then the leading measures."""
+    from districtpm.plans.models import Plan
+
+    pack = Pack(meeting, board)
+    plan = Plan.objects.filter(priorities=meeting.priority).first()
+    goals = list(
+        Goal.objects.filter(priority=meeting.priority, level="district")
+        .select_related("metric")
+        .prefetch_related("targets", "leading_metrics")
+    )
+    leading: dict[str, Metric] = {}
+    for goal in goals:
+        for m in goal.leading_metrics.all():
+            leading.setdefault(m.id, m)
+    for initiative in meeting.priority.initiatives.prefetch_related("leading_metrics"):
+        for m in initiative.leading_metrics.all():
+            leading.setdefault(m.id, m)
+    ids = {g.metric_id for g in goals} | set(leading)
+    values = _district_values(ids)
+    if plan is not None:
+        card = scorecard.district(user, plan)
+        pack.goals = [r for r in card.rows if r.goal.priority_id == meeting.priority_id]
+    latest = {
+        g.metric_id: max((v.period for v in values if v.metric_id == g.metric_id), default="")
+        for g in goals
+    }
+    networks = [] if board else _network_values({g.metric_id for g in goals}, latest)
+    candidates: list[Chart | None] = []
+    for goal in goals:
+        candidates.append(_goal_chart(goal, values))
+        candidates.append(_gap_chart(goal, values))
+        if not board:
+            candidates.append(_network_chart(goal, networks, latest[goal.metric_id]))
+    for metric in leading.values():
+        if metric.id not in {g.metric_id for g in goals}:
+            candidates.append(_leading_chart(metric, values))
+    found = [c for c in candidates if c is not None]
+    pack.charts = found[:MAX_CHARTS]
+    pack.left_out = len(found) - len(pack.charts)
+    return pack
+
+
+# ------------------------------------------------------------------------------ exports
+
+
+def chart_png(chart: Chart) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(chart.export_spec(), scale=2)
+
+
+def _fmt(chart: Chart, value: float) -> str:
+    return chart.metric.format_value(value)
+
+
+def _title_lines(pack: Pack) -> tuple[str, str]:
+    m = pack.meeting
+    title = f"{m.rule.name}: {m.priority.name}"
+    sub = f"{m.date:%A %-d %B %Y}" + (
+        " · Board version: district aggregates only" if pack.board else ""
+    )
+    return title, sub
+
+
+def to_pptx(pack: Pack) -> bytes:
+    from pptx import Presentation
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    title, sub = _title_lines(pack)
+    slide = deck.slides.add_slide(deck.slide_layouts[0])
+    slide.shapes.title.text = title
+    slide.placeholders[1].text = sub
+
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Agenda"
+    body = slide.placeholders[1].text_frame
+    body.text = pack.meeting.agenda[0] if pack.meeting.agenda else "Review of the data pack"
+    for item in pack.meeting.agenda[1:]:
+        body.add_paragraph().text = item
+
+    if pack.goals:
+        slide = deck.slides.add_slide(deck.slide_layouts[5])
+        slide.shapes.title.text = "Goals: where they stand"
+        rows = len(pack.goals) + 1
+        table = slide.shapes.add_table(
+            rows, 5, Inches(0.5), Inches(1.6), Inches(12.3), Inches(0.4 * rows)
+        ).table
+        for i, head in enumerate(["Goal", "Result", "Target", "Status", "Forecast"]):
+            table.cell(0, i).text = head
+        for r, row in enumerate(pack.goals, start=1):
+            status = row.status
+            forecast = row.forecast
+            cells = [
+                row.goal.statement,
+                row.metric.format_value(status.actual) if status else "—",
+                row.metric.format_value(status.target) if status else "—",
+                status.label if status else "No baseline",
+                (
+                    f"{row.metric.format_value(forecast.value)} in {forecast.school_year}"
+                    + (
+                        f" ({forecast.probability:.0%} chance)"
+                        if forecast.probability is not None
+                        else ""
+                    )
+                )
+                if forecast
+                else "—",
+            ]
+            for c, text in enumerate(cells):
+                table.cell(r, c).text = text
+                table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(12)
+
+    for number, chart in enumerate(pack.charts, start=1):
+        slide = deck.slides.add_slide(deck.slide_layouts[5])
+        slide.shapes.title.text = chart.title
+        picture = slide.shapes.add_picture(
+            io.BytesIO(chart_png(chart)), Inches(0.4), Inches(1.4), width=Inches(8.4)
+        )
+        picture.name = f"Chart {number}"
+        picture._element.nvPicPr.cNvPr.set("descr", f"Chart: {chart.title}")
+        shown = chart.table[:14]
+        table = slide.shapes.add_table(
+            len(shown) + 1, 3, Inches(9.0), Inches(1.4), Inches(4.0), Inches(0.3 * (len(shown) + 1))
+        ).table
+        for i, head in enumerate(["", "Value", "n"]):
+            table.cell(0, i).text = head
+        for r, (label, period, value, n) in enumerate(shown, start=1):
+            table.cell(r, 0).text = f"{label} {period}".strip() if label != period else period
+            table.cell(r, 1).text = _fmt(chart, value)
+            table.cell(r, 2).text = "" if n is None else f"{n:,}"
+            for c in range(3):
+                table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(10)
+        if chart.note:
+            box = slide.shapes.add_textbox(Inches(0.4), Inches(6.8), Inches(12), Inches(0.4))
+            box.text_frame.text = chart.note
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def to_pdf(pack: Pack) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import landscape, letter
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+
+    styles = getSampleStyleSheet()
+    out = io.BytesIO()
+    title, sub = _title_lines(pack)
+    doc = SimpleDocTemplate(out, pagesize=landscape(letter), title=title, author="District PM")
+    story: list = [
+        Paragraph(title, styles["Title"]),
+        Paragraph(sub, styles["Normal"]),
+        Spacer(1, 12),
+    ]
+    story.append(Paragraph("Agenda", styles["Heading2"]))
+    story += [Paragraph(f"• {item}", styles["Normal"]) for item in pack.meeting.agenda]
+    if pack.goals:
+        story.append(Paragraph("Goals: where they stand", styles["Heading2"]))
+        data = [["Goal", "Result", "Target", "Status"]] + [
+            [
+                Paragraph(r.goal.statement, styles["Normal"]),
+                r.metric.format_value(r.status.actual) if r.status else "—",
+                r.metric.format_value(r.status.target) if r.status else "—",
+                r.status.label if r.status else "No baseline",
+            ]
+            for r in pack.goals
+        ]
+        story.append(
+            Table(
+                data,
+                colWidths=[5 * inch, 1.2 * inch, 1.2 * inch, 1.5 * inch],
+                style=[("GRID", (0, 0), (-1, -1), 0.5, colors.grey)],
+            )
+        )
+    for chart in pack.charts:
+        story += [PageBreak(), Paragraph(chart.title, styles["Heading2"])]
+        image = Image(io.BytesIO(chart_png(chart)))
+        scale = min(6.2 * inch / image.drawWidth, 4.2 * inch / image.drawHeight)
+        image.drawWidth, image.drawHeight = image.drawWidth * scale, image.drawHeight * scale
+        rows = [["", "Value", "n"]] + [
+            [
+                f"{label} {period}" if label != period else period,
+                _fmt(chart, value),
+                "" if n is None else f"{n:,}",
+            ]
+            for label, period, value, n in chart.table[:16]
+        ]
+        story.append(
+            Table(
+                [[image, Table(rows, style=[("FONTSIZE", (0, 0), (-1, -1), 8)])]],
+                colWidths=[6.4 * inch, 3 * inch],
+            )
+        )
+        if chart.note:
+            story.append(Paragraph(chart.note, styles["Italic"]))
+    doc.build(story)
+    return out.getvalue()

@@ -1,0 +1,238 @@
+"""The cycle engine: from rules and the school-year calendar to dated meetings.
+
+A rule names a weekday of a week ("the first Tuesday") in the focus month or the month after,
+or a calendar entry kind ("the Board's study session") that wins when the month has one. A date
+on a holiday, break or day without students moves to the next school day, and the meeting keeps
+the reason. Planning again keeps each meeting's UID, so calendar clients replace the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from dateutil.relativedelta import relativedelta, weekday
+from django.db import transaction
+
+from districtpm.accounts.models import RoleAssignment
+from districtpm.accounts.roles import ACTION_TEAMS
+from districtpm.audit.log import record, snapshot
+from districtpm.meetings.models import Cycle, FocusMonth, Meeting, MeetingRule
+from districtpm.meetings.presets import PRESETS
+from districtpm.org.models import CalendarEvent, SchoolYear
+from districtpm.plans.models import Plan, Priority
+
+
+class PlanningError(Exception):
+    pass
+
+
+def nth_weekday(month: dt.date, day_of_week: int, week: int) -> dt.date:
+    """The week-th given weekday of the month (week -1 for the last)."""
+    first = month.replace(day=1)
+    if week > 0:
+        return first + relativedelta(weekday=weekday(day_of_week)(+week))
+    return first + relativedelta(day=31, weekday=weekday(day_of_week)(week))
+
+
+def focus_months(year: SchoolYear, skip: Iterable[int]) -> list[dt.date]:
+    """The months of the school year that start after its first day, through its last month."""
+    skip = set(skip)
+    month = (year.start_date + relativedelta(months=1)).replace(day=1)
+    if year.start_date.day == 1:
+        month = year.start_date
+    out = []
+    while month <= year.end_date:
+        if month.month not in skip:
+            out.append(month)
+        month += relativedelta(months=1)
+    return out
+
+
+class SchoolCalendar:
+    """Which days of a school year have students, and why a day does not."""
+
+    def __init__(self, year: SchoolYear) -> None:
+        self.year = year
+        self.events = list(year.events.all())
+        self.closed = [e for e in self.events if e.kind in CalendarEvent.CLOSED_KINDS]
+
+    def closed_reason(self, day: dt.date) -> str | None:
+        for e in self.closed:
+            if e.start_date <= day <= e.end_date:
+                return e.name
+        return None
+
+    def next_school_day(self, day: dt.date) -> tuple[dt.date, str]:
+        """The day itself when it is a school day; else the next one and the reason."""
+        if not (self.year.start_date <= day <= self.year.end_date):
+            return day, ""
+        reason = self.closed_reason(day)
+        if reason is None and day.weekday() < 5:
+            return day, ""
+        moved = day
+        while moved <= self.year.end_date and (
+            moved.weekday() >= 5 or self.closed_reason(moved) is not None
+        ):
+            moved += dt.timedelta(days=1)
+        why = reason or "a weekend"
+        return moved, f"Moved from {day:%A %-d %B %Y} ({why}) to the next school day"
+
+    def entry_in(self, kind: str, month: dt.date) -> CalendarEvent | None:
+        for e in self.events:
+            if e.kind == kind and (e.start_date.year, e.start_date.month) == (
+                month.year,
+                month.month,
+            ):
+                return e
+        return None
+
+
+def meeting_date(
+    rule: MeetingRule, focus: dt.date, calendar: SchoolCalendar
+) -> tuple[dt.date, dt.date, str]:
+    """(rule date, date held, reason they differ) for a rule in a focus month."""
+    month = focus + relativedelta(months=rule.month_offset)
+    entry = calendar.entry_in(rule.use_calendar, month) if rule.use_calendar else None
+    if entry is not None:
+        return entry.start_date, entry.start_date, ""
+    planned = nth_weekday(month, rule.weekday, rule.week)
+    held, reason = calendar.next_school_day(planned)
+    return planned, held, reason
+
+
+def attendees_for(rule: MeetingRule, priority: Priority) -> set[int]:
+    """Users holding the rule's roles; for action team roles, only the focus team's."""
+    roles = set(rule.attendee_roles)
+    teams = {priority.name} | {t.name for t in priority.teams.all()}
+    users = set()
+    for user_id, role, team in RoleAssignment.objects.filter(role__in=roles).values_list(
+        "user_id", "role", "team"
+    ):
+        if role in ACTION_TEAMS and team not in teams:
+            continue
+        users.add(user_id)
+    return users
+
+
+def _create_cycle(year: SchoolYear, preset: str, plan: Plan) -> Cycle:
+    spec = PRESETS[preset]
+    cycle = Cycle.objects.create(
+        school_year=year, preset=preset, name=spec["name"], skip_months=spec["skip_months"]
+    )
+    for order, rule in enumerate(spec["rules"]):
+        MeetingRule.objects.create(cycle=cycle, order=order, **rule)
+    priorities = list(plan.priorities.order_by("order", "name"))
+    if not priorities:
+        raise PlanningError(f"{plan.name} has no priorities to put in focus.")
+    for index, month in enumerate(focus_months(year, cycle.skip_months)):
+        FocusMonth.objects.create(
+            cycle=cycle, month=month, priority=priorities[index % len(priorities)]
+        )
+    return cycle
+
+
+@transaction.atomic
+def plan_year(
+    school_year: str, preset: str, *, acting_user: Any = None, source: str = "web"
+) -> tuple[Cycle, dict[str, int]]:
+    """Create the year's cycle from a preset (once) and its meetings from the cycle's rules.
+    Planning again brings meetings in line with changed rules and months, keeping UIDs and
+    meetings moved by hand."""
+    if preset not in PRESETS:
+        raise PlanningError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    year = SchoolYear.objects.filter(name=school_year).first()
+    if year is None:
+        raise PlanningError(f"There is no school year {school_year} on the calendar.")
+    plan = Plan.objects.first()
+    if plan is None:
+        raise PlanningError(
+            "There is no strategic plan: its priorities are what the cycle is about."
+        )
+    cycle = Cycle.objects.filter(school_year=year, preset=preset).first()
+    if cycle is None:
+        cycle = _create_cycle(year, preset, plan)
+    calendar = SchoolCalendar(year)
+    counts = {"created": 0, "changed": 0, "unchanged": 0, "removed": 0}
+    months = list(
+        cycle.months.select_related("priority").exclude(month__month__in=cycle.skip_months)
+    )
+    keep = set()
+    for rule in cycle.rules.all():
+        for focus in months:
+            planned, held, reason = meeting_date(rule, focus.month, calendar)
+            meeting = Meeting.objects.filter(rule=rule, focus_month=focus.month).first()
+            values = {
+                "priority": focus.priority,
+                "rule_date": planned,
+                "start_time": rule.start_time,
+                "minutes": rule.minutes,
+                "location": rule.location,
+            }
+            if meeting is None:
+                meeting = Meeting.objects.create(
+                    cycle=cycle,
+                    rule=rule,
+                    focus_month=focus.month,
+                    date=held,
+                    moved_reason=reason,
+                    agenda=list(rule.agenda),
+                    **values,
+                )
+                meeting.attendees.set(attendees_for(rule, focus.priority))
+                counts["created"] += 1
+            else:
+                if not meeting.moved_by_hand:
+                    values.update(date=held, moved_reason=reason)
+                changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
+                if changed:
+                    before = snapshot(meeting)
+                    for k, v in changed.items():
+                        setattr(meeting, k, v)
+                    meeting.sequence += 1
+                    meeting.save()
+                    record(
+                        actor=acting_user,
+                        action="meetings.meeting.replan",
+                        obj=meeting,
+                        before=before,
+                        after=snapshot(meeting),
+                        source=source,
+                    )
+                    counts["changed"] += 1
+                else:
+                    counts["unchanged"] += 1
+            keep.add(meeting.pk)
+    stale = cycle.meetings.exclude(pk__in=keep)
+    counts["removed"] = stale.count()
+    stale.delete()
+    record(
+        actor=acting_user,
+        action="meetings.cycle.plan",
+        obj=cycle,
+        after={"school_year": school_year, "preset": preset, **counts},
+        source=source,
+    )
+    return cycle, counts
+
+
+@transaction.atomic
+def move_meeting(meeting: Meeting, new_date: dt.date, reason: str, *, acting_user: Any) -> Meeting:
+    """Move one meeting by hand; the reason is kept and planning again leaves it where it is."""
+    if not reason.strip():
+        raise PlanningError("Say why the meeting moves.")
+    before = snapshot(meeting)
+    meeting.date = new_date
+    meeting.moved_reason = f"Moved by hand to {new_date:%A %-d %B %Y}: {reason.strip()}"
+    meeting.moved_by_hand = True
+    meeting.sequence += 1
+    meeting.save()
+    record(
+        actor=acting_user,
+        action="meetings.meeting.move",
+        obj=meeting,
+        before=before,
+        after=snapshot(meeting),
+    )
+    return meeting

@@ -1,0 +1,178 @@
+"""The cycle engine on the demo district's calendar, iCalendar export and feeds."""
+
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from icalendar import Calendar
+
+from districtpm.meetings.models import FeedToken, Meeting, MeetingRule
+from districtpm.meetings.schedule import move_meeting, plan_year
+from districtpm.org.models import CalendarEvent, SchoolYear
+
+
+@pytest.fixture
+def demo(db):
+    from districtpm.demo.generator import build_demo
+    from districtpm.demo.plan_data import build_demo_plan
+
+    build_demo("small", seed=2026)
+    return build_demo_plan()
+
+
+def first_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th given weekday of a month, worked out with the standard library alone."""
+    days = [d for d in cal.Calendar().itermonthdates(year, month) if d.month == month]
+    return [d for d in days if d.weekday() == weekday][n - 1]
+
+
+def closed(year: SchoolYear, day: dt.date) -> str | None:
+    for e in year.events.filter(kind__in=CalendarEvent.CLOSED_KINDS):
+        if e.start_date <= day <= e.end_date:
+            return e.name
+    return None
+
+
+def next_school_day(year: SchoolYear, day: dt.date) -> dt.date:
+    while day.weekday() >= 5 or closed(year, day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def events(text: str) -> list:
+    return [c for c in Calendar.from_ical(text).walk("VEVENT")]
+
+
+def test_the_years_calendar_follows_the_performance_dialogues_rules(demo):
+    year = SchoolYear.objects.current()
+    out = io.StringIO()
+    call_command(
+        "cycles",
+        "plan",
+        "--preset",
+        "performance-dialogues",
+        "--school-year",
+        year.name,
+        stdout=out,
+    )
+    assert "27 created" in out.getvalue()
+    out = io.StringIO()
+    call_command("cycles", "ics", "--school-year", year.name, stdout=out)
+    found = events(out.getvalue())
+    priorities = [p.name for p in demo.priorities.order_by("order")]
+    by_kind: dict[str, dict[tuple[int, int], object]] = {"Explore": {}, "Engage": {}, "Empower": {}}
+    for e in found:
+        kind = str(e["categories"].cats[0])
+        start = e.decoded("dtstart").date()
+        summary = str(e["summary"])
+        assert summary.startswith(f"Performance Dialogues: {kind} — ")
+        assert summary.split(" — ")[1] in priorities
+        by_kind[kind][(start.year, start.month)] = e
+    months = sorted({m.focus_month for m in Meeting.objects.all()})
+    y0 = year.start_date.year
+    assert [(m.year, m.month) for m in months] == [(y0, m) for m in range(9, 13)] + [
+        (y0 + 1, m) for m in range(1, 6)
+    ]
+    moved = 0
+    for index, month in enumerate(months):
+        priority = priorities[index % len(priorities)]
+        for kind, weekday, n in [("Explore", 1, 1), ("Engage", 0, 3)]:
+            rule_day = first_weekday(month.year, month.month, weekday, n)
+            expected = next_school_day(year, rule_day)
+            event = next(
+                e
+                for e in found
+                if str(e["summary"]) == f"Performance Dialogues: {kind} — {priority}"
+                and e.decoded("dtstart").date() == expected
+            )
+            if expected != rule_day:
+                moved += 1
+                assert closed(year, rule_day) in str(event["description"])
+                assert "next school day" in str(event["description"])
+        following = month.replace(day=28) + dt.timedelta(days=4)
+        empower = next(
+            e
+            for e in found
+            if str(e["summary"]) == f"Performance Dialogues: Empower — {priority}"
+            and (e.decoded("dtstart").year, e.decoded("dtstart").month)
+            == (following.year, following.month)
+        )
+        session = year.events.filter(
+            kind="study_session",
+            start_date__year=following.year,
+            start_date__month=following.month,
+        ).first()
+        if session:  # the Board's study session that month
+            assert empower.decoded("dtstart").date() == session.start_date
+    assert moved >= 2  # the demo calendar puts holidays on third Mondays in January and February
+    assert len(found) == 3 * len(months)
+    assert len({str(e["uid"]) for e in found}) == len(found)
+
+
+def test_planning_again_keeps_uids_and_hand_moves(demo):
+    year = SchoolYear.objects.current()
+    plan_year(year.name, "performance-dialogues")
+    uids = dict(Meeting.objects.values_list("pk", "uid"))
+    explore = Meeting.objects.filter(rule__kind="explore").order_by("date").first()
+    admin = User.objects.get(username="pm.office")
+    move_meeting(
+        explore, explore.date + dt.timedelta(days=1), "Superintendent away", acting_user=admin
+    )
+    rule = MeetingRule.objects.get(kind="engage")
+    rule.weekday, rule.week = 2, 3  # Engage moves to the third Wednesday
+    rule.save()
+    _, counts = plan_year(year.name, "performance-dialogues")
+    assert counts["created"] == 0 and counts["removed"] == 0
+    assert counts["changed"] == 9  # every Engage
+    assert dict(Meeting.objects.values_list("pk", "uid")) == uids
+    explore.refresh_from_db()
+    assert explore.moved_by_hand and "Superintendent away" in explore.moved_reason
+    assert explore.sequence == 1
+    engage = Meeting.objects.filter(rule=rule).first()
+    assert engage.date.weekday() == 2 and engage.sequence == 1
+    text = Client()
+    text.force_login(admin)
+    body = text.get("/meetings/calendar/mine.ics").content.decode()
+    event = next(e for e in events(body) if str(e["uid"]) == explore.uid)
+    assert event["sequence"] == 1 and "Superintendent away" in str(event["description"])
+
+
+def test_feeds_show_each_user_only_their_meetings(demo):
+    year = SchoolYear.objects.current()
+    plan_year(year.name, "performance-dialogues")
+    client = Client()
+    board = User.objects.get(username="board.member")
+    client.force_login(board)
+    client.post("/meetings/calendar/")
+    token = FeedToken.objects.get(user=board).token
+    anonymous = Client()
+    found = events(anonymous.get(f"/meetings/feeds/{token}.ics").content.decode())
+    assert found and all("Empower" in str(e["summary"]) for e in found)
+    # the lead of the Whole Child team sees that priority's meetings and every Engage
+    lead = User.objects.get(username="team.lead")
+    visible = Meeting.objects.visible_to(lead).select_related("rule", "priority")
+    assert {m.rule.kind for m in visible} == {"explore", "engage", "empower"}
+    assert all(m.priority.name == "Whole Child" or m.rule.kind == "engage" for m in visible)
+    # a new address retires the old one
+    client.post("/meetings/calendar/")
+    assert anonymous.get(f"/meetings/feeds/{token}.ics").status_code == 404
+
+
+def test_moving_a_meeting_needs_a_reason(demo):
+    year = SchoolYear.objects.current()
+    plan_year(year.name, "performance-dialogues")
+    meeting = Meeting.objects.first()
+    client = Client()
+    client.force_login(User.objects.get(username="pm.office"))
+    client.post(f"/meetings/{meeting.pk}/move/", {"date": "2026-12-24", "reason": ""})
+    meeting.refresh_from_db()
+    assert not meeting.moved_by_hand
+    client.force_login(User.objects.get(username="team.lead"))
+    response = client.post(f"/meetings/{meeting.pk}/move/", {"date": "2026-12-24", "reason": "x"})
+    assert response.status_code == 403

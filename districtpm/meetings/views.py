@@ -1,0 +1,399 @@
+"""Meeting cycle pages: the year, one meeting's workspace, data packs and calendar feeds."""
+
+from __future__ import annotations
+
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from districtpm.accounts.access import get_visible_or_404, requires
+from districtpm.accounts.scoping import access_for
+from districtpm.actionplans.actions import missing_updates
+from districtpm.actionplans.models import ActionTeam, StatusUpdate
+from districtpm.audit.log import record, snapshot
+from districtpm.meetings import ics, pack, schedule
+from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
+from districtpm.meetings.presets import PRESETS
+from districtpm.org.models import SchoolYear
+
+
+def _year(request: HttpRequest) -> SchoolYear | None:
+    name = request.GET.get("year")
+    if name:
+        return SchoolYear.objects.filter(name=name).first()
+    return SchoolYear.objects.current()
+
+
+class PlanYearForm(forms.Form):
+    preset = forms.ChoiceField(choices=[(k, v["name"]) for k, v in PRESETS.items()])
+    school_year = forms.ChoiceField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].choices = [
+            (y.name, y.name) for y in SchoolYear.objects.order_by("start_date")
+        ]
+
+
+@requires("meetings.view")
+def year(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    school_year = _year(request)
+    meetings = list(
+        Meeting.objects.visible_to(user)
+        .filter(cycle__school_year=school_year)
+        .select_related("rule", "priority", "cycle")
+    )
+    months: dict[tuple, dict] = {}
+    for m in meetings:
+        entry = months.setdefault(
+            (m.cycle_id, m.focus_month),
+            {"month": m.focus_month, "priority": m.priority, "cycle": m.cycle, "meetings": []},
+        )
+        entry["meetings"].append(m)
+    today = timezone.localdate()
+    can_see_teams = access_for(user).can("actionplans.view")
+    explore_by_month = {m.focus_month: m for m in meetings if m.rule.kind == "explore"}
+    rows = sorted(months.values(), key=lambda e: (e["month"], e["cycle"].name))
+    for entry in rows:
+        explore = explore_by_month.get(entry["month"])
+        if (
+            can_see_teams
+            and explore is not None
+            and entry["cycle"].preset == "performance-dialogues"
+        ):
+            visible = set(ActionTeam.objects.visible_to(user).values_list("id", flat=True))
+            missing = [t for t in missing_updates(entry["month"]) if t.pk in visible]
+            entry["missing"] = missing
+            entry["overdue"] = explore.date < today and bool(missing)
+    return render(
+        request,
+        "meetings/year.html",
+        {
+            "school_year": school_year,
+            "years": SchoolYear.objects.order_by("start_date"),
+            "months": rows,
+            "cycles": Cycle.objects.visible_to(user).filter(school_year=school_year),
+            "form": PlanYearForm(
+                initial={"school_year": school_year.name if school_year else None}
+            ),
+            "can_plan": access_for(user).can("meetings.change"),
+            "today": today,
+        },
+    )
+
+
+@requires("meetings.change")
+@require_POST
+def plan(request: HttpRequest) -> HttpResponse:
+    form = PlanYearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a preset and a school year.")
+        return redirect("meetings:year")
+    try:
+        cycle, counts = schedule.plan_year(
+            form.cleaned_data["school_year"], form.cleaned_data["preset"], acting_user=request.user
+        )
+    except schedule.PlanningError as exc:
+        messages.error(request, str(exc))
+        return redirect("meetings:year")
+    messages.success(
+        request,
+        f"{cycle.name} for {cycle.school_year}: {counts['created']} meetings created, "
+        f"{counts['changed']} changed, {counts['unchanged']} unchanged.",
+    )
+    return redirect(reverse("meetings:year") + f"?year={cycle.school_year.name}")
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = MeetingItem
+        fields = ["kind", "text", "owner", "due_date"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
+        )
+        self.fields["owner"].required = False
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == MeetingItem.Kind.COMMITMENT and not (
+            data.get("owner") and data.get("due_date")
+        ):
+            raise forms.ValidationError("A commitment needs an owner and a due date.")
+        return data
+
+
+class MoveForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(max_length=200)
+
+
+def _carried(meeting: Meeting) -> tuple[Meeting | None, list[MeetingItem], list[MeetingItem]]:
+    """The previous meeting of the cycle, its decisions, and every commitment still open."""
+    previous = (
+        Meeting.objects.filter(cycle=meeting.cycle)
+        .filter(Q(date__lt=meeting.date) | Q(date=meeting.date, start_time__lt=meeting.start_time))
+        .order_by("-date", "-start_time")
+        .select_related("rule", "priority")
+        .first()
+    )
+    decisions = (
+        list(previous.items.filter(kind=MeetingItem.Kind.DECISION).select_related("created_by"))
+        if previous
+        else []
+    )
+    open_commitments = list(
+        MeetingItem.objects.filter(
+            meeting__cycle=meeting.cycle,
+            kind=MeetingItem.Kind.COMMITMENT,
+            meeting__date__lt=meeting.date,
+        )
+        .filter(Q(closed_at=None) | Q(closed_in=meeting))
+        .select_related("owner", "meeting__rule", "meeting__priority")
+    )
+    return previous, decisions, open_commitments
+
+
+@requires("meetings.view")
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    obj = get_visible_or_404(
+        Meeting.objects.select_related("rule", "priority", "cycle__school_year"), user, pk=pk
+    )
+    access = access_for(user)
+    board_only = not access.has_role("district_admin", "pm_office", "senior_leader") and (
+        access.has_role("board_member")
+    )
+    data = pack.assemble(obj, user=user, board=board_only)
+    previous, decisions, commitments = _carried(obj)
+    updates = []
+    if access.can("actionplans.view"):
+        teams = ActionTeam.objects.visible_to(user).select_related("priority", "lead")
+        by_team = {
+            u.team_id: u for u in StatusUpdate.objects.filter(month=obj.focus_month, team__in=teams)
+        }
+        updates = [(t, by_team.get(t.pk)) for t in teams]
+    can_record = access.can("meetings.record")
+    return render(
+        request,
+        "meetings/meeting.html",
+        {
+            "meeting": obj,
+            "pack": data,
+            "chart_specs": [c.spec for c in data.charts],
+            "items": obj.items.select_related("owner", "created_by"),
+            "previous": previous,
+            "decisions": decisions,
+            "commitments": commitments,
+            "updates": updates,
+            "item_form": ItemForm(meeting=obj) if can_record else None,
+            "move_form": MoveForm(initial={"date": obj.date})
+            if access.can("meetings.change")
+            else None,
+            "attendees": obj.attendees.order_by("last_name", "username"),
+            "board_only": board_only,
+        },
+    )
+
+
+@requires("meetings.record")
+@require_POST
+def add_item(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
+    form = ItemForm(request.POST, meeting=obj)
+    if not form.is_valid():
+        for error in form.non_field_errors() + [e for f in form.errors.values() for e in f]:
+            messages.error(request, error)
+        return redirect("meetings:meeting", pk)
+    item = form.save(commit=False)
+    item.meeting = obj
+    item.created_by = request.user
+    item.save()
+    record(
+        actor=request.user,
+        action="meetings.item.create",
+        obj=item,
+        after=snapshot(item),
+    )
+    messages.success(request, f"{item.get_kind_display()} recorded.")
+    return redirect(reverse("meetings:meeting", args=[pk]) + "#record")
+
+
+@requires("meetings.record")
+@require_POST
+def close_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
+    found = get_object_or_404(
+        MeetingItem, pk=item, kind=MeetingItem.Kind.COMMITMENT, meeting__cycle=obj.cycle
+    )
+    before = snapshot(found)
+    found.closed_at = timezone.now()
+    found.closed_in = obj
+    found.save()
+    record(
+        actor=request.user,
+        action="meetings.item.close",
+        obj=found,
+        before=before,
+        after=snapshot(found),
+    )
+    messages.success(request, "Commitment closed.")
+    return redirect("meetings:meeting", pk)
+
+
+@requires("meetings.change")
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        schedule.move_meeting(
+            obj, form.cleaned_data["date"], form.cleaned_data["reason"], acting_user=request.user
+        )
+        messages.success(request, "Meeting moved; calendar subscribers get the new date.")
+    else:
+        messages.error(request, "Give the new date and the reason for the move.")
+    return redirect("meetings:meeting", pk)
+
+
+def _pack_for(request: HttpRequest, pk: int) -> pack.Pack:
+    obj = get_visible_or_404(
+        Meeting.objects.select_related("rule", "priority"), request.user, pk=pk
+    )
+    access = access_for(request.user)
+    leader = access.has_role("district_admin", "pm_office", "senior_leader")
+    board = request.GET.get("version") == "board" or not leader
+    if not leader and not access.has_role("board_member", "action_team_lead", "action_team_member"):
+        raise PermissionDenied
+    return pack.assemble(obj, user=request.user, board=board)
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _pack_name(data: pack.Pack, ext: str) -> str:
+    m = data.meeting
+    version = "-board" if data.board else ""
+    return f"{m.date:%Y-%m-%d}-{slugify(m.rule.name)}-{slugify(m.priority.name)}{version}.{ext}"
+
+
+@requires("meetings.view")
+def pack_pptx(request: HttpRequest, pk: int) -> HttpResponse:
+    data = _pack_for(request, pk)
+    return _download(
+        pack.to_pptx(data),
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _pack_name(data, "pptx"),
+    )
+
+
+@requires("meetings.view")
+def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    data = _pack_for(request, pk)
+    return _download(pack.to_pdf(data), "application/pdf", _pack_name(data, "pdf"))
+
+
+# ------------------------------------------------------------------------ calendar feeds
+
+
+def _calendar_response(meetings, name: str) -> HttpResponse:
+    response = HttpResponse(
+        ics.calendar(meetings, name), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{slugify(name)}.ics"'
+    return response
+
+
+def _user_meetings(user):
+    return (
+        Meeting.objects.visible_to(user).filter(attendees=user).select_related("rule", "priority")
+    )
+
+
+@requires("meetings.view")
+def feeds(request: HttpRequest) -> HttpResponse:
+    token = FeedToken.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        FeedToken.objects.filter(user=request.user).delete()
+        token = FeedToken.objects.create(user=request.user, token=secrets.token_urlsafe(32))
+        messages.success(request, "New calendar address made; the old one no longer works.")
+        return redirect("meetings:feeds")
+    teams = (
+        ActionTeam.objects.visible_to(request.user)
+        if access_for(request.user).can("actionplans.view")
+        else ActionTeam.objects.none()
+    )
+    base = request.build_absolute_uri("/")[:-1]
+    return render(
+        request,
+        "meetings/feeds.html",
+        {
+            "token": token,
+            "user_url": base + reverse("meetings:user_feed", args=[token.token]) if token else "",
+            "team_urls": [
+                (t, base + reverse("meetings:team_feed", args=[token.token, t.pk])) for t in teams
+            ]
+            if token
+            else [],
+        },
+    )
+
+
+@requires("meetings.view")
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    return _calendar_response(
+        _user_meetings(request.user), f"Meetings of {request.user.get_username()}"
+    )
+
+
+def _feed_user(token: str):
+    found = FeedToken.objects.select_related("user").filter(token=token).first()
+    if found is None or not found.user.is_active or not access_for(found.user).can("meetings.view"):
+        raise Http404("No such calendar.")
+    return found.user
+
+
+def user_feed(request: HttpRequest, token: str) -> HttpResponse:
+    user = _feed_user(token)
+    return _calendar_response(
+        _user_meetings(user), f"District PM: {user.get_full_name() or user.username}"
+    )
+
+
+def team_feed(request: HttpRequest, token: str, team: int) -> HttpResponse:
+    user = _feed_user(token)
+    found = ActionTeam.objects.visible_to(user).filter(pk=team).select_related("priority").first()
+    if found is None:
+        raise Http404("No such calendar.")
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .filter(Q(priority=found.priority) | Q(rule__kind="engage"))
+        .select_related("rule", "priority")
+    )
+    return _calendar_response(meetings, f"District PM: {found.name}")
+
+
+# A calendar client cannot sign in: these feeds are reached by the secret in their address,
+# which belongs to one user and shows only what that user may see.
+user_feed.access_rule = "feed token"  # type: ignore[attr-defined]
+team_feed.access_rule = "feed token"  # type: ignore[attr-defined]
