@@ -86,7 +86,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meetings.record": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
     "actionplans.view": DISTRICT_LEADERS | ACTION_TEAMS,
     "actionplans.change": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
-    "actionplans.update": ACTION_TEAMS | {R.DISTRICT_ADMIN, R.PM_OFFICE},
     "rubrics.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "improvement.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "evaluation.view": frozenset(

@@ -20,15 +20,12 @@ from districtpm.audit.log import record, snapshot
 LEADERS_NOTE = "Only the team's lead, its members or the performance management office may do this."
 
 
-def _on_team(user: Any, team: ActionTeam) -> bool:
-    access = access_for(user)
-    if access.has_role("district_admin", "pm_office"):
-        return True
-    return team.name in access.teams or team.lead_id == access.user_id
-
-
 def can_update(user: Any, team: ActionTeam) -> bool:
-    return access_for(user).can("actionplans.update") and _on_team(user, team)
+    """The team's lead, its members, and the performance management office send updates."""
+    access = access_for(user)
+    if access.has_role("district_admin", "pm_office") or team.lead_id == access.user_id:
+        return True
+    return team.name in access.teams and access.has_role("action_team_lead", "action_team_member")
 
 
 def can_change(user: Any, team: ActionTeam) -> bool:

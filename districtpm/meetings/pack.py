@@ -218,7 +218,7 @@ def _fmt(chart: Chart, value: float) -> str:
 
 def _title_lines(pack: Pack) -> tuple[str, str]:
     m = pack.meeting
-    title = f"{m.rule.name}: {m.priority.name}"
+    title = m.title
     sub = f"{m.date:%A %-d %B %Y}" + (
         " · Board version: district aggregates only" if pack.board else ""
     )
