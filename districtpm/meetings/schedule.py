@@ -126,7 +126,8 @@ def _create_cycle(year: SchoolYear, preset: str, plan: Plan) -> Cycle:
     priorities = list(plan.priorities.order_by("order", "name"))
     if not priorities:
         raise PlanningError(f"{plan.name} has no priorities to put in focus.")
-    for index, month in enumerate(focus_months(year, cycle.skip_months)):
+    # Every month gets a priority, skipped ones too, so a month can be brought back later.
+    for index, month in enumerate(focus_months(year, [])):
         FocusMonth.objects.create(
             cycle=cycle, month=month, priority=priorities[index % len(priorities)]
         )
@@ -215,6 +216,48 @@ def plan_year(
         source=source,
     )
     return cycle, counts
+
+
+@transaction.atomic
+def save_settings(
+    cycle: Cycle,
+    rules: list[MeetingRule],
+    focus: dict[int, Priority],
+    skip: list[int],
+    *,
+    acting_user: Any,
+) -> dict[str, int]:
+    """Store changed rules, priorities per month and skipped months, then plan the year again."""
+    before = _settings(cycle)
+    for rule in rules:
+        rule.save()
+    for month in cycle.months.all():
+        if month.pk in focus and month.priority_id != focus[month.pk].pk:
+            month.priority = focus[month.pk]
+            month.save()
+    cycle.skip_months = sorted(skip)
+    cycle.save()
+    after = _settings(cycle)
+    if before != after:
+        record(
+            actor=acting_user,
+            action="meetings.cycle.settings",
+            obj=cycle,
+            before=before,
+            after=after,
+        )
+    _, counts = plan_year(cycle.school_year.name, cycle.preset, acting_user=acting_user)
+    return counts
+
+
+def _settings(cycle: Cycle) -> dict[str, Any]:
+    return {
+        "skip_months": list(cycle.skip_months),
+        "rules": {r.kind: snapshot(r) for r in cycle.rules.all()},
+        "months": {
+            f"{m.month:%Y-%m}": m.priority.name for m in cycle.months.select_related("priority")
+        },
+    }
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from districtpm.accounts.access import get_visible_or_404, requires
 from districtpm.accounts.scoping import access_for
 from districtpm.actionplans.actions import missing_updates
-from districtpm.actionplans.models import ActionTeam, StatusUpdate
+from districtpm.actionplans.models import ActionPlan, ActionTeam, StatusUpdate
 from districtpm.audit.log import record, snapshot
 from districtpm.meetings import ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
@@ -190,6 +190,14 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             u.team_id: u for u in StatusUpdate.objects.filter(month=obj.focus_month, team__in=teams)
         }
         updates = [(t, by_team.get(t.pk)) for t in teams]
+        focus_plans = list(
+            ActionPlan.objects.visible_to(user)
+            .filter(team__priority=obj.priority, school_year=obj.cycle.school_year.name)
+            .select_related("team")
+            .prefetch_related("actions__owner")
+        )
+    else:
+        focus_plans = []
     can_record = access.can("meetings.record")
     return render(
         request,
@@ -203,6 +211,8 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "decisions": decisions,
             "commitments": commitments,
             "updates": updates,
+            "focus_plans": focus_plans,
+            "today": timezone.localdate(),
             "item_form": ItemForm(meeting=obj) if can_record else None,
             "move_form": MoveForm(initial={"date": obj.date})
             if access.can("meetings.change")
@@ -397,3 +407,40 @@ def team_feed(request: HttpRequest, token: str, team: int) -> HttpResponse:
 # which belongs to one user and shows only what that user may see.
 user_feed.access_rule = "feed token"  # type: ignore[attr-defined]
 team_feed.access_rule = "feed token"  # type: ignore[attr-defined]
+
+
+@requires("meetings.change")
+def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    from districtpm.meetings.forms import MonthsForm, RuleFormSet
+    from districtpm.plans.models import Priority
+
+    cycle = get_visible_or_404(Cycle.objects.select_related("school_year"), request.user, pk=pk)
+    priorities = Priority.objects.filter(
+        plan__in=Priority.objects.filter(pk__in=cycle.months.values("priority_id")).values(
+            "plan_id"
+        )
+    )
+    data = request.POST if request.method == "POST" else None
+    rules = RuleFormSet(data, queryset=cycle.rules.all(), prefix="rules")
+    months = MonthsForm(data, cycle=cycle, priorities=priorities)
+    if request.method == "POST" and rules.is_valid() and months.is_valid():
+        focus = {m.pk: months.cleaned_data[f"focus_{m.pk}"] for m in months.months}
+        counts = schedule.save_settings(
+            cycle,
+            [f.instance for f in rules.forms],
+            focus,
+            months.cleaned_data["skip_months"],
+            acting_user=request.user,
+        )
+        messages.success(
+            request,
+            f"Settings saved and the year planned again: {counts['created']} meetings created, "
+            f"{counts['changed']} changed, {counts['removed']} removed. Calendars follow.",
+        )
+        return redirect(reverse("meetings:year") + f"?year={cycle.school_year.name}")
+    return render(
+        request,
+        "meetings/settings.html",
+        {"cycle": cycle, "rules": rules, "months": months},
+        status=400 if request.method == "POST" else 200,
+    )

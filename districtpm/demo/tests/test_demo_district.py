@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from districtpm.accounts.roles import NEEDS_NETWORK, NEEDS_SCHOOL, Role
+from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import DEMO_PASSWORD, build_demo, demo_accounts, school_year_calendar
 from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.student_data import build_student_data
@@ -24,6 +25,8 @@ from districtpm.org.models import CalendarEvent, Designation, Network, School, S
 # Links of one URL pattern visited per account: enough to reach every view with real objects
 # without opening every one of hundreds of staff records for every district-wide role.
 PER_PATTERN = 10
+# Data packs take a second each to draw: one of each kind per account is enough.
+PER_PATTERN_SLOW = {"meetings/<int:pk>/pack.pptx": 1, "meetings/<int:pk>/pack.pdf": 1}
 
 
 @pytest.fixture
@@ -109,7 +112,7 @@ def _crawl(client: Client, start: str = "/") -> tuple[list[tuple[str, int]], int
         except Resolver404:
             failures.append((url, 404))
             continue
-        if per_pattern[route] >= PER_PATTERN:
+        if per_pattern[route] >= PER_PATTERN_SLOW.get(route, PER_PATTERN):
             continue
         per_pattern[route] += 1
         response = client.get(url)
@@ -137,7 +140,7 @@ def demo_with_data(demo, settings, tmp_path):
     settings.ANALYTICS_PATH = tmp_path / "analytics.duckdb"
     build_student_data("small", 7, as_of=dt.date(2026, 11, 20))
     recompute()
-    build_demo_plan()
+    build_demo_cycles(build_demo_plan())
     return demo
 
 

@@ -176,3 +176,63 @@ def test_moving_a_meeting_needs_a_reason(demo):
     client.force_login(User.objects.get(username="team.lead"))
     response = client.post(f"/meetings/{meeting.pk}/move/", {"date": "2026-12-24", "reason": "x"})
     assert response.status_code == 403
+
+
+def test_the_office_changes_the_rules_and_the_year_follows(demo):
+    from districtpm.audit.models import AuditEntry
+    from districtpm.meetings.models import Cycle
+
+    year = SchoolYear.objects.current()
+    cycle, _ = plan_year(year.name, "performance-dialogues")
+    uids = set(Meeting.objects.values_list("uid", flat=True))
+    client = Client()
+    client.force_login(User.objects.get(username="pm.office"))
+    url = f"/meetings/cycles/{cycle.pk}/settings/"
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["rules"]
+    data = {
+        "rules-TOTAL_FORMS": "3",
+        "rules-INITIAL_FORMS": "3",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+    }
+    for i, f in enumerate(form.forms):
+        rule = f.instance
+        data.update(
+            {
+                f"rules-{i}-id": rule.pk,
+                f"rules-{i}-name": rule.name,
+                f"rules-{i}-weekday": 2 if rule.kind == "engage" else rule.weekday,
+                f"rules-{i}-week": rule.week,
+                f"rules-{i}-month_offset": rule.month_offset,
+                f"rules-{i}-use_calendar": rule.use_calendar,
+                f"rules-{i}-start_time": rule.start_time.strftime("%H:%M"),
+                f"rules-{i}-minutes": rule.minutes,
+                f"rules-{i}-location": "Room 101" if rule.kind == "explore" else "",
+                f"rules-{i}-attendees": rule.attendees,
+                f"rules-{i}-attendee_roles": rule.attendee_roles,
+                f"rules-{i}-agenda": "\n".join(rule.agenda),
+            }
+        )
+    months = page.context["months"]
+    priorities = {p.name: p.pk for p in demo.priorities.all()}
+    for focus in months.months:
+        data[f"focus_{focus.pk}"] = focus.priority_id
+    september = months.months[0]
+    data[f"focus_{september.pk}"] = priorities["Opportunity Gap"]
+    data["skip_months"] = ["12"]
+    bad = {**data, "rules-0-minutes": "5"}
+    assert client.post(url, bad).status_code == 400  # nothing changes
+    assert Meeting.objects.filter(focus_month__month=12).exists()
+    assert client.post(url, data).status_code == 302
+    engage = Meeting.objects.filter(rule__kind="engage").select_related("priority")
+    assert all(m.date.weekday() == 2 or m.moved_reason for m in engage)
+    assert not Meeting.objects.filter(focus_month__month=12).exists()
+    first = Meeting.objects.filter(focus_month=september.month).select_related("priority")
+    assert {m.priority.name for m in first} == {"Opportunity Gap"}
+    assert set(Meeting.objects.values_list("uid", flat=True)) <= uids
+    assert Meeting.objects.filter(rule__kind="explore", location="Room 101").count() == 8
+    entry = AuditEntry.objects.get(action="meetings.cycle.settings")
+    assert entry.after["skip_months"] == [12] and entry.before["skip_months"] == []
+    assert Cycle.objects.get().skip_months == [12]
