@@ -69,7 +69,7 @@ def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
     explores = cycle.meetings.filter(rule__kind="explore").order_by("date")
     updates = 0
     for meeting in explores:
-        if meeting.date - dt.timedelta(days=7) > today:
+        if meeting.date - dt.timedelta(days=14) > today:
             break
         current = meeting.date >= today
         for team in teams:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta, weekday
 from django.db import transaction
+from django.utils import timezone
 
 from districtpm.accounts.models import RoleAssignment
 from districtpm.accounts.roles import ACTION_TEAMS
@@ -155,6 +156,7 @@ def plan_year(
     if cycle is None:
         cycle = _create_cycle(year, preset, plan)
     calendar = SchoolCalendar(year)
+    today = timezone.localdate()
     counts = {"created": 0, "changed": 0, "unchanged": 0, "removed": 0}
     months = list(
         cycle.months.select_related("priority").exclude(month__month__in=cycle.skip_months)
@@ -186,11 +188,19 @@ def plan_year(
             else:
                 if not meeting.moved_by_hand:
                     values.update(date=held, moved_reason=reason)
+                upcoming = meeting.date >= today
+                if upcoming and not meeting.items.exists():
+                    values["agenda"] = list(rule.agenda)
                 changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
+                invited = attendees_for(rule, focus.priority)
+                if upcoming and invited != set(meeting.attendees.values_list("id", flat=True)):
+                    meeting.attendees.set(invited)
+                    changed.setdefault("attendees", True)
                 if changed:
                     before = snapshot(meeting)
                     for k, v in changed.items():
-                        setattr(meeting, k, v)
+                        if k != "attendees":
+                            setattr(meeting, k, v)
                     meeting.sequence += 1
                     meeting.save()
                     record(

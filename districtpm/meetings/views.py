@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django import forms
@@ -25,6 +26,9 @@ from districtpm.meetings import ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import SchoolYear
+
+# Updates for a month are asked for in the two weeks before its Explore meeting.
+DUE_WINDOW = dt.timedelta(days=14)
 
 
 def _year(request: HttpRequest) -> SchoolYear | None:
@@ -76,6 +80,7 @@ def year(request: HttpRequest) -> HttpResponse:
             missing = [t for t in missing_updates(entry["month"]) if t.pk in visible]
             entry["missing"] = missing
             entry["overdue"] = explore.date < today and bool(missing)
+            entry["not_due"] = explore.date > today + DUE_WINDOW
     return render(
         request,
         "meetings/year.html",

@@ -10,7 +10,7 @@ an interval that widens with the horizon.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
 
 import numpy as np
@@ -159,4 +159,15 @@ def for_goal(
     sigma = (now.high - now.value) / Z80 if now else 0.02
     clean = {y: v for y, v in history.items() if v is not None}
     later = later_year(metric, clean, now, goal_year, target_goal, sigma)
-    return [f for f in (now, later) if f is not None]
+    return [_bounded(metric, f) for f in (now, later) if f is not None]
+
+
+def _bounded(metric: Metric, f: Forecast) -> Forecast:
+    """A rate cannot leave 0 to 100%: clip the prediction and its interval."""
+    if metric.unit != "percent":
+        return f
+
+    def clip(v: float) -> float:
+        return min(1.0, max(0.0, v))
+
+    return replace(f, value=clip(f.value), low=clip(f.low), high=clip(f.high))

@@ -211,7 +211,9 @@ def test_the_office_changes_the_rules_and_the_year_follows(demo):
                 f"rules-{i}-minutes": rule.minutes,
                 f"rules-{i}-location": "Room 101" if rule.kind == "explore" else "",
                 f"rules-{i}-attendees": rule.attendees,
-                f"rules-{i}-attendee_roles": rule.attendee_roles,
+                f"rules-{i}-attendee_roles": [
+                    r for r in rule.attendee_roles if r != "network_supervisor"
+                ],
                 f"rules-{i}-agenda": "\n".join(rule.agenda),
             }
         )
@@ -222,6 +224,9 @@ def test_the_office_changes_the_rules_and_the_year_follows(demo):
     september = months.months[0]
     data[f"focus_{september.pk}"] = priorities["Opportunity Gap"]
     data["skip_months"] = ["12"]
+    network = User.objects.get(username="network.a")
+    upcoming = Meeting.objects.filter(rule__kind="engage", date__gte=dt.date.today())
+    assert upcoming.filter(attendees=network).exists()
     bad = {**data, "rules-0-minutes": "5"}
     assert client.post(url, bad).status_code == 400  # nothing changes
     assert Meeting.objects.filter(focus_month__month=12).exists()
@@ -236,3 +241,4 @@ def test_the_office_changes_the_rules_and_the_year_follows(demo):
     entry = AuditEntry.objects.get(action="meetings.cycle.settings")
     assert entry.after["skip_months"] == [12] and entry.before["skip_months"] == []
     assert Cycle.objects.get().skip_months == [12]
+    assert upcoming.exists() and not upcoming.filter(attendees=network).exists()
