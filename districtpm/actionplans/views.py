@@ -67,6 +67,14 @@ class CloseYearForm(forms.Form):
     )
 
 
+def _update_month(today: dt.date) -> dt.date:
+    """The month whose update is asked for next: that of the next Explore meeting."""
+    from districtpm.meetings.models import Meeting
+
+    explore = Meeting.objects.filter(rule__kind="explore", date__gte=today).order_by("date").first()
+    return explore.focus_month if explore else actions.month_start(today)
+
+
 @requires("actionplans.view")
 def team(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(
@@ -95,7 +103,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "close_form": CloseYearForm()
             if can_change and plan and not plan.evaluated_at
             else None,
-            "this_month": actions.month_start(today),
+            "this_month": _update_month(today),
         },
     )
 
