@@ -61,23 +61,29 @@ class Pack:
     left_out: int = 0  # charts beyond the limit
 
 
-def _district_values(metric_ids: set[str]) -> list[MetricValue]:
+def _district_values(user: Any, metric_ids: set[str]) -> list[MetricValue]:
     return list(
-        MetricValue.objects.filter(
-            metric_id__in=metric_ids, level="district", grade="", suppressed=False
-        ).exclude(value=None)
+        MetricValue.objects.visible_to(user)
+        .filter(metric_id__in=metric_ids, level="district", grade="", suppressed=False)
+        .exclude(value=None)
     )
 
 
-def _network_values(metric_ids: set[str], period_by_metric: dict[str, str]) -> list[MetricValue]:
-    rows = MetricValue.objects.filter(
-        metric_id__in=metric_ids,
-        level="network",
-        grade="",
-        group_dim="all",
-        suppressed=False,
-        period__in=set(period_by_metric.values()),
-    ).exclude(value=None)
+def _network_values(
+    user: Any, metric_ids: set[str], period_by_metric: dict[str, str]
+) -> list[MetricValue]:
+    rows = (
+        MetricValue.objects.visible_to(user)
+        .filter(
+            metric_id__in=metric_ids,
+            level="network",
+            grade="",
+            group_dim="all",
+            suppressed=False,
+            period__in=set(period_by_metric.values()),
+        )
+        .exclude(value=None)
+    )
     return [r for r in rows if period_by_metric.get(r.metric_id) == r.period]
 
 
@@ -179,7 +185,7 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
         for m in initiative.leading_metrics.all():
             leading.setdefault(m.id, m)
     ids = {g.metric_id for g in goals} | set(leading)
-    values = _district_values(ids)
+    values = _district_values(user, ids)
     if plan is not None:
         card = scorecard.district(user, plan)
         pack.goals = [r for r in card.rows if r.goal.priority_id == meeting.priority_id]
@@ -187,7 +193,7 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
         g.metric_id: max((v.period for v in values if v.metric_id == g.metric_id), default="")
         for g in goals
     }
-    networks = [] if board else _network_values({g.metric_id for g in goals}, latest)
+    networks = [] if board else _network_values(user, {g.metric_id for g in goals}, latest)
     candidates: list[Chart | None] = []
     for goal in goals:
         candidates.append(_goal_chart(goal, values))

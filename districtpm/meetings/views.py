@@ -150,10 +150,12 @@ class MoveForm(forms.Form):
     reason = forms.CharField(max_length=200)
 
 
-def _carried(meeting: Meeting) -> tuple[Meeting | None, list[MeetingItem], list[MeetingItem]]:
-    """The previous meeting of the cycle, its decisions, and every commitment still open."""
+def _carried(meeting: Meeting, user) -> tuple[Meeting | None, list[MeetingItem], list[MeetingItem]]:
+    """The previous meeting of the cycle, its decisions, and every commitment still open, from
+    the meetings this user may see."""
+    visible = Meeting.objects.visible_to(user)
     previous = (
-        Meeting.objects.filter(cycle=meeting.cycle)
+        visible.filter(cycle=meeting.cycle)
         .filter(Q(date__lt=meeting.date) | Q(date=meeting.date, start_time__lt=meeting.start_time))
         .order_by("-date", "-start_time")
         .select_related("rule", "priority")
@@ -166,7 +168,7 @@ def _carried(meeting: Meeting) -> tuple[Meeting | None, list[MeetingItem], list[
     )
     open_commitments = list(
         MeetingItem.objects.filter(
-            meeting__cycle=meeting.cycle,
+            meeting__in=visible.filter(cycle=meeting.cycle),
             kind=MeetingItem.Kind.COMMITMENT,
             meeting__date__lt=meeting.date,
         )
@@ -183,11 +185,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         Meeting.objects.select_related("rule", "priority", "cycle__school_year"), user, pk=pk
     )
     access = access_for(user)
-    board_only = not access.has_role("district_admin", "pm_office", "senior_leader") and (
-        access.has_role("board_member")
-    )
+    board_only = not access.has_role("district_admin", "pm_office", "senior_leader")
     data = pack.assemble(obj, user=user, board=board_only)
-    previous, decisions, commitments = _carried(obj)
+    previous, decisions, commitments = _carried(obj, user)
     updates = []
     if access.can("actionplans.view"):
         teams = ActionTeam.objects.visible_to(user).select_related("priority", "lead")
@@ -256,7 +256,10 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
 def close_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     found = get_object_or_404(
-        MeetingItem, pk=item, kind=MeetingItem.Kind.COMMITMENT, meeting__cycle=obj.cycle
+        MeetingItem,
+        pk=item,
+        kind=MeetingItem.Kind.COMMITMENT,
+        meeting__in=Meeting.objects.visible_to(request.user).filter(cycle=obj.cycle),
     )
     before = snapshot(found)
     found.closed_at = timezone.now()

@@ -242,3 +242,29 @@ def test_the_office_changes_the_rules_and_the_year_follows(demo):
     assert entry.after["skip_months"] == [12] and entry.before["skip_months"] == []
     assert Cycle.objects.get().skip_months == [12]
     assert upcoming.exists() and not upcoming.filter(attendees=network).exists()
+
+
+def test_the_board_sees_nothing_carried_from_meetings_it_does_not_attend(demo):
+    from districtpm.meetings.models import MeetingItem
+
+    year = SchoolYear.objects.current()
+    plan_year(year.name, "performance-dialogues")
+    empower = Meeting.objects.filter(rule__kind="empower").order_by("date")[1]
+    explore = Meeting.objects.filter(date__lt=empower.date).order_by("-date").first()
+    assert explore.rule.kind == "explore"
+    MeetingItem.objects.create(meeting=explore, kind="decision", text="Close two programmes.")
+    MeetingItem.objects.create(
+        meeting=explore,
+        kind="commitment",
+        text="Draft the budget memo.",
+        owner=User.objects.get(username="senior.leader"),
+        due_date=empower.date,
+    )
+    client = Client()
+    client.force_login(User.objects.get(username="pm.office"))
+    page = client.get(f"/meetings/{empower.pk}/").content.decode()
+    assert "Close two programmes." in page and "Draft the budget memo." in page
+    client.force_login(User.objects.get(username="board.member"))
+    page = client.get(f"/meetings/{empower.pk}/").content.decode()
+    assert "Close two programmes." not in page and "Draft the budget memo." not in page
+    assert "board version" in page
