@@ -67,3 +67,32 @@ def save_goal(
             after=after,
         )
     return goal
+
+
+@transaction.atomic
+def save_part(form: Any, *, acting_user: Any, plan: Plan | None = None) -> Any:
+    """Create or change a part of the plan (the plan itself, a priority, an initiative, a key
+    action) from its validated form; the audit row holds before and after."""
+    _require(acting_user)
+    obj = form.instance
+    label = obj._meta.model_name
+    before = None
+    if obj.pk:
+        stored = type(obj).objects.filter(pk=obj.pk).first()
+        before = snapshot(stored) if stored else None
+    obj = form.save(commit=False)
+    if plan is not None and hasattr(obj, "plan_id") and not obj.plan_id:
+        obj.plan = plan
+    obj.full_clean()
+    obj.save()
+    form.save_m2m()
+    after = snapshot(obj)
+    if before != after:
+        record(
+            actor=acting_user,
+            action=f"plans.{label}." + ("create" if before is None else "update"),
+            obj=obj,
+            before=before,
+            after=after,
+        )
+    return obj

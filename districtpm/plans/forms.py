@@ -137,3 +137,61 @@ class BaseTargetFormSet(forms.BaseFormSet):
 
 
 TargetFormSet = forms.formset_factory(TargetForm, formset=BaseTargetFormSet, extra=4, max_num=12)
+
+
+def _people():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
+
+
+class PriorityForm(forms.ModelForm):
+    class Meta:
+        from districtpm.plans.models import Priority
+
+        model = Priority
+        fields = ["name", "order", "description", "owner"]
+
+    def __init__(self, *args, plan: Plan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.fields["owner"].queryset = _people()
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = self.plan.priorities.filter(name=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(f"The plan has a priority named {name!r} already.")
+        return name
+
+
+class InitiativeForm(forms.ModelForm):
+    class Meta:
+        from districtpm.plans.models import Initiative
+
+        model = Initiative
+        fields = ["priority", "name", "description", "owner", "leading_metrics"]
+        widgets = {"leading_metrics": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, plan: Plan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].queryset = plan.priorities.all()
+        self.fields["owner"].queryset = _people()
+        self.fields["leading_metrics"].queryset = Metric.objects.filter(active=True, kind="leading")
+        self.fields["leading_metrics"].required = False
+
+
+class KeyActionForm(forms.ModelForm):
+    class Meta:
+        from districtpm.plans.models import KeyAction
+
+        model = KeyAction
+        fields = ["initiative", "name", "milestone", "owner", "due_date", "status"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, plan: Plan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from districtpm.plans.models import Initiative
+
+        self.fields["initiative"].queryset = Initiative.objects.filter(priority__plan=plan)
+        self.fields["owner"].queryset = _people()

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 
 from districtpm.accounts.access import get_visible_or_404, requires
@@ -139,7 +139,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         actions.create_plan(form.cleaned_data, acting_user=request.user)
-        messages.success(request, "Plan created. Add its priorities in the admin, then goals here.")
+        messages.success(request, "Plan created. Add its priorities, then goals.")
         return redirect("plans:home")
     return render(
         request, "org/form.html", {"form": form, "title": "New strategic plan", "cancel": "/plan/"}
@@ -286,3 +286,64 @@ def plan_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{slugify(plan.name)}.xlsx"'
     return response
+
+
+PARTS = {
+    "priority": ("plans.Priority", "PriorityForm", "priority"),
+    "initiative": ("plans.Initiative", "InitiativeForm", "initiative"),
+    "action": ("plans.KeyAction", "KeyActionForm", "key action"),
+}
+
+
+@requires("plan.change")
+def plan_edit(request: HttpRequest) -> HttpResponse:
+    plan = _plan_or_404(request.user)
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        actions.save_part(form, acting_user=request.user)
+        messages.success(request, "Plan saved.")
+        return redirect("plans:home")
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": f"Edit {plan.name}", "cancel": "/plan/"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("plan.change")
+def part_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    """Add or change a priority, an initiative or a key action of the current plan."""
+    from django.apps import apps
+
+    from districtpm.plans import forms as plan_forms
+
+    if kind not in PARTS:
+        raise Http404("No such part of the plan.")
+    label, form_name, noun = PARTS[kind]
+    plan = _plan_or_404(request.user)
+    model = apps.get_model(label)
+    in_plan = {
+        "priority": {"plan": plan},
+        "initiative": {"priority__plan": plan},
+        "action": {"initiative__priority__plan": plan},
+    }[kind]
+    obj = get_object_or_404(model, pk=pk, **in_plan) if pk else None
+    initial = {k: request.GET[k] for k in ("priority", "initiative") if k in request.GET}
+    form = getattr(plan_forms, form_name)(
+        request.POST or None, instance=obj, plan=plan, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.save_part(form, acting_user=request.user, plan=plan)
+        messages.success(request, f"{noun.capitalize()} saved.")
+        return redirect("plans:home")
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {noun}: {obj}" if obj else f"New {noun}",
+            "cancel": "/plan/",
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -194,3 +194,57 @@ def test_goal_page_shows_how_leading_measures_track_and_status_history(plan, log
     link = correlation(goal.metric, Metric.objects.get(id="ela_interim_on_track"))
     assert link.n >= 5 and link.r is not None and link.r > 0.3  # the interim predicts the test
     assert link.flag == ""
+
+
+def test_leaders_add_and_change_priorities_initiatives_and_key_actions(plan, login, world):
+    from districtpm.plans.models import Initiative, KeyAction
+
+    client = login(world.users["slt"])
+    response = client.post(
+        reverse("plans:part_new", args=["priority"]),
+        {"name": "Whole Child", "order": 2, "description": "Belonging"},
+    )
+    assert response.status_code == 302
+    priority = plan.priorities.get(name="Whole Child")
+    duplicate = client.post(
+        reverse("plans:part_new", args=["priority"]), {"name": "Whole Child", "order": 3}
+    )
+    assert duplicate.status_code == 400 and "already" in duplicate.content.decode()
+    client.post(
+        reverse("plans:part_new", args=["initiative"]),
+        {"priority": priority.pk, "name": "Mentoring", "leading_metrics": ["ela_interim_on_track"]},
+    )
+    initiative = Initiative.objects.get(name="Mentoring")
+    assert [m.id for m in initiative.leading_metrics.all()] == ["ela_interim_on_track"]
+    client.post(
+        reverse("plans:part_new", args=["action"]),
+        {"initiative": initiative.pk, "name": "Match mentors", "status": "not_started"},
+    )
+    action = KeyAction.objects.get(name="Match mentors")
+    client.post(
+        reverse("plans:part_edit", args=["action", action.pk]),
+        {"initiative": initiative.pk, "name": "Match mentors", "status": "done", "milestone": "on"},
+    )
+    action.refresh_from_db()
+    assert action.status == "done" and action.milestone
+    entry = AuditEntry.objects.get(action="plans.keyaction.update")
+    assert entry.before["status"] == "not_started" and entry.after["status"] == "done"
+    assert AuditEntry.objects.filter(action="plans.priority.create").count() == 1
+    client.post(
+        reverse("plans:plan_edit"),
+        {
+            "name": "Plan 2030",
+            "first_year": "2024-2025",
+            "last_year": "2029-2030",
+            "vision": "All read.",
+        },
+    )
+    plan.refresh_from_db()
+    assert plan.vision == "All read."
+    home = client.get(reverse("plans:home")).content.decode()
+    assert "Mentoring" in home and "Match mentors" in home
+    refused = login(world.users["principal_a"]).post(
+        reverse("plans:part_new", args=["priority"]), {"name": "Mine", "order": 1}
+    )
+    assert refused.status_code == 403
+    assert login(world.users["pm"]).get("/plan/goal/new/").status_code == 404
