@@ -7,6 +7,7 @@ Like healthchecks' Alice and Bob: principal_a runs school A (network 1), princip
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -195,3 +196,21 @@ def duck(analytics_path):
     con = store.ibis_connection(analytics_path)
     yield con
     con.disconnect()
+
+
+def use_store_with_past_years(world: World, analytics_path, settings, tmp_path) -> None:
+    """Point the app at a copy of the session's analytics store and add the two school years
+    before the world's, whose results the store holds."""
+    path = tmp_path / "analytics.duckdb"
+    shutil.copy(analytics_path, path)
+    settings.ANALYTICS_PATH = path
+    for name, start, end in [
+        ("2024-2025", "2024-08-19", "2025-05-23"),
+        ("2025-2026", "2025-08-18", "2026-05-22"),
+    ]:
+        SchoolYear.objects.create(
+            district=world.district,
+            name=name,
+            start_date=dt.date.fromisoformat(start),
+            end_date=dt.date.fromisoformat(end),
+        )

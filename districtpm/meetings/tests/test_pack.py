@@ -3,7 +3,6 @@ version with nothing below the minimum n."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import shutil
 import subprocess
@@ -14,12 +13,12 @@ from pptx import Presentation
 from pypdf import PdfReader
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.conftest import use_store_with_past_years
 from districtpm.meetings import pack
 from districtpm.meetings.models import Meeting
 from districtpm.meetings.schedule import plan_year
 from districtpm.metrics.compute import recompute
 from districtpm.metrics.models import Metric, MetricValue
-from districtpm.org.models import SchoolYear
 from districtpm.plans.models import Goal, Initiative, Plan, Priority, Target
 
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
@@ -27,19 +26,7 @@ SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 
 @pytest.fixture
 def meeting(world, analytics_path, settings, tmp_path):
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(analytics_path, path)
-    settings.ANALYTICS_PATH = path
-    for name, start, end in [
-        ("2024-2025", "2024-08-19", "2025-05-23"),
-        ("2025-2026", "2025-08-18", "2026-05-22"),
-    ]:
-        SchoolYear.objects.create(
-            district=world.district,
-            name=name,
-            start_date=dt.date.fromisoformat(start),
-            end_date=dt.date.fromisoformat(end),
-        )
+    use_store_with_past_years(world, analytics_path, settings, tmp_path)
     recompute()
     plan = Plan.objects.create(name="Plan 2030", first_year="2024-2025", last_year="2029-2030")
     priority = Priority.objects.create(plan=plan, name="Foundation for Success", order=1)

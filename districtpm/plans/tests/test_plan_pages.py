@@ -10,10 +10,10 @@ import time_machine
 from django.urls import reverse
 
 from districtpm.audit.models import AuditEntry
+from districtpm.conftest import use_store_with_past_years
 from districtpm.metrics.compute import recompute
 from districtpm.metrics.definitions import definitions_dir
 from districtpm.metrics.models import MetricValue
-from districtpm.org.models import SchoolYear
 from districtpm.plans.models import Goal, Plan, Priority
 
 TODAY = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -21,24 +21,12 @@ TODAY = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
 @pytest.fixture
 def plan(world, analytics_path, settings, tmp_path, monkeypatch):
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(analytics_path, path)
-    settings.ANALYTICS_PATH = path
+    use_store_with_past_years(world, analytics_path, settings, tmp_path)
     folder = tmp_path / "definitions"
     folder.mkdir()
     shutil.copy(definitions_dir() / "ela_proficiency.yaml", folder)
     shutil.copy(definitions_dir() / "ela_interim_on_track.yaml", folder)
     monkeypatch.setenv("DISTRICTPM_METRICS_DIR", str(folder))
-    for name, start, end in [
-        ("2024-2025", "2024-08-19", "2025-05-23"),
-        ("2025-2026", "2025-08-18", "2026-05-22"),
-    ]:
-        SchoolYear.objects.create(
-            district=world.district,
-            name=name,
-            start_date=dt.date.fromisoformat(start),
-            end_date=dt.date.fromisoformat(end),
-        )
     recompute()
     plan = Plan.objects.create(name="Plan 2030", first_year="2024-2025", last_year="2029-2030")
     Priority.objects.create(plan=plan, name="Great Schools", order=1)
