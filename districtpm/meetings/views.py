@@ -452,3 +452,28 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
         {"cycle": cycle, "rules": rules, "months": months},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@requires("meetings.change")
+@require_POST
+def set_state(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a meeting held, cancelled, or scheduled again; calendars show a cancellation."""
+    obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
+    state = request.POST.get("state")
+    if state not in Meeting.State.values:
+        messages.error(request, "Choose held, cancelled or scheduled.")
+        return redirect("meetings:meeting", pk)
+    if state != obj.state:
+        before = snapshot(obj)
+        obj.state = state
+        obj.sequence += 1
+        obj.save()
+        record(
+            actor=request.user,
+            action="meetings.meeting.state",
+            obj=obj,
+            before=before,
+            after=snapshot(obj),
+        )
+    messages.success(request, f"Meeting marked {obj.get_state_display().lower()}.")
+    return redirect("meetings:meeting", pk)

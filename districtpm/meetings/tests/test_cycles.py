@@ -268,3 +268,20 @@ def test_the_board_sees_nothing_carried_from_meetings_it_does_not_attend(demo):
     page = client.get(f"/meetings/{empower.pk}/").content.decode()
     assert "Close two programmes." not in page and "Draft the budget memo." not in page
     assert "board version" in page
+
+
+def test_a_cancelled_meeting_shows_as_cancelled_in_calendars(demo):
+    year = SchoolYear.objects.current()
+    plan_year(year.name, "performance-dialogues")
+    meeting = Meeting.objects.filter(rule__kind="engage").first()
+    client = Client()
+    client.force_login(User.objects.get(username="pm.office"))
+    client.post(f"/meetings/{meeting.pk}/state/", {"state": "cancelled"})
+    meeting.refresh_from_db()
+    assert meeting.state == "cancelled" and meeting.sequence == 1
+    out = io.StringIO()
+    call_command("cycles", "ics", "--school-year", year.name, stdout=out)
+    event = next(e for e in events(out.getvalue()) if str(e["uid"]) == meeting.uid)
+    assert str(event["status"]) == "CANCELLED" and event["sequence"] == 1
+    client.force_login(User.objects.get(username="team.lead"))
+    assert client.post(f"/meetings/{meeting.pk}/state/", {"state": "held"}).status_code == 403
