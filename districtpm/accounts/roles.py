@@ -86,6 +86,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meetings.record": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
     "actionplans.view": DISTRICT_LEADERS | ACTION_TEAMS,
     "actionplans.change": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
+    "actionplans.teams": DISTRICT_LEADERS,
     "rubrics.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "improvement.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "evaluation.view": frozenset(

@@ -194,3 +194,30 @@ def close_year(plan: ActionPlan, evaluation: str, *, user: Any) -> ActionPlan:
         after={**snapshot(plan), "carried_actions": carried, "next_plan": nxt.school_year},
     )
     return nxt
+
+
+@transaction.atomic
+def save_team(form: Any, *, user: Any) -> ActionTeam:
+    """Create or change a team from its validated form (the view checks the permission)."""
+    before = snapshot(form.instance) if form.instance.pk else None
+    team = form.save()
+    record(
+        actor=user,
+        action="actionplans.team." + ("create" if before is None else "update"),
+        obj=team,
+        before=before,
+        after=snapshot(team),
+    )
+    return team
+
+
+@transaction.atomic
+def start_plan(team: ActionTeam, school_year: str, objective: str, *, user: Any) -> ActionPlan:
+    if not can_change(user, team):
+        raise PermissionDenied(LEADERS_NOTE)
+    plan, created = ActionPlan.objects.get_or_create(
+        team=team, school_year=school_year, defaults={"objective": objective.strip()}
+    )
+    if created:
+        record(actor=user, action="actionplans.plan.create", obj=plan, after=snapshot(plan))
+    return plan

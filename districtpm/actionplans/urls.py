@@ -7,7 +7,10 @@ from districtpm.actionplans import views
 app_name = "actionplans"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("teams/new/", views.team_edit, name="team_new"),
     path("teams/<int:pk>/", views.team, name="team"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("teams/<int:pk>/plan/", views.start_plan, name="start_plan"),
     path("teams/<int:pk>/updates/<str:month>/", views.update, name="update"),
     path("teams/<int:pk>/actions/", views.add_action, name="add_action"),
     path("teams/<int:pk>/actions/<int:action>/status/", views.action_status, name="action_status"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from districtpm.accounts.access import get_visible_or_404, requires
+from districtpm.accounts.scoping import access_for
 from districtpm.actionplans import actions
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.org.models import SchoolYear
@@ -37,7 +38,15 @@ def home(request: HttpRequest) -> HttpResponse:
     updates = {u.team_id: u for u in StatusUpdate.objects.filter(month=month, team__in=teams)}
     for t in teams:
         t.this_month = updates.get(t.pk)
-    return render(request, "actionplans/home.html", {"teams": teams, "month": month})
+    return render(
+        request,
+        "actionplans/home.html",
+        {
+            "teams": teams,
+            "month": month,
+            "can_manage": access_for(request.user).can("actionplans.teams"),
+        },
+    )
 
 
 class UpdateForm(forms.ModelForm):
@@ -104,6 +113,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             if can_change and plan and not plan.evaluated_at
             else None,
             "this_month": _update_month(today),
+            "can_manage": access_for(request.user).can("actionplans.teams"),
         },
     )
 
@@ -180,4 +190,62 @@ def close_year(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"{plan.school_year} closed; {nxt.actions.count()} open actions carried into {nxt.school_year}.",
     )
+    return redirect("actionplans:team", pk)
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = ActionTeam
+        fields = ["priority", "name", "lead", "members"]
+        widgets = {"members": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "name": "Action team role assignments name the team by this name.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        from districtpm.accounts.roles import ACTION_TEAMS
+        from districtpm.plans.models import Priority
+
+        self.fields["priority"].queryset = Priority.objects.select_related("plan")
+        people = get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
+        self.fields["lead"].queryset = people
+        self.fields["members"].queryset = people.filter(
+            role_assignments__role__in=ACTION_TEAMS
+        ).distinct()
+        self.fields["members"].required = False
+
+
+@requires("actionplans.teams")
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk) if pk else None
+    form = TeamForm(request.POST or None, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        saved = actions.save_team(form, user=request.user)
+        messages.success(request, f"{saved.name} saved.")
+        return redirect("actionplans:team", saved.pk)
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "title": f"Edit {obj}" if obj else "New action team",
+            "cancel": "/action-plans/",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("actionplans.change")
+@require_POST
+def start_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk)
+    year = _current_year_name()
+    if year is None:
+        messages.error(request, "There is no current school year on the calendar.")
+    else:
+        actions.start_plan(obj, year, request.POST.get("objective", ""), user=request.user)
+        messages.success(request, f"The {year} action plan is started: add its actions.")
     return redirect("actionplans:team", pk)

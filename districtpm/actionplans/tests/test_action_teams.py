@@ -149,3 +149,34 @@ def test_year_end_carries_open_actions_into_next_year(teams, login, world):
     with pytest.raises(Exception, match="closed already"):
         close_year(plan, "again", user=world.users["team_lead"])
     assert login(world.users["team_member"]).post(url, {"year": "2026-2027"}).status_code == 403
+
+
+def test_the_office_sets_up_a_team_and_its_lead_starts_the_plan(world, login):
+    plan = Plan.objects.create(name="Plan", first_year="2026-2027", last_year="2029-2030")
+    priority = Priority.objects.create(plan=plan, name="Whole Child", order=1)
+    pm = login(world.users["pm"])
+    response = pm.post(
+        reverse("actionplans:team_new"),
+        {
+            "priority": priority.pk,
+            "name": "Whole Child",
+            "lead": world.users["team_lead"].pk,
+            "members": [world.users["team_member"].pk],
+        },
+    )
+    team = ActionTeam.objects.get()
+    assert response["Location"] == reverse("actionplans:team", args=[team.pk])
+    assert list(team.members.all()) == [world.users["team_member"]]
+    assert AuditEntry.objects.filter(action="actionplans.team.create").count() == 1
+    lead = login(world.users["team_lead"])
+    assert lead.get(reverse("actionplans:team_new")).status_code == 403
+    lead.post(reverse("actionplans:start_plan", args=[team.pk]), {"objective": "Attendance"})
+    plan = ActionPlan.objects.get(team=team)
+    assert plan.school_year == world.year.name and plan.objective == "Attendance"
+    lead.post(
+        reverse("actionplans:add_action", args=[team.pk]),
+        {"name": "Call families", "owner": world.users["team_lead"].pk, "status": "in_progress"},
+    )
+    assert plan.actions.get().name == "Call families"
+    member = login(world.users["team_member"])
+    assert member.post(reverse("actionplans:start_plan", args=[team.pk])).status_code == 403
