@@ -36,8 +36,36 @@ def home(request: HttpRequest) -> HttpResponse:
         "school_count": School.objects.visible_to(request.user).count(),
         "can_see_org": access.can("org.view"),
         "roles": access.roles,
+        **_meetings_and_updates(request.user, access),
     }
     return render(request, "web/home.html", context)
+
+
+def _meetings_and_updates(user, access) -> dict:
+    """The user's next meetings, and their teams' updates still to send before Explore."""
+    if not access.can("meetings.view"):
+        return {}
+    from django.utils import timezone
+
+    from districtpm.actionplans.actions import can_update
+    from districtpm.actionplans.models import ActionTeam, StatusUpdate
+    from districtpm.meetings.models import Meeting
+
+    today = timezone.localdate()
+    upcoming = (
+        Meeting.objects.visible_to(user)
+        .filter(attendees=user, date__gte=today)
+        .exclude(state=Meeting.State.CANCELLED)
+        .select_related("rule", "priority")[:3]
+    )
+    owed = []
+    explore = Meeting.objects.filter(rule__kind="explore", date__gte=today).order_by("date").first()
+    if explore and access.can("actionplans.view"):
+        sent = StatusUpdate.objects.filter(month=explore.focus_month).values("team_id")
+        for team in ActionTeam.objects.visible_to(user).exclude(id__in=sent):
+            if can_update(user, team):
+                owed.append(team)
+    return {"next_meetings": upcoming, "owed_updates": owed, "next_explore": explore}
 
 
 def _capability_page(capability: Capability):

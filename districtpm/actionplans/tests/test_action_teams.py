@@ -180,3 +180,15 @@ def test_the_office_sets_up_a_team_and_its_lead_starts_the_plan(world, login):
     assert plan.actions.get().name == "Call families"
     member = login(world.users["team_member"])
     assert member.post(reverse("actionplans:start_plan", args=[team.pk])).status_code == 403
+
+
+@time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC))
+def test_home_shows_next_meetings_and_the_update_a_lead_owes(teams, login, world):
+    a, _ = teams
+    page = login(world.users["team_lead"]).get("/").content.decode()
+    assert "Your next meetings" in page
+    assert "Whole Child: December update" in page
+    assert reverse("actionplans:update", args=[a.pk, "2026-12-01"]) in page
+    submit_update(a, dt.date(2026, 12, 1), RATED, user=world.users["team_lead"])
+    assert "Status update due" not in login(world.users["team_lead"]).get("/").content.decode()
+    assert "Your next meetings" not in login(world.users["teacher_a"]).get("/").content.decode()
