@@ -285,3 +285,17 @@ def test_a_cancelled_meeting_shows_as_cancelled_in_calendars(demo):
     assert str(event["status"]) == "CANCELLED" and event["sequence"] == 1
     client.force_login(User.objects.get(username="team.lead"))
     assert client.post(f"/meetings/{meeting.pk}/state/", {"state": "held"}).status_code == 403
+
+
+def test_the_pm_sessions_preset_plans_one_two_hour_session_a_month(demo):
+    year = SchoolYear.objects.current()
+    cycle, counts = plan_year(year.name, "pm-sessions")
+    sessions = list(cycle.meetings.select_related("rule", "priority"))
+    assert counts["created"] == len(sessions) == 9
+    for m in sessions:
+        rule_day = first_weekday(m.focus_month.year, m.focus_month.month, 2, 2)
+        assert m.date == next_school_day(year, rule_day) and m.minutes == 120
+        assert m.title.startswith("PM session — ")
+    # both cycles live side by side in the same year
+    plan_year(year.name, "performance-dialogues")
+    assert Meeting.objects.count() == 9 + 27
