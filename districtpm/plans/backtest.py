@@ -21,12 +21,17 @@ class BacktestResult:
 
 def completed_years() -> list[str]:
     """School years with year-end results in the data, oldest first."""
+    names = list(SchoolYear.objects.order_by("start_date").values_list("name", flat=True))
+    annual = Metric.objects.filter(period="school_year").values("id")
+    # every filter below is a column of the (metric, level, entity_code, period) index
     years = set(
-        MetricValue.objects.filter(metric__period="school_year", level="district").values_list(
-            "period", flat=True
+        MetricValue.objects.filter(
+            metric_id__in=annual, level="district", entity_code="district", period__in=names
         )
+        .values_list("period", flat=True)
+        .distinct()
     )
-    return [y.name for y in SchoolYear.objects.order_by("start_date") if y.name in years]
+    return [name for name in names if name in years]
 
 
 def run(window: str = "fall") -> list[BacktestResult]:

@@ -90,7 +90,7 @@ def current_year(
     source = (metric.definition or {}).get("forecast_from")
     if not source:
         return None
-    seen = _values(source, level, school_year=school_year)
+    seen = _values(source, level, school_year=school_year, entity_code=entity)
     windows = [p.split(" ", 1)[1] for (e, p) in seen if e == entity]
     for window in ("spring", "winter", "fall"):
         if window in windows:
