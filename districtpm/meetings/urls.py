@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/items/<int:item>/close/", views.close_item, name="close_item"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/state/", views.set_state, name="set_state"),
+    path("<int:pk>/attendees/", views.attendees, name="attendees"),
     path("<int:pk>/pack.pptx", views.pack_pptx, name="pack_pptx"),
     path("<int:pk>/pack.pdf", views.pack_pdf, name="pack_pdf"),
     path("calendar/", views.feeds, name="feeds"),

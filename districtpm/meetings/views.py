@@ -222,6 +222,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "move_form": MoveForm(initial={"date": obj.date})
             if access.can("meetings.change")
             else None,
+            "attendees_form": AttendeesForm(initial={"attendees": obj.attendees.all()})
+            if access.can("meetings.change")
+            else None,
             "attendees": obj.attendees.order_by("last_name", "username"),
             "board_only": board_only,
         },
@@ -476,4 +479,47 @@ def set_state(request: HttpRequest, pk: int) -> HttpResponse:
             after=snapshot(obj),
         )
     messages.success(request, f"Meeting marked {obj.get_state_display().lower()}.")
+    return redirect("meetings:meeting", pk)
+
+
+class AttendeesForm(forms.Form):
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Planning the year again resets upcoming meetings to the invited roles.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, role_assignments__isnull=False)
+            .distinct()
+            .order_by("last_name", "username")
+        )
+
+
+@requires("meetings.change")
+@require_POST
+def attendees(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
+    form = AttendeesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the people who attend.")
+        return redirect("meetings:meeting", pk)
+    before = sorted(obj.attendees.values_list("username", flat=True))
+    obj.attendees.set(form.cleaned_data["attendees"])
+    after = sorted(obj.attendees.values_list("username", flat=True))
+    if before != after:
+        obj.sequence += 1
+        obj.save(update_fields=["sequence", "updated_at"])
+        record(
+            actor=request.user,
+            action="meetings.meeting.attendees",
+            obj=obj,
+            before={"attendees": before},
+            after={"attendees": after},
+        )
+    messages.success(request, f"{len(after)} attendees.")
     return redirect("meetings:meeting", pk)

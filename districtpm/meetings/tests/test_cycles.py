@@ -299,3 +299,25 @@ def test_the_pm_sessions_preset_plans_one_two_hour_session_a_month(demo):
     # both cycles live side by side in the same year
     plan_year(year.name, "performance-dialogues")
     assert Meeting.objects.count() == 9 + 27
+
+
+def test_the_office_changes_who_attends_one_meeting(demo):
+    from districtpm.audit.models import AuditEntry
+
+    year = SchoolYear.objects.current()
+    plan_year(year.name, "performance-dialogues")
+    meeting = Meeting.objects.filter(rule__kind="explore").first()
+    hr = User.objects.get(username="hr.partner")
+    assert not meeting.attendees.filter(pk=hr.pk).exists()
+    client = Client()
+    client.force_login(User.objects.get(username="pm.office"))
+    chosen = list(meeting.attendees.values_list("pk", flat=True)) + [hr.pk]
+    client.post(f"/meetings/{meeting.pk}/attendees/", {"attendees": chosen})
+    meeting.refresh_from_db()
+    assert meeting.attendees.filter(pk=hr.pk).exists() and meeting.sequence == 1
+    entry = AuditEntry.objects.get(action="meetings.meeting.attendees")
+    assert (
+        "hr.partner" in entry.after["attendees"] and "hr.partner" not in entry.before["attendees"]
+    )
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Who attends" in page and f'value="{hr.pk}"' in page
