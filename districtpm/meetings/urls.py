@@ -8,6 +8,7 @@ app_name = "meetings"
 urlpatterns = [
     path("", views.year, name="year"),
     path("plan/", views.plan, name="plan"),
+    path("remind/", views.remind, name="remind"),
     path("cycles/<int:pk>/settings/", views.cycle_settings, name="cycle_settings"),
     path("<int:pk>/", views.meeting, name="meeting"),
     path("<int:pk>/items/", views.add_item, name="add_item"),

@@ -523,3 +523,26 @@ def attendees(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, f"{len(after)} attendees.")
     return redirect("meetings:meeting", pk)
+
+
+@requires("meetings.change")
+@require_POST
+def remind(request: HttpRequest) -> HttpResponse:
+    """Send now the reminders the daily `cycles remind` run would send today."""
+    from districtpm.actionplans.actions import send_reminders
+
+    try:
+        sent = send_reminders()
+    except OSError as exc:  # the mail server refused or could not be reached
+        messages.error(request, f"No reminder could be sent: the mail server said {exc}.")
+    else:
+        if sent:
+            names = ", ".join(sorted({r.team.name for r in sent}))
+            messages.success(request, f"{len(sent)} reminder(s) sent: {names}.")
+        else:
+            messages.info(
+                request,
+                "No reminder to send: no Explore in the next three days "
+                "is missing an update, or its leads were reminded already.",
+            )
+    return redirect("meetings:year")

@@ -192,3 +192,18 @@ def test_home_shows_next_meetings_and_the_update_a_lead_owes(teams, login, world
     submit_update(a, dt.date(2026, 12, 1), RATED, user=world.users["team_lead"])
     assert "Status update due" not in login(world.users["team_lead"]).get("/").content.decode()
     assert "Your next meetings" not in login(world.users["teacher_a"]).get("/").content.decode()
+
+
+def test_reminders_from_the_web_and_a_mail_server_that_is_down(teams, login, world, settings):
+    explore = Meeting.objects.get(rule__kind="explore", focus_month=dt.date(2027, 3, 1))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    with time_machine.travel(dt.datetime.combine(explore.date, dt.time(18), tzinfo=dt.UTC)):
+        client = login(world.users["pm"])  # signed in on that day
+        response = client.post(reverse("meetings:remind"), follow=True)
+        assert "No reminder could be sent" in response.content.decode()
+        assert not Reminder.objects.exists()  # nothing recorded as sent
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        response = client.post(reverse("meetings:remind"), follow=True)
+        assert "2 reminder(s) sent" in response.content.decode()
+        assert login(world.users["team_lead"]).post(reverse("meetings:remind")).status_code == 403
