@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from districtpm.accounts.roles import DISTRICT_LEADERS
 from districtpm.accounts.roles import Role as R
 from districtpm.accounts.scoping import Access, scope_rule
 
@@ -156,7 +157,6 @@ def plan_goals(access: Access) -> Q | None:
 
 
 # ------------------------------------------------------------------ meetings and action teams
-LEADERS = {R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER}
 
 
 def _team_priorities(access: Access) -> Q:
@@ -178,7 +178,7 @@ def meetings(access: Access) -> Q | None:
     meetings and their own priority's meetings."""
     if not access.can("meetings.view"):
         return None
-    if access.has_role(*LEADERS):
+    if access.has_role(*DISTRICT_LEADERS):
         return Q()
     conditions = []
     if access.has_role(R.BOARD_MEMBER):
@@ -192,7 +192,7 @@ def meetings(access: Access) -> Q | None:
 def action_teams(access: Access) -> Q | None:
     if not access.can("actionplans.view"):
         return None
-    if access.has_role(*LEADERS):
+    if access.has_role(*DISTRICT_LEADERS):
         return Q()
     return Q(name__in=access.teams) | Q(lead_id=access.user_id)
 
@@ -202,7 +202,7 @@ def _through_team(access: Access) -> Q | None:
 
     if not access.can("actionplans.view"):
         return None
-    if access.has_role(*LEADERS):
+    if access.has_role(*DISTRICT_LEADERS):
         return Q()
     return Q(team_id__in=ActionTeam.objects.visible_to_access(access).values("id"))
 

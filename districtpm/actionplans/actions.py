@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from districtpm.accounts.roles import DISTRICT_LEADERS
 from districtpm.accounts.scoping import access_for
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, Reminder, StatusUpdate
 from districtpm.audit.log import record, snapshot
@@ -32,7 +33,7 @@ def can_change(user: Any, team: ActionTeam) -> bool:
     access = access_for(user)
     if not access.can("actionplans.change"):
         return False
-    return access.has_role("district_admin", "pm_office", "senior_leader") or (
+    return access.has_role(*DISTRICT_LEADERS) or (
         team.lead_id == access.user_id
         or (team.name in access.teams and access.has_role("action_team_lead"))
     )

@@ -9,7 +9,6 @@ the reason. Planning again keeps each meeting's UID, so calendar clients replace
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from dateutil.relativedelta import relativedelta, weekday
@@ -37,16 +36,14 @@ def nth_weekday(month: dt.date, day_of_week: int, week: int) -> dt.date:
     return first + relativedelta(day=31, weekday=weekday(day_of_week)(week))
 
 
-def focus_months(year: SchoolYear, skip: Iterable[int]) -> list[dt.date]:
+def focus_months(year: SchoolYear) -> list[dt.date]:
     """The months of the school year that start after its first day, through its last month."""
-    skip = set(skip)
     month = (year.start_date + relativedelta(months=1)).replace(day=1)
     if year.start_date.day == 1:
         month = year.start_date
     out = []
     while month <= year.end_date:
-        if month.month not in skip:
-            out.append(month)
+        out.append(month)
         month += relativedelta(months=1)
     return out
 
@@ -128,7 +125,7 @@ def _create_cycle(year: SchoolYear, preset: str, plan: Plan) -> Cycle:
     if not priorities:
         raise PlanningError(f"{plan.name} has no priorities to put in focus.")
     # Every month gets a priority, skipped ones too, so a month can be brought back later.
-    for index, month in enumerate(focus_months(year, [])):
+    for index, month in enumerate(focus_months(year)):
         FocusMonth.objects.create(
             cycle=cycle, month=month, priority=priorities[index % len(priorities)]
         )

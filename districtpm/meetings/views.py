@@ -8,7 +8,6 @@ import secrets
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +17,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from districtpm.accounts.access import get_visible_or_404, requires
+from districtpm.accounts.roles import DISTRICT_LEADERS
 from districtpm.accounts.scoping import access_for
-from districtpm.actionplans.actions import missing_updates
 from districtpm.actionplans.models import ActionPlan, ActionTeam, StatusUpdate
 from districtpm.audit.log import record, snapshot
 from districtpm.meetings import ics, pack, schedule
@@ -68,6 +67,12 @@ def year(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     can_see_teams = access_for(user).can("actionplans.view")
     explore_by_month = {m.focus_month: m for m in meetings if m.rule.kind == "explore"}
+    teams = list(ActionTeam.objects.visible_to(user)) if can_see_teams else []
+    sent = set(
+        StatusUpdate.objects.filter(team__in=teams, month__in=list(explore_by_month)).values_list(
+            "team_id", "month"
+        )
+    )
     rows = sorted(months.values(), key=lambda e: (e["month"], e["cycle"].name))
     for entry in rows:
         explore = explore_by_month.get(entry["month"])
@@ -76,8 +81,7 @@ def year(request: HttpRequest) -> HttpResponse:
             and explore is not None
             and entry["cycle"].preset == "performance-dialogues"
         ):
-            visible = set(ActionTeam.objects.visible_to(user).values_list("id", flat=True))
-            missing = [t for t in missing_updates(entry["month"]) if t.pk in visible]
+            missing = [t for t in teams if (t.pk, entry["month"]) not in sent]
             entry["missing"] = missing
             entry["overdue"] = explore.date < today and bool(missing)
             entry["not_due"] = explore.date > today + DUE_WINDOW
@@ -185,7 +189,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         Meeting.objects.select_related("rule", "priority", "cycle__school_year"), user, pk=pk
     )
     access = access_for(user)
-    board_only = not access.has_role("district_admin", "pm_office", "senior_leader")
+    board_only = _board_only(access)
     data = pack.assemble(obj, user=user, board=board_only)
     previous, decisions, commitments = _carried(obj, user)
     updates = []
@@ -298,12 +302,13 @@ def _pack_for(request: HttpRequest, pk: int) -> pack.Pack:
     obj = get_visible_or_404(
         Meeting.objects.select_related("rule", "priority"), request.user, pk=pk
     )
-    access = access_for(request.user)
-    leader = access.has_role("district_admin", "pm_office", "senior_leader")
-    board = request.GET.get("version") == "board" or not leader
-    if not leader and not access.has_role("board_member", "action_team_lead", "action_team_member"):
-        raise PermissionDenied
+    board = request.GET.get("version") == "board" or _board_only(access_for(request.user))
     return pack.assemble(obj, user=request.user, board=board)
+
+
+def _board_only(access) -> bool:
+    """Everyone below the district leaders gets packs with district aggregates only."""
+    return not access.has_role(*DISTRICT_LEADERS)
 
 
 def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
