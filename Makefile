@@ -3,13 +3,17 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The test tools (pytest, Selenium, PySpark, ruff…) are installed by `make test` only.
+DEV_STAMP := $(VENV)/.installed-dev
 SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup clean bench bench-scorecards
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards
 
 setup: $(STAMP)
+
+setup-dev: $(DEV_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,16 +21,20 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $(DEV_STAMP)
+
 system-packages:
 	@scripts/ensure-system-packages
 
 demo: $(STAMP)
 	$(BIN)/districtpm demo --scale $(SCALE) --seed $(SEED)
 
-test: $(STAMP) system-packages
+test: $(DEV_STAMP) system-packages
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
