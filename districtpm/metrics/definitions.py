@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from django.conf import settings
 
-from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
-from districtpm.metrics.expressions import ExpressionError, parse
+from districtpm.metrics.expressions import ANY, NUMBER, TEXT, ExpressionError, kind_of_type, parse
 
 MEASURE_KINDS = ("rate", "mean", "median", "percentile", "count", "sum", "ratio_of_sums")
 ADDITIVE = {"rate", "mean", "count", "sum", "ratio_of_sums"}
@@ -210,10 +210,11 @@ def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> 
         elif columns and any(c not in columns for c in GRAIN_COLUMNS[period]):
             problems.append(f"source {source} has no {period} column")
         if filter_text is not None and columns:
-            try:
-                parse(str(filter_text), columns)
-            except ExpressionError as exc:
-                problems.append(f"filter: {exc}")
+            problem = _expression_problem(
+                "filter", str(filter_text), _column_kinds(source, columns), metric_id=raw.get("id")
+            )
+            if problem:
+                problems.append(problem)
         raw_rollup = raw.get("rollup") or {}
         if not isinstance(raw_rollup, dict) or any(
             v not in ("sum", "max", "min", "mean") or k not in columns
@@ -235,7 +236,12 @@ def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> 
                 denominator=m.get("denominator"),
                 p=m.get("p"),
             )
-            problems += _measure_problems(measure, visible if columns else ())
+            problems += _measure_problems(
+                measure,
+                visible if columns else (),
+                _condition_kinds(source, visible, rollup) if columns else {},
+                raw.get("id"),
+            )
     if problems:
         raise DefinitionError(where, problems)
     return MetricDefinition(
@@ -262,7 +268,54 @@ def _group_value(value: Any) -> str:
     return str(value)
 
 
-def _measure_problems(m: Measure, columns: tuple[str, ...]) -> list[str]:
+# Columns of derived sources that no canonical table holds, with their types.
+_DERIVED_TYPES = {"incidents": "int64", "oss_incidents": "int64"}
+
+
+def _column_kinds(source: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """The filter-language kind of each column of a source (ANY where the type is unknown)."""
+    types = dict(_DERIVED_TYPES)
+    for table in reversed(SOURCES[source].tables):
+        types.update({c.name: c.type for c in TABLES[table].columns})
+    return {name: kind_of_type(types.get(name, "")) for name in columns}
+
+
+def _condition_kinds(
+    source: str, visible: tuple[str, ...], rollup: dict[str, str]
+) -> dict[str, str]:
+    """Kinds of the columns a measure condition sees: after the roll-up, and with the student
+    group columns turned into text (yes, no, unknown) as the engine prepares them."""
+    kinds = _column_kinds(source, SOURCES[source].columns)
+    out = {}
+    for name in visible:
+        kind = kinds.get(name, ANY)
+        if rollup.get(name) in ("sum", "mean"):
+            kind = NUMBER
+        if name in GROUP_DIMENSIONS:
+            kind = TEXT
+        out[name] = kind
+    return out
+
+
+def _expression_problem(
+    part: str, text: str, kinds: dict[str, str], metric_id: Any = None
+) -> str | None:
+    """The problem with one expression of a definition, naming the metric and the expression."""
+    try:
+        parse(text, kinds)
+    except ExpressionError as exc:
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        metric = f"metric {metric_id}, " if isinstance(metric_id, str) and metric_id else ""
+        return f"{part}: {metric}expression {shown!r}: {exc}"
+    return None
+
+
+def _measure_problems(
+    m: Measure,
+    columns: tuple[str, ...],
+    kinds: dict[str, str] | None = None,
+    metric_id: Any = None,
+) -> list[str]:
     problems = []
     if not columns:
         return problems
@@ -270,10 +323,14 @@ def _measure_problems(m: Measure, columns: tuple[str, ...]) -> list[str]:
         if not m.condition:
             problems.append("a rate needs measure.condition, like performance_level >= 3")
         else:
-            try:
-                parse(m.condition, columns)
-            except ExpressionError as exc:
-                problems.append(f"measure.condition: {exc}")
+            problem = _expression_problem(
+                "measure.condition",
+                m.condition if isinstance(m.condition, str) else str(m.condition),
+                kinds or dict.fromkeys(columns, ANY),
+                metric_id,
+            )
+            if problem:
+                problems.append(problem)
     elif m.kind in ("mean", "median", "percentile", "sum"):
         if m.column not in columns:
             problems.append(f"measure.column must be a column of the source ({', '.join(columns)})")
