@@ -81,10 +81,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, so it knows who is signed in; static files never reach it.
+    "districtpm.web.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -116,8 +119,24 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as a server database: several waitress threads write at once.
+    # - IMMEDIATE: every transaction takes the write lock when it begins. A deferred one reads
+    #   first and then cannot upgrade to writing while another thread writes, which SQLite
+    #   reports at once as "database is locked" without waiting for the busy timeout.
+    # - timeout: a writer waits up to 20 s for the lock (SQLite's busy timeout) instead of failing.
+    # - WAL: readers never block the writer nor wait for it. The mode is stored in the file;
+    #   synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never
+    #   corrupts) and spares an fsync per commit. An in-memory test database ignores WAL.
+    # CONN_MAX_AGE stays 0 with WAL: opening a SQLite file and running the two PRAGMAs costs
+    # well under a millisecond per request, so persistent connections would buy nothing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -135,10 +154,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures for one username from one address locks it for 15 minutes.
+# Login throttling: five failures for one username from one address lock that pair for 15
+# minutes, and twenty failures from one address across any usernames lock the address (one
+# password sprayed over many accounts). Axes has a single limit, so the per-address rule lives in
+# our handler; twenty leaves room for a school's staff behind one NAT address mistyping.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "districtpm.accounts.throttle.AddressAwareHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -150,6 +174,23 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4). Everything is served from our own origin: no inline
+# script or style, no eval (charts run Vega's expression interpreter, not generated code), no
+# plugins, no framing, forms post only to us. The browser test in web/tests/test_csp_browser.py
+# visits every template family and fails on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -196,6 +237,23 @@ DISTRICTPM_MIN_N = int(os.environ.get("DISTRICTPM_MIN_N", "10"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_refusals": {"()": "districtpm.web.log.QuietRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # A refused request (403 and other 4xx) is expected: one line, no traceback. 500s keep theirs.
+    "loggers": {"django.request": {"filters": ["quiet_refusals"], "level": "WARNING"}},
 }
+
+# Input limits for every import (districtpm/lib/intake.py)
+# Sizes in MB; read by intake.limits() on every call. A refused file gets a plain message.
+DISTRICTPM_MAX_UPLOAD_MB = float(os.environ.get("DISTRICTPM_MAX_UPLOAD_MB", "200"))
+DISTRICTPM_MAX_ZIP_MEMBERS = int(os.environ.get("DISTRICTPM_MAX_ZIP_MEMBERS", "50"))
+DISTRICTPM_MAX_EXPANDED_MB = float(os.environ.get("DISTRICTPM_MAX_EXPANDED_MB", "1024"))
+DISTRICTPM_MAX_FIELD_CHARS = int(os.environ.get("DISTRICTPM_MAX_FIELD_CHARS", "10000"))
+DISTRICTPM_MAX_ROWS = int(os.environ.get("DISTRICTPM_MAX_ROWS", "5000000"))
+# Django's own caps, kept at its defaults on purpose: a request body other than files over
+# DATA_UPLOAD_MAX_MEMORY_SIZE is refused, and an upload over FILE_UPLOAD_MAX_MEMORY_SIZE is
+# spooled to a temporary file rather than held in memory. The size of an uploaded file itself
+# is checked by the import forms against DISTRICTPM_MAX_UPLOAD_MB (a form error, not a 500).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)

@@ -11,7 +11,18 @@ document.addEventListener("DOMContentLoaded", function () {
     var target = document.querySelector(pair[1]);
     if (!source || !target) { return; }
     var spec = JSON.parse(source.textContent);
-    vegaEmbed(target, spec, { actions: false, renderer: "svg" }).then(function () {
+    // ast: Vega evaluates expressions with its interpreter instead of generating code with
+    // Function(), so the Content-Security-Policy needs no 'unsafe-eval'. defaultStyle and the
+    // tooltip's disableDefaultStyle keep vega-embed and vega-tooltip from injecting inline
+    // <style> elements, which the policy refuses; their rules are in app.css instead.
+    var options = {
+      actions: false,
+      renderer: "svg",
+      ast: true,
+      defaultStyle: false,
+      tooltip: { disableDefaultStyle: true },
+    };
+    vegaEmbed(target, spec, options).then(function () {
       target.setAttribute("data-rendered", "true");
     });
   });
