@@ -8,3 +8,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "districtpm.settings")
 application = get_wsgi_application()
+
+# Before serving: end the import tasks a crashed or killed earlier process left running.
+from districtpm.metrics.tasks import recover_at_startup  # noqa: E402
+
+recover_at_startup()

@@ -7,7 +7,10 @@ another engine.
 
 from __future__ import annotations
 
+import contextvars
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +23,12 @@ from django.conf import settings
 from districtpm.analytics.schema import TABLES, ddl
 
 _lock = threading.Lock()
+
+# The background task (DataImport id) whose import is being written, recorded in each _imports
+# row so that recovery after a crash can tell whether that task's store write was committed.
+current_task: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "districtpm_import_task", default=None
+)
 
 IMPORTS_DDL = """
 CREATE TABLE IF NOT EXISTS _imports (
@@ -53,6 +62,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES.values():
         con.execute(ddl(table))
     con.execute(IMPORTS_DDL)
+    con.execute("ALTER TABLE _imports ADD COLUMN IF NOT EXISTS task_id VARCHAR")
+
+
+def pause_point(name: str) -> None:
+    """Test-only: with DISTRICTPM_TEST_PAUSE_AT=name, announce it in a file and wait to be killed."""
+    if os.environ.get("DISTRICTPM_TEST_PAUSE_AT") != name:
+        return
+    Path(os.environ["DISTRICTPM_TEST_PAUSE_FILE"]).write_text(name)
+    time.sleep(120)
 
 
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
@@ -67,6 +85,7 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
     finally:
         con.unregister("_incoming")
+    pause_point("store-write")
     return len(frame)
 
 

@@ -123,7 +123,8 @@ class DataImport(models.Model):
         RUNNING = "running", "Importing"
         COMPUTING = "computing", "Recomputing metrics"
         DONE = "done", "Done"
-        FAILED = "failed", "Failed — nothing was changed"
+        # The summary says what was changed, if anything (a recovered task may have imported).
+        FAILED = "failed", "Failed"
 
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -139,6 +140,10 @@ class DataImport(models.Model):
     summary = models.TextField(blank=True)
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    # Who is running the task ("host:pid") and when it last said so: start-up recovery uses them
+    # to tell a task whose process died from one another live process is still running.
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -53,6 +53,10 @@ def _complement(df: pd.DataFrame, scope: pd.Series, keys: list[str]) -> bool:
     lonely = part[(hidden_count == 1) & (sizes > 1) & ~part["suppressed"]]
     if lonely.empty:
         return False
-    smallest = lonely.sort_values("n").groupby(keys, dropna=False).head(1).index
+    # Ties on n are broken by the cell itself, not by row order, which the engine does not fix:
+    # the same data must hide the same cells on every run.
+    order = ["n", "level", "entity_code", "grade", "period", "group_dim", "group_value"]
+    ordered = lonely.sort_values(order, kind="mergesort", na_position="last")
+    smallest = ordered.groupby(keys, dropna=False).head(1).index
     df.loc[smallest, "suppressed"] = True
     return True

@@ -1,23 +1,51 @@
 """Background work for the data pages: an uploaded file is imported in a worker thread while the
-page shows its progress. Tests (and DISTRICTPM_TASKS_INLINE=1) run tasks inline instead."""
+page shows its progress. Tests (and DISTRICTPM_TASKS_INLINE=1) run tasks inline instead.
+
+Every task ends, as done or failed: any error is logged with its traceback and shown to the
+person as a plain message. A task whose process died (a crash, `kill -9`, a restart) is found
+by `recover_interrupted` when the product starts serving: its import is completed (metrics
+recomputed) if the store write was committed, and nothing is left half-written otherwise.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from districtpm.analytics.importer import ImportFailed, MappingError, import_file, load_mapping
+from districtpm.analytics import store
+from districtpm.analytics.importer import ImportFailed, ImportResult, import_file, load_mapping
 from districtpm.audit.log import record
 from districtpm.metrics.compute import affected_metrics, recompute
 from districtpm.metrics.definitions import load_all
 from districtpm.metrics.models import DataImport
 
+log = logging.getLogger(__name__)
+
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "analytics" / "mappings"
+
+ACTIVE = (DataImport.Status.QUEUED, DataImport.Status.RUNNING, DataImport.Status.COMPUTING)
+HEARTBEAT_SECONDS = 20
+# A task on another host (or whose pid we cannot judge) is taken as dead only after this long
+# without a heartbeat; a task of a dead process on this host is recovered at once.
+STALE_SECONDS = 600
+
+# One token per process, so a restarted server that gets the same pid (common in containers)
+# still knows the old tasks are not its own.
+_BOOT = uuid.uuid4().hex[:8]
+_recovered_at_startup = False
+
+KINDS = {".csv": "a CSV file", ".xlsx": "an Excel workbook", ".parquet": "a Parquet file"}
+FORMATS = {".csv": "CSV", ".xlsx": "Excel (.xlsx)", ".parquet": "Parquet"}
 
 
 def shipped_mappings() -> dict[str, Path]:
@@ -25,7 +53,18 @@ def shipped_mappings() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
 
 
+def worker_id() -> str:
+    """This process, as recorded on the tasks it runs: host, pid and a per-process token."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_BOOT}"
+
+
+def lineage_tag(task: DataImport) -> str:
+    """The task's mark in the store's _imports rows (unique even if ids are reused)."""
+    return f"import-{task.pk}-{task.created_at:%Y%m%dT%H%M%S%f}"
+
+
 def start(task: DataImport) -> None:
+    DataImport.objects.filter(pk=task.pk).update(worker=worker_id(), heartbeat_at=timezone.now())
     if getattr(settings, "DISTRICTPM_TASKS_INLINE", False):
         run(task.pk)
         return
@@ -37,63 +76,69 @@ def start(task: DataImport) -> None:
 def _in_thread(task_id: int) -> None:
     """A worker thread has its own database connection: open it fresh, close it at the end."""
     close_old_connections()
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat, args=(task_id, stop), name=f"import-{task_id}-heartbeat", daemon=True
+    )
+    beat.start()
     try:
         run(task_id)
+    except Exception:
+        # run() ends the task itself; this only catches a failure to record that ending.
+        log.exception("Import task %s failed outside its own error handling", task_id)
+        _end_failed(
+            task_id, "The import stopped because of an unexpected error. Nothing was changed."
+        )
+    finally:
+        stop.set()
+        close_old_connections()
+
+
+def _heartbeat(task_id: int, stop: threading.Event) -> None:
+    """Say every few seconds that this live process still runs the task (even mid-recompute)."""
+    try:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            DataImport.objects.filter(pk=task_id, worker=worker_id()).update(
+                heartbeat_at=timezone.now()
+            )
+    except Exception:
+        log.exception("Heartbeat of import task %s failed", task_id)
     finally:
         close_old_connections()
 
 
 def run(task_id: int) -> None:
+    """Import the task's file, recompute what it affects, and end the task as done or failed."""
     task = DataImport.objects.get(pk=task_id)
-    DataImport.objects.filter(pk=task_id).update(status=DataImport.Status.RUNNING)
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] > 0.3 or done >= total:
-            last[0] = now
-            DataImport.objects.filter(pk=task_id).update(done=done, total=total)
-
+    DataImport.objects.filter(pk=task_id).update(
+        status=DataImport.Status.RUNNING, worker=worker_id(), heartbeat_at=timezone.now()
+    )
+    record(
+        actor=task.created_by,
+        action="data.import.started",
+        obj=task,
+        after={"file": task.file_name, "mapping": task.mapping},
+        note=f"Started importing {task.file_name} with the mapping {task.mapping}.",
+    )
+    result: ImportResult | None = None
     try:
-        mapping = load_mapping(shipped_mappings()[task.mapping])
-        result = import_file(
-            Path(task.stored_path), mapping, progress=progress, display_name=task.file_name
-        )
-    except ImportFailed as failure:
-        errors = failure.result.errors
-        DataImport.objects.filter(pk=task_id).update(
-            status=DataImport.Status.FAILED,
-            finished_at=timezone.now(),
-            summary=failure.result.summary(),
-            error_count=len(errors),
-            errors=[{"line": e.line, "column": e.column, "reason": e.reason} for e in errors[:500]],
-        )
-        return
-    except (MappingError, KeyError, OSError, ValueError) as exc:
-        DataImport.objects.filter(pk=task_id).update(
-            status=DataImport.Status.FAILED,
-            finished_at=timezone.now(),
-            summary=f"The file could not be read: {exc}",
-            error_count=1,
-        )
+        result = _import(task)
+        if result is None:
+            return
+        summary = _recompute(task, result)
+    except Exception:
+        log.exception("Import task %s (%s) failed", task_id, task.file_name)
+        if result is None:
+            summary = _unreadable(task)
+        else:
+            summary = (
+                f"{result.summary()} The data were imported, but the metrics could not be "
+                "recomputed. An administrator can finish with `districtpm data compute`."
+            )
+        _end_failed(task_id, summary)
         return
     finally:
-        Path(task.stored_path).unlink(missing_ok=True)
-    DataImport.objects.filter(pk=task_id).update(
-        status=DataImport.Status.COMPUTING, summary=result.summary()
-    )
-    years = set().union(*result.school_years.values()) if result.school_years else set()
-    affected = affected_metrics(load_all(), set(result.rows))
-    if affected:
-        run_ = recompute(tables=set(result.rows), years=years or None)
-        summary = f"{result.summary()} Recomputed {run_.scope}: {run_.rows} values."
-        from districtpm.plans.progress import after_recompute
-
-        after_recompute()
-    else:
-        summary = (
-            f"{result.summary()} No metric reads {', '.join(result.rows)}; nothing to recompute."
-        )
+        _remove_upload(task)
     DataImport.objects.filter(pk=task_id).update(
         status=DataImport.Status.DONE,
         finished_at=timezone.now(),
@@ -114,3 +159,195 @@ def run(task_id: int) -> None:
         },
         note=summary,
     )
+
+
+def _import(task: DataImport) -> ImportResult | None:
+    """The store write; None when the file has bad rows (the task is then ended as failed)."""
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] > 0.3 or done >= total:
+            last[0] = now
+            DataImport.objects.filter(pk=task.pk).update(
+                done=done, total=total, heartbeat_at=timezone.now()
+            )
+
+    mappings = shipped_mappings()
+    if task.mapping not in mappings:
+        _end_failed(
+            task.pk, f"The mapping “{task.mapping}” is no longer available. Nothing was changed."
+        )
+        return None
+    token = store.current_task.set(lineage_tag(task))
+    try:
+        mapping = load_mapping(mappings[task.mapping])
+        return import_file(
+            Path(task.stored_path), mapping, progress=progress, display_name=task.file_name
+        )
+    except ImportFailed as failure:
+        errors = failure.result.errors
+        _end_failed(
+            task.pk,
+            failure.result.summary(),
+            errors=[{"line": e.line, "column": e.column, "reason": e.reason} for e in errors[:500]],
+            error_count=len(errors),
+        )
+        return None
+    finally:
+        store.current_task.reset(token)
+
+
+def _recompute(task: DataImport, result: ImportResult) -> str:
+    DataImport.objects.filter(pk=task.pk).update(
+        status=DataImport.Status.COMPUTING, summary=result.summary(), heartbeat_at=timezone.now()
+    )
+    years = set().union(*result.school_years.values()) if result.school_years else set()
+    done = _recompute_tables(set(result.rows), years)
+    if done is None:
+        return f"{result.summary()} No metric reads {', '.join(result.rows)}; nothing to recompute."
+    return f"{result.summary()} {done}"
+
+
+def _recompute_tables(tables: set[str], years: set[str]) -> str | None:
+    """Recompute the metrics these tables feed, as an import does; None if no metric reads them."""
+    if not affected_metrics(load_all(), tables):
+        return None
+
+    def progress(metric: str, index: int, total: int) -> None:
+        if index * 2 >= total:
+            store.pause_point("recompute")
+
+    run_ = recompute(tables=tables, years=years or None, progress=progress)
+    from districtpm.plans.progress import after_recompute
+
+    after_recompute()
+    return f"Recomputed {run_.scope}: {run_.rows} values."
+
+
+def _unreadable(task: DataImport) -> str:
+    suffix = Path(task.file_name).suffix.lower()
+    kind = KINDS.get(suffix, "a data file")
+    return (
+        f"{task.file_name} could not be read as {kind}. Check that it is the file you meant, "
+        f"saved as {FORMATS.get(suffix, 'CSV, Excel or Parquet')}, and try again. "
+        "Nothing was changed."
+    )
+
+
+def _end_failed(task_id: int, summary: str, **fields: object) -> None:
+    """End the task as failed with a message people can read, and write the audit entry."""
+    fields.setdefault("error_count", 0)
+    DataImport.objects.filter(pk=task_id).update(
+        status=DataImport.Status.FAILED, finished_at=timezone.now(), summary=summary, **fields
+    )
+    task = DataImport.objects.filter(pk=task_id).first()
+    if task is not None:
+        _remove_upload(task)
+        record(
+            actor=task.created_by,
+            action="data.import.failed",
+            obj=task,
+            after={"file": task.file_name, "mapping": task.mapping},
+            note=summary,
+        )
+
+
+def _remove_upload(task: DataImport) -> None:
+    try:
+        Path(task.stored_path).unlink(missing_ok=True)
+    except OSError:
+        log.exception("Could not remove the upload of import task %s", task.pk)
+
+
+# ------------------------------------------------------------------ recovery after a crash
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _orphaned(task: DataImport, stale_seconds: float) -> bool:
+    """True if no live process runs this task any more."""
+    host, pid, boot = ([*task.worker.split(":"), "", "", ""])[:3]
+    if task.worker and host == socket.gethostname() and pid.isdigit():
+        if int(pid) == os.getpid():
+            return boot != _BOOT  # our pid, but an earlier process that had it
+        if not _pid_alive(int(pid)):
+            return True
+    last = task.heartbeat_at or task.created_at
+    return timezone.now() - last > dt.timedelta(seconds=stale_seconds)
+
+
+def recover_interrupted(stale_seconds: float | None = None) -> list[DataImport]:
+    """Resolve the tasks a dead process left running: finish or undo their work, end them failed."""
+    if stale_seconds is None:
+        stale_seconds = float(getattr(settings, "DISTRICTPM_TASK_STALE_SECONDS", STALE_SECONDS))
+    recovered = []
+    for task in DataImport.objects.filter(status__in=ACTIVE).order_by("pk"):
+        if not _orphaned(task, stale_seconds):
+            continue
+        # Claim it atomically, so two processes starting together do not both recover it.
+        claimed = DataImport.objects.filter(
+            pk=task.pk, status=task.status, worker=task.worker, heartbeat_at=task.heartbeat_at
+        ).update(worker=worker_id(), heartbeat_at=timezone.now())
+        if claimed:
+            _recover(task)
+            recovered.append(DataImport.objects.get(pk=task.pk))
+    return recovered
+
+
+def _recover(task: DataImport) -> None:
+    interrupted = "This import was interrupted by a restart of the server"
+    lineage = None
+    try:
+        # The store write is one DuckDB transaction: either every row and its _imports lineage
+        # rows were committed, or none of them were, so there is never a partial write to undo.
+        with store.connect() as con:
+            lineage = con.execute(
+                "SELECT table_name, rows, school_years FROM _imports WHERE task_id = ?",
+                [lineage_tag(task)],
+            ).fetchall()
+        if not lineage:
+            summary = (
+                f"{interrupted} before its data were saved; nothing was imported. "
+                "Upload the file again."
+            )
+        else:
+            tables = {t for t, _, _ in lineage}
+            years = {y for _, _, ys in lineage for y in (ys or "").split(",") if y}
+            rows = ", ".join(f"{n} rows into {t}" for t, n, _ in lineage)
+            done = _recompute_tables(tables, years) or "No metric reads those tables."
+            summary = (
+                f"{interrupted}; the data were imported ({rows}) and metrics recomputed. {done}"
+            )
+    except Exception:
+        log.exception("Recovering import task %s failed", task.pk)
+        summary = (
+            f"{interrupted}. Its data were saved, but the metrics could not be recomputed: "
+            "an administrator can finish with `districtpm data compute`."
+            if lineage
+            else f"{interrupted}, and the analytics store could not be checked for its data. "
+            "An administrator can bring the metrics up to date with `districtpm data compute`."
+        )
+    _end_failed(task.pk, summary)
+    log.warning("Recovered import task %s: %s", task.pk, summary)
+
+
+def recover_at_startup() -> list[DataImport]:
+    """Run recovery once per process when it starts serving; never stop the server starting."""
+    global _recovered_at_startup
+    if _recovered_at_startup:
+        return []
+    _recovered_at_startup = True
+    try:
+        return recover_interrupted()
+    except Exception:
+        log.exception("Could not recover interrupted import tasks at start-up")
+        return []

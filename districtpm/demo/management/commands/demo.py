@@ -115,6 +115,11 @@ class Command(BaseCommand):
     def _serve(self) -> None:
         from waitress import serve
 
+        from districtpm.metrics.tasks import recover_at_startup
+
+        for task in recover_at_startup():
+            self.stdout.write(f"Import of {task.file_name} was interrupted: {task.summary}")
+
         from districtpm.wsgi import application
 
         port = int(os.environ.get("PORT", "8000"))
