@@ -1,5 +1,9 @@
 """Meetings as iCalendar (RFC 5545). Each meeting keeps one UID for life and raises its
-SEQUENCE at every change, so a calendar client replaces the event rather than adding one."""
+SEQUENCE at every change, so a calendar client replaces the event rather than adding one.
+
+The icalendar library escapes line breaks, `;`, `,` and `\\` in TEXT values, so free text cannot
+start a property or an event; RFC 5545 also forbids control characters in TEXT, which the
+library passes through, so every free text goes through `plaintext.clean` first."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from icalendar import Calendar, Event
 
+from districtpm.lib import plaintext
 from districtpm.meetings.models import Meeting
 
 
@@ -19,7 +24,7 @@ def description(meeting: Meeting) -> str:
         lines += ["Agenda:"] + [f"- {item}" for item in meeting.agenda]
     if meeting.moved_reason:
         lines += ["", meeting.moved_reason]
-    return "\n".join(lines).strip()
+    return plaintext.clean("\n".join(lines).strip())
 
 
 def calendar(meetings: Iterable[Meeting], name: str) -> bytes:
@@ -28,7 +33,7 @@ def calendar(meetings: Iterable[Meeting], name: str) -> bytes:
     cal.add("prodid", "-//District PM//Meeting cycles//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", plaintext.one_line(name))
     for m in meetings:
         start = dt.datetime.combine(m.date, m.start_time, tzinfo=zone)
         event = Event()
@@ -37,11 +42,11 @@ def calendar(meetings: Iterable[Meeting], name: str) -> bytes:
         event.add("dtstamp", m.updated_at.astimezone(dt.UTC))
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(minutes=m.minutes))
-        event.add("summary", m.title)
+        event.add("summary", plaintext.one_line(m.title))
         event.add("description", description(m))
-        event.add("categories", [m.rule.get_kind_display()])
+        event.add("categories", [plaintext.one_line(m.rule.get_kind_display())])
         if m.location:
-            event.add("location", m.location)
+            event.add("location", plaintext.one_line(m.location))
         event.add("status", "CANCELLED" if m.state == Meeting.State.CANCELLED else "CONFIRMED")
         cal.add_component(event)
     cal.add_missing_timezones()

@@ -5,6 +5,12 @@ values. Exported as PowerPoint (title, agenda, then one chart per slide) and as 
 The board version holds district aggregates only. Every number in a pack comes from a stored
 metric value that was not suppressed, so nothing below the minimum n can appear; each chart
 slide carries the table of the numbers it draws, with their n.
+
+Free text (priority, goal, agenda, network and group names) reaches the exports only through
+`text` (PowerPoint and tables) and `markup` (reportlab paragraphs), so it is always shown as
+typed: never parsed as reportlab's paragraph markup, never an image, link or font change, and
+never a control character that makes a file PowerPoint or LibreOffice refuse. The only images
+are the charts drawn here; the only links are none.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.lib import plaintext
 from districtpm.meetings.models import Meeting
 from districtpm.metrics import charts
 from districtpm.metrics.models import Metric, MetricValue
@@ -27,6 +35,17 @@ from districtpm.plans.status import trajectory
 
 MAX_CHARTS = 12
 EXPORT_WIDTH = 720
+
+
+def _clean_strings(value: Any) -> Any:
+    """The value with every string in it, at any depth, cleaned of refused characters."""
+    if isinstance(value, str):
+        return plaintext.clean(value)
+    if isinstance(value, dict):
+        return {_clean_strings(k): _clean_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_strings(v) for v in value]
+    return value
 
 
 @dataclass
@@ -45,7 +64,9 @@ class Chart:
         return mark_safe(json.dumps(self.spec).translate(escapes))  # noqa: S308
 
     def export_spec(self) -> dict[str, Any]:
-        spec = dict(self.spec)
+        # vl-convert aborts the whole process (a Rust panic) on a C0 control character in any
+        # title or label, so every string of the spec is cleaned before it is drawn.
+        spec = _clean_strings(self.spec)
         spec["width"] = EXPORT_WIDTH
         if spec.get("height") == {"step": 18}:
             spec["height"] = {"step": 22}
@@ -212,6 +233,19 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
 # ------------------------------------------------------------------------------ exports
 
 
+def text(value: Any) -> str:
+    """Free text fit for a PowerPoint part, a table cell or PDF metadata."""
+    return plaintext.clean(value)
+
+
+def markup(value: Any) -> str:
+    """Free text as reportlab paragraph markup that shows it literally, line breaks kept.
+
+    reportlab parses a Paragraph's text as its own markup (<img src>, <link href>, <font>...);
+    escaping &, < and > is what its documentation asks for text that is not markup."""
+    return escape(text(value)).replace("\n", "<br/>")
+
+
 def chart_png(chart: Chart) -> bytes:
     import vl_convert
 
@@ -231,23 +265,36 @@ def _title_lines(pack: Pack) -> tuple[str, str]:
     return title, sub
 
 
+def _span(shape: Any, slide_width: int, margin: int) -> None:
+    """Stretch a placeholder across the wide slide: the default template's layouts are 10
+    inches wide, so a long title wrapped in them runs over the line below it."""
+    top, height = shape.top, shape.height  # read while still inherited from the layout
+    shape.left, shape.top, shape.width, shape.height = margin, top, slide_width - 2 * margin, height
+
+
 def to_pptx(pack: Pack) -> bytes:
     from pptx import Presentation
+    from pptx.enum.text import MSO_AUTO_SIZE
     from pptx.util import Inches, Pt
 
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
     title, sub = _title_lines(pack)
     slide = deck.slides.add_slide(deck.slide_layouts[0])
-    slide.shapes.title.text = title
-    slide.placeholders[1].text = sub
+    slide.shapes.title.text = text(title)
+    slide.placeholders[1].text = text(sub)
+    margin = Inches(0.6)
+    for shape in slide.placeholders:
+        _span(shape, deck.slide_width, margin)
 
     slide = deck.slides.add_slide(deck.slide_layouts[1])
     slide.shapes.title.text = "Agenda"
+    for shape in slide.placeholders:
+        _span(shape, deck.slide_width, margin)
     body = slide.placeholders[1].text_frame
-    body.text = pack.meeting.agenda[0] if pack.meeting.agenda else "Review of the data pack"
+    body.text = text(pack.meeting.agenda[0]) if pack.meeting.agenda else "Review of the data pack"
     for item in pack.meeting.agenda[1:]:
-        body.add_paragraph().text = item
+        body.add_paragraph().text = text(item)
 
     if pack.goals:
         slide = deck.slides.add_slide(deck.slide_layouts[5])
@@ -277,18 +324,22 @@ def to_pptx(pack: Pack) -> bytes:
                 if forecast
                 else "—",
             ]
-            for c, text in enumerate(cells):
-                table.cell(r, c).text = text
+            for c, value in enumerate(cells):
+                table.cell(r, c).text = text(value)
                 table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(12)
 
     for number, chart in enumerate(pack.charts, start=1):
         slide = deck.slides.add_slide(deck.slide_layouts[5])
-        slide.shapes.title.text = chart.title
+        slide.shapes.title.text = text(chart.title)
+        _span(slide.shapes.title, deck.slide_width, margin)
+        # a goal statement can be long: a smaller size, and shrink to fit beyond that
+        slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(28)
+        slide.shapes.title.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
         picture = slide.shapes.add_picture(
             io.BytesIO(chart_png(chart)), Inches(0.4), Inches(1.4), width=Inches(8.4)
         )
         picture.name = f"Chart {number}"
-        picture._element.nvPicPr.cNvPr.set("descr", f"Chart: {chart.title}")
+        picture._element.nvPicPr.cNvPr.set("descr", text(f"Chart: {chart.title}"))
         shown = chart.table[:14]
         table = slide.shapes.add_table(
             len(shown) + 1, 3, Inches(9.0), Inches(1.4), Inches(4.0), Inches(0.3 * (len(shown) + 1))
@@ -296,14 +347,14 @@ def to_pptx(pack: Pack) -> bytes:
         for i, head in enumerate(["", "Value", "n"]):
             table.cell(0, i).text = head
         for r, (label, period, value, n) in enumerate(shown, start=1):
-            table.cell(r, 0).text = f"{label} {period}".strip() if label != period else period
-            table.cell(r, 1).text = _fmt(chart, value)
+            table.cell(r, 0).text = text(f"{label} {period}".strip() if label != period else period)
+            table.cell(r, 1).text = text(_fmt(chart, value))
             table.cell(r, 2).text = "" if n is None else f"{n:,}"
             for c in range(3):
                 table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(10)
         if chart.note:
             box = slide.shapes.add_textbox(Inches(0.4), Inches(6.8), Inches(12), Inches(0.4))
-            box.text_frame.text = chart.note
+            box.text_frame.text = text(chart.note)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
@@ -319,22 +370,25 @@ def to_pdf(pack: Pack) -> bytes:
     styles = getSampleStyleSheet()
     out = io.BytesIO()
     title, sub = _title_lines(pack)
-    doc = SimpleDocTemplate(out, pagesize=landscape(letter), title=title, author="District PM")
-    story: list = [
-        Paragraph(title, styles["Title"]),
-        Paragraph(sub, styles["Normal"]),
-        Spacer(1, 12),
-    ]
-    story.append(Paragraph("Agenda", styles["Heading2"]))
-    story += [Paragraph(f"• {item}", styles["Normal"]) for item in pack.meeting.agenda]
+    doc = SimpleDocTemplate(
+        out, pagesize=landscape(letter), title=plaintext.one_line(title), author="District PM"
+    )
+
+    def para(value: Any, style: str) -> Paragraph:
+        # the one way a Paragraph is made here, so no text is ever read as markup
+        return Paragraph(markup(value), styles[style])
+
+    story: list = [para(title, "Title"), para(sub, "Normal"), Spacer(1, 12)]
+    story.append(para("Agenda", "Heading2"))
+    story += [para(f"• {item}", "Normal") for item in pack.meeting.agenda]
     if pack.goals:
-        story.append(Paragraph("Goals: where they stand", styles["Heading2"]))
+        story.append(para("Goals: where they stand", "Heading2"))
         data = [["Goal", "Result", "Target", "Status"]] + [
             [
-                Paragraph(r.goal.statement, styles["Normal"]),
-                r.metric.format_value(r.status.actual) if r.status else "—",
-                r.metric.format_value(r.status.target) if r.status else "—",
-                r.status.label if r.status else "No baseline",
+                para(r.goal.statement, "Normal"),
+                text(r.metric.format_value(r.status.actual)) if r.status else "—",
+                text(r.metric.format_value(r.status.target)) if r.status else "—",
+                text(r.status.label) if r.status else "No baseline",
             ]
             for r in pack.goals
         ]
@@ -346,14 +400,15 @@ def to_pdf(pack: Pack) -> bytes:
             )
         )
     for chart in pack.charts:
-        story += [PageBreak(), Paragraph(chart.title, styles["Heading2"])]
+        story += [PageBreak(), para(chart.title, "Heading2")]
+        # the only image flowable: bytes the product drew, never a path or address from text
         image = Image(io.BytesIO(chart_png(chart)))
         scale = min(6.2 * inch / image.drawWidth, 4.2 * inch / image.drawHeight)
         image.drawWidth, image.drawHeight = image.drawWidth * scale, image.drawHeight * scale
         rows = [["", "Value", "n"]] + [
             [
-                f"{label} {period}" if label != period else period,
-                _fmt(chart, value),
+                text(f"{label} {period}" if label != period else period),
+                text(_fmt(chart, value)),
                 "" if n is None else f"{n:,}",
             ]
             for label, period, value, n in chart.table[:16]
@@ -365,6 +420,6 @@ def to_pdf(pack: Pack) -> bytes:
             )
         )
         if chart.note:
-            story.append(Paragraph(chart.note, styles["Italic"]))
+            story.append(para(chart.note, "Italic"))
     doc.build(story)
     return out.getvalue()
