@@ -17,6 +17,7 @@ from districtpm.accounts.roles import DISTRICT_LEADERS
 from districtpm.accounts.scoping import access_for
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, Reminder, StatusUpdate
 from districtpm.audit.log import record, snapshot
+from districtpm.lib import plaintext
 
 LEADERS_NOTE = "Only the team's lead, its members or the performance management office may do this."
 
@@ -51,6 +52,10 @@ def submit_update(
     if not can_update(user, team):
         raise PermissionDenied(LEADERS_NOTE)
     month = month_start(month)
+    # Lock the team's row first, so two people sending the same month at once take turns: the
+    # second then replaces the first's update instead of failing to insert a second one. On
+    # PostgreSQL this is the row lock; SQLite's IMMEDIATE transactions already take turns.
+    ActionTeam.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
     update = StatusUpdate.objects.filter(team=team, month=month).first()
     before = snapshot(update) if update else None
     if update is None:
@@ -103,9 +108,13 @@ def send_reminders(today: dt.date | None = None, days_before: int = 3) -> list[R
                 link = settings.DISTRICTPM_BASE_URL + reverse(
                     "actionplans:update", args=[team.pk, month.isoformat()]
                 )
+                # names are free text: a line break in a subject would be a header injection
+                # (Django refuses it with BadHeaderError, which would stop the whole run)
                 send_mail(
-                    subject=f"{team.name}: your {month:%B} status update is due before Explore",
-                    message=(
+                    subject=plaintext.one_line(
+                        f"{team.name}: your {month:%B} status update is due before Explore"
+                    ),
+                    message=plaintext.clean(
                         f"Hello {lead.first_name or lead.username},\n\n"
                         f"The {team.name} action team has not yet sent its status update for "
                         f"{month:%B %Y}. The Explore meeting on {meeting.date:%A %-d %B} "
