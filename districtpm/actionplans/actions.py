@@ -99,40 +99,45 @@ def send_reminders(today: dt.date | None = None, days_before: int = 3) -> list[R
             lead = team.lead
             if lead is None or not lead.email:
                 continue
+            if Reminder.objects.filter(team=team, month=month).exists():
+                continue
+            link = settings.DISTRICTPM_BASE_URL + reverse(
+                "actionplans:update", args=[team.pk, month.isoformat()]
+            )
+            # Sent before anything is written and outside any transaction: a slow mail server
+            # must not hold the database's write lock, and a failed send records nothing, so
+            # the next run tries again. (Two runs at the same moment could both send.)
+            # Names are free text: a line break in a subject would be a header injection
+            # (Django refuses it with BadHeaderError, which would stop the whole run).
+            send_mail(
+                subject=plaintext.one_line(
+                    f"{team.name}: your {month:%B} status update is due before Explore"
+                ),
+                message=plaintext.clean(
+                    f"Hello {lead.first_name or lead.username},\n\n"
+                    f"The {team.name} action team has not yet sent its status update for "
+                    f"{month:%B %Y}. The Explore meeting on {meeting.date:%A %-d %B} "
+                    f"({meeting.priority.name} in focus) reviews every team's update.\n\n"
+                    f"Rate timeline, scope and resources and add a few lines here:\n{link}\n\n"
+                    "District PM"
+                ),
+                from_email=None,
+                recipient_list=[lead.email],
+            )
             with transaction.atomic():
                 reminder, created = Reminder.objects.get_or_create(
                     team=team, month=month, defaults={"sent_to": lead.email, "meeting": meeting}
                 )
-                if not created:
-                    continue
-                link = settings.DISTRICTPM_BASE_URL + reverse(
-                    "actionplans:update", args=[team.pk, month.isoformat()]
-                )
-                # names are free text: a line break in a subject would be a header injection
-                # (Django refuses it with BadHeaderError, which would stop the whole run)
-                send_mail(
-                    subject=plaintext.one_line(
-                        f"{team.name}: your {month:%B} status update is due before Explore"
-                    ),
-                    message=plaintext.clean(
-                        f"Hello {lead.first_name or lead.username},\n\n"
-                        f"The {team.name} action team has not yet sent its status update for "
-                        f"{month:%B %Y}. The Explore meeting on {meeting.date:%A %-d %B} "
-                        f"({meeting.priority.name} in focus) reviews every team's update.\n\n"
-                        f"Rate timeline, scope and resources and add a few lines here:\n{link}\n\n"
-                        "District PM"
-                    ),
-                    from_email=None,
-                    recipient_list=[lead.email],
-                )
-                record(
-                    actor=None,
-                    action="actionplans.reminder.send",
-                    obj=reminder,
-                    after={"team": team.name, "month": month.isoformat(), "to": lead.email},
-                    source="system",
-                )
-            sent.append(reminder)
+                if created:
+                    record(
+                        actor=None,
+                        action="actionplans.reminder.send",
+                        obj=reminder,
+                        after={"team": team.name, "month": month.isoformat(), "to": lead.email},
+                        source="system",
+                    )
+            if created:
+                sent.append(reminder)
     return sent
 
 
