@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from districtpm.accounts.roles import DISTRICT_LEADERS
+from districtpm.accounts.roles import ACTION_TEAMS, DISTRICT_LEADERS
 from districtpm.accounts.roles import Role as R
 from districtpm.accounts.scoping import Access, scope_rule
 
-# Roles that see every school, as aggregates or more.
+# Two different questions, two sets (DESIGN.md, "Who uses it"):
+# ALL_SCHOOLS answers "whom does the organisation directory list every school and network to?"
+# — names, levels, addresses: what anyone working across the district needs to find their way.
+# ALL_SCHOOL_DATA answers "who reads every school's and network's *data*?" — metric values and
+# goals. Action teams are in the first and not the second: they see "their team's plans;
+# district aggregates", so their data scope is the district level only. Data rules must never
+# derive a data scope from the directory (School.objects.visible_to) for that reason; they use
+# _assigned_schools / _assigned_networks, which count only school- and network-bound roles.
 ALL_SCHOOLS = {
     R.DISTRICT_ADMIN,
     R.PM_OFFICE,
@@ -18,6 +25,7 @@ ALL_SCHOOLS = {
     R.ACTION_TEAM_LEAD,
     R.ACTION_TEAM_MEMBER,
 }
+ALL_SCHOOL_DATA = ALL_SCHOOLS - ACTION_TEAMS
 # Roles that see every personnel record.
 ALL_STAFF = {R.DISTRICT_ADMIN, R.HR_PARTNER, R.PM_OFFICE}
 
@@ -31,10 +39,9 @@ def _any(conditions: list[Q]) -> Q | None:
     return combined
 
 
-@scope_rule("org.School")
-def schools(access: Access) -> Q | None:
-    if access.has_role(*ALL_SCHOOLS):
-        return Q()
+def _assigned_schools(access: Access) -> Q | None:
+    """The schools a user's school- and network-bound roles give them (supervisor's network,
+    principal's or evaluator's school); None if they hold no such role."""
     conditions = []
     if access.has_role(R.NETWORK_SUPERVISOR) and access.network_ids:
         conditions.append(Q(network_id__in=access.network_ids))
@@ -44,10 +51,8 @@ def schools(access: Access) -> Q | None:
     return _any(conditions)
 
 
-@scope_rule("org.Network")
-def networks(access: Access) -> Q | None:
-    if access.has_role(*ALL_SCHOOLS):
-        return Q()
+def _assigned_networks(access: Access) -> Q | None:
+    """A supervisor's networks, and the network of a principal's or evaluator's school."""
     conditions = []
     if access.network_ids:
         conditions.append(Q(id__in=access.network_ids))
@@ -57,6 +62,32 @@ def networks(access: Access) -> Q | None:
 
         conditions.append(Q(id__in=School.objects.filter(id__in=school_ids).values("network_id")))
     return _any(conditions)
+
+
+def _codes(model_label: str, condition: Q | None) -> list[str]:
+    if condition is None:
+        return []
+    from django.apps import apps
+
+    return list(
+        apps.get_model(model_label).objects.filter(condition).values_list("code", flat=True)
+    )
+
+
+@scope_rule("org.School")
+def schools(access: Access) -> Q | None:
+    """The directory of schools (not their data: see ALL_SCHOOL_DATA)."""
+    if access.has_role(*ALL_SCHOOLS):
+        return Q()
+    return _assigned_schools(access)
+
+
+@scope_rule("org.Network")
+def networks(access: Access) -> Q | None:
+    """The directory of networks (not their data: see ALL_SCHOOL_DATA)."""
+    if access.has_role(*ALL_SCHOOLS):
+        return Q()
+    return _assigned_networks(access)
 
 
 @scope_rule("org.Staff")
@@ -97,20 +128,20 @@ def metrics(access: Access) -> Q | None:
 
 @scope_rule("metrics.MetricValue")
 def metric_values(access: Access) -> Q | None:
-    """District aggregates for everyone who reads data; schools by role scope."""
+    """District aggregates for everyone who reads data (action teams: those only); a school's
+    and its grades' values for its principal and evaluators and its network's supervisor; a
+    network's values for its supervisor. Leaders, HR and the Board read every aggregate."""
     if not access.can("data.view"):
         return None
-    if access.has_role(*(ALL_SCHOOLS - {R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER})):
+    if access.has_role(*ALL_SCHOOL_DATA):
         return Q()
-    from districtpm.org.models import Network, School
-
     conditions = [Q(level="district")]
-    schools = School.objects.visible_to_access(access)
-    codes = list(schools.values_list("code", flat=True))
+    codes = _codes("org.School", _assigned_schools(access))
     if codes:
         conditions.append(Q(level__in=["school", "grade"], entity_code__in=codes))
-    network_codes = list(
-        Network.objects.filter(id__in=access.network_ids).values_list("code", flat=True)
+    # Only a supervisor reads a network's figures; a principal's network is not theirs to read.
+    network_codes = _codes(
+        "org.Network", Q(id__in=access.network_ids) if access.network_ids else None
     )
     if network_codes:
         conditions.append(Q(level="network", entity_code__in=network_codes))
@@ -143,12 +174,11 @@ def plan_goals(access: Access) -> Q | None:
     who see that school or network."""
     if not access.can("plan.view"):
         return None
-    if access.has_role(*(ALL_SCHOOLS - {R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER})):
+    if access.has_role(*ALL_SCHOOL_DATA):
         return Q()
-    from districtpm.org.models import Network, School
-
-    codes = list(School.objects.visible_to_access(access).values_list("code", flat=True))
-    networks = list(Network.objects.visible_to_access(access).values_list("code", flat=True))
+    # Action teams: district goals only (their priority's goals are district goals).
+    codes = _codes("org.School", _assigned_schools(access))
+    networks = _codes("org.Network", _assigned_networks(access))
     return (
         Q(level="district")
         | Q(level="school", entity_code__in=codes)

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
+
+from districtpm.accounts.tests.scoped_data import (
+    METRIC_ID,
+    ROLE_USERS,
+    VALUE_SCOPE,
+    VALUES,
+    leaked,
+    marker,
+    page_query,
+    values,  # noqa: F401  (a fixture)
+)
 
 ROLES = [
     "admin",
@@ -167,3 +183,66 @@ def test_principal_cannot_edit_schools(world, login):
     assert client.post(url, {"code": "101", "name": "Hacked"}).status_code == 403
     world.school_a.refresh_from_db()
     assert world.school_a.name == "Aspen Elementary"
+
+
+# ------------------------------------------------ metric values at every level, for every role
+# DESIGN.md's roles table, as scoped_data.VALUE_SCOPE spells it out: the metric page, both
+# exports and the JSON API show a role exactly the figures it may read, at every level.
+
+
+@pytest.mark.usefixtures("values")
+@pytest.mark.parametrize("role", ROLE_USERS)
+def test_metric_page_shows_each_level_only_to_roles_that_may_read_it(world, login, role):
+    client = login(world.users[role])
+    allowed = VALUE_SCOPE[role]
+    url = reverse("metrics:metric", args=[METRIC_ID])
+    for key in VALUES:
+        response = client.get(url, page_query(key))
+        if allowed is None:
+            assert response.status_code == 403, (role, key)
+            continue
+        body = response.content.decode()
+        if key in allowed:
+            assert response.status_code == 200, (role, key)
+            assert marker(key) in body, (role, key)
+        assert leaked(body, allowed) == [], (role, key)
+
+
+def _csv_keys(content: bytes) -> set[tuple[str, str, str]]:
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    return {(r["level"], r["entity_code"], r["grade"]) for r in rows}
+
+
+def _xlsx_keys(content: bytes) -> set[tuple[str, str, str]]:
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    at = {name: header.index(name) for name in ("level", "entity_code", "grade")}
+    return {(r[at["level"]], r[at["entity_code"]], r[at["grade"]] or "") for r in rows[1:]}
+
+
+def _api_keys(content: bytes) -> set[tuple[str, str, str]]:
+    data = json.loads(content)
+    return {(v["level"], v["entity_code"], v["grade"]) for v in data["values"]}
+
+
+@pytest.mark.usefixtures("values")
+@pytest.mark.parametrize("role", ROLE_USERS)
+@pytest.mark.parametrize(
+    "name,keys",
+    [
+        ("metrics:export_csv", _csv_keys),
+        ("metrics:export_xlsx", _xlsx_keys),
+        ("metrics:api_values", _api_keys),
+    ],
+)
+def test_exports_and_api_hold_each_level_only_for_roles_that_may_read_it(
+    world, login, role, name, keys
+):
+    response = login(world.users[role]).get(reverse(name, args=[METRIC_ID]))
+    allowed = VALUE_SCOPE[role]
+    if allowed is None:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    assert keys(response.content) == set(allowed)

@@ -1,0 +1,54 @@
+"""Cells for CSV and Excel files a user downloads, safe to open in a spreadsheet program.
+
+A spreadsheet program runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and a
+leading tab or carriage return can hide one), so a school or goal named `=HYPERLINK(...)`
+would become a live link or worse in the reader's copy. Following OWASP's CSV-injection
+guidance, such a text cell in a CSV file is written with a leading single quote, which makes
+every spreadsheet program read it as text. An Excel workbook has cell types: there every text
+cell is stored as text (openpyxl would store a string starting with `=` as a formula), so it is
+shown as typed, never run, and reads back unchanged. Numbers are left alone: a negative number
+is a number. Every CSV writer passes its rows through `safe_row`, every XLSX writer through
+`append_row`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+# The characters OWASP lists as starting a formula (or hiding one behind whitespace).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """The value as a spreadsheet should store it: text that could start a formula gets a
+    leading quote; numbers, dates, booleans and empty cells are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_row(values: Iterable[Any]) -> list[Any]:
+    """A row of cells for csv.writer or openpyxl's append, each passed through safe_cell."""
+    return [safe_cell(v) for v in values]
+
+
+def append_row(sheet: Any, values: Iterable[Any]) -> None:
+    """Append a row to an openpyxl sheet (normal or write-only) with every text cell stored as
+    text, never as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    if isinstance(sheet, WriteOnlyWorksheet):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+        return
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
