@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +27,8 @@ from districtpm.meetings import ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import SchoolYear
+
+logger = logging.getLogger(__name__)
 
 # Updates for a month are asked for in the two weeks before its Explore meeting.
 DUE_WINDOW = dt.timedelta(days=14)
@@ -237,6 +241,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("meetings.record")
 @require_POST
+@transaction.atomic  # the change and its audit entry together, or neither
 def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     form = ItemForm(request.POST, meeting=obj)
@@ -260,6 +265,7 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("meetings.record")
 @require_POST
+@transaction.atomic  # the change and its audit entry together, or neither
 def close_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     found = get_object_or_404(
@@ -464,6 +470,7 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("meetings.change")
 @require_POST
+@transaction.atomic  # the change and its audit entry together, or neither
 def set_state(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a meeting held, cancelled, or scheduled again; calendars show a cancellation."""
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
@@ -507,6 +514,7 @@ class AttendeesForm(forms.Form):
 
 @requires("meetings.change")
 @require_POST
+@transaction.atomic  # the change and its audit entry together, or neither
 def attendees(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     form = AttendeesForm(request.POST)
@@ -538,8 +546,14 @@ def remind(request: HttpRequest) -> HttpResponse:
 
     try:
         sent = send_reminders()
-    except OSError as exc:  # the mail server refused or could not be reached
-        messages.error(request, f"No reminder could be sent: the mail server said {exc}.")
+    except OSError:  # the mail server refused or could not be reached
+        # The details (host, port, errno) are for the log, not for the page.
+        logger.warning("Reminders not sent: the mail server failed", exc_info=True)
+        messages.error(
+            request,
+            "No reminder could be sent: the mail server could not be reached or refused the "
+            "messages. Nothing was recorded as sent; try again later or tell your district admin.",
+        )
     else:
         if sent:
             names = ", ".join(sorted({r.team.name for r in sent}))
