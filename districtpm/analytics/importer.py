@@ -10,7 +10,9 @@ same rows, so it changes nothing either. See mappings/ for examples.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,11 +24,15 @@ import yaml
 
 from districtpm.analytics import store
 from districtpm.analytics.schema import GRADES, TABLES
+from districtpm.lib import intake
 
 DEFAULT_MARKERS = ["s", "*", "<10", "n<10", "-", "--", "N/A", "NA", "n/a", "~", "<5"]
 BOOL_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 BOOL_FALSE = {"false", "f", "no", "n", "0", "0.0"}
 MAX_ERRORS = 1000
+INT64 = (-(2**63), 2**63 - 1)
+# Longer than any number a person writes; longer text is not converted (and is quoted shortened).
+MAX_NUMBER_CHARS = 40
 
 
 class MappingError(ValueError):
@@ -78,8 +84,8 @@ def load_mapping(path: Path | str) -> dict[str, Any]:
     try:
         mapping = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as exc:
-        raise MappingError(f"{path}: cannot read the mapping ({exc})") from exc
-    return check_mapping(mapping, str(path))
+        raise MappingError(f"{Path(path).name}: cannot read the mapping ({exc})") from exc
+    return check_mapping(mapping, Path(path).name)
 
 
 def check_mapping(mapping: Any, where: str = "mapping") -> dict[str, Any]:
@@ -133,18 +139,59 @@ def check_mapping(mapping: Any, where: str = "mapping") -> dict[str, Any]:
 # ------------------------------------------------------------------ value parsing
 
 
+def _shown(value: str) -> str:
+    """A value as quoted in a message: shortened, so a huge cell cannot flood the report."""
+    return repr(value if len(value) <= MAX_NUMBER_CHARS else value[:MAX_NUMBER_CHARS] + "…")
+
+
+def _number(value: str) -> float:
+    """A finite number from text like 1,234.5; ValueError for anything else (inf and nan too)."""
+    text = value.replace(",", "").strip()
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{_shown(value)} is not a number (too many digits)")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{_shown(value)} is not a number") from None
+    if not intake.finite(number):
+        raise ValueError(f"{_shown(value)} is not a finite number")
+    return number
+
+
+def _whole(value: str) -> int:
+    """A whole number that fits the store's 64-bit integers."""
+    text = value.replace(",", "").strip()
+    number = _number(text)
+    if re.fullmatch(r"[+-]?\d+(\.0*)?", text):
+        whole = int(text.split(".")[0])  # exact, where float would round a long integer
+    elif number.is_integer():
+        whole = int(number)
+    else:
+        raise ValueError(f"{_shown(value)} is not a whole number")
+    if not INT64[0] <= whole <= INT64[1]:
+        raise ValueError(f"{_shown(value)} is too large")
+    return whole
+
+
 def _school_year_from_end(value: str) -> str:
-    year = int(float(value))
+    year = _whole(value)
     return f"{year - 1}-{year}"
 
 
 def _school_year_from_start(value: str) -> str:
-    year = int(float(value))
+    year = _whole(value)
     return f"{year}-{year + 1}"
 
 
+def _timestamp(value: str) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):  # pd.Timestamp("nan") is NaT, not an error
+        raise ValueError(f"{_shown(value)} is not a date")
+    return stamp
+
+
 def _school_year_from_date(value: str) -> str:
-    day = pd.Timestamp(value).date()
+    day = _timestamp(value).date()
     start = day.year if day.month >= 7 else day.year - 1
     return f"{start}-{start + 1}"
 
@@ -161,7 +208,7 @@ def _school_year_as_is(value: str) -> str:
 
 
 def _month(value: str) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m")
+    return _timestamp(value).strftime("%Y-%m")
 
 
 PERIOD_PARSERS: dict[str, Callable[[str], str]] = {
@@ -189,42 +236,178 @@ def _convert(kind: str, value: str, column: str) -> Any:
     if kind == "string":
         return _grade(value) if column == "grade" else value
     if kind == "int64":
-        number = float(value.replace(",", ""))
-        if number != int(number):
-            raise ValueError(f"{value!r} is not a whole number")
-        return int(number)
+        return _whole(value)
     if kind == "float64":
-        return float(value.replace(",", "").rstrip("%"))
+        return _number(value.strip().rstrip("%"))
     if kind == "boolean":
         low = value.strip().lower()
         if low in BOOL_TRUE:
             return True
         if low in BOOL_FALSE:
             return False
-        raise ValueError(f"{value!r} is not yes or no")
+        raise ValueError(f"{_shown(value)} is not yes or no")
     if kind == "date":
-        return pd.Timestamp(value).date()
+        return _timestamp(value).date()
     raise ValueError(f"unsupported type {kind}")
 
 
 # ------------------------------------------------------------------ reading
 
 
-def read_file(path: Path, fmt: str | None = None) -> tuple[pd.DataFrame, int]:
-    """The file as strings, and the line number of its first data row."""
-    fmt = fmt or path.suffix.lower().lstrip(".")
-    if fmt == "csv":
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+@dataclass
+class Source:
+    """A file read for import: its columns as text, and each data row's line in the file."""
+
+    frame: pd.DataFrame
+    lines: list[int]
+    # (line, column, reason) for rows that cannot be used as they are, such as extra values
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A workbook cell as the text a CSV export of it would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    text = str(value)
+    return text if text != "" else None
+
+
+def _frame(headers: list[str], records: list[dict[str, str | None]]) -> pd.DataFrame:
+    return (
+        pd.DataFrame.from_records(records, columns=headers)
+        if records
+        else pd.DataFrame(columns=headers, dtype=object)
+    )
+
+
+def _read_csv(data: bytes, name: str) -> Source:
+    table = intake.read_data_csv(data, name=name)
+    records, lines, problems = [], [], []
+    for line, row, extra in table.rows:
+        if any(v.strip() for v in extra):
+            problems.append(
+                (
+                    line,
+                    "(after the last)",
+                    f"{len(extra)} more value(s) than the header has columns",
+                )
+            )
+        records.append({k: (v if v != "" else None) for k, v in row.items()})
+        lines.append(line)
+    return Source(_frame(table.headers, records), lines, problems)
+
+
+def _read_xlsx(data: bytes, name: str) -> Source:
+    from openpyxl import load_workbook
+
+    intake.check_xlsx(data, name=name)
+    lim = intake.limits()
+    shown = intake.display_name(name)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds (KeyError, ParseError…) for a broken workbook
+        raise intake.InputRefused(
+            f"{shown} cannot be read as an Excel workbook; save it again from Excel as .xlsx."
+        ) from None
+    try:
+        if not book.worksheets:
+            raise intake.InputRefused(f"{shown} has no worksheet.")
+        sheet = book.worksheets[0]
+        # The sheet's own dimension, when present, refuses a huge sheet before any row is read.
+        declared = sheet.max_row if isinstance(sheet.max_row, int) else 0
+        if declared - 1 > lim.max_rows:
+            raise intake.InputRefused(f"{shown} has more than {lim.max_rows:,} rows.")
+        rows = sheet.iter_rows(values_only=True)
+        headers: list[str] | None = None
+        records, lines, problems = [], [], []
+        try:
+            for line, values in enumerate(rows, start=1):
+                if line - 1 > lim.max_rows:
+                    raise intake.InputRefused(f"{shown} has more than {lim.max_rows:,} rows.")
+                cells = [_cell_text(v) for v in values]
+                if headers is None:
+                    while cells and cells[-1] is None:  # formatting can widen a sheet
+                        cells.pop()
+                    headers = [(c or "").strip() for c in cells]
+                    headers = intake.check_named_headers(headers, name=shown)
+                    continue
+                if all(c is None or not c.strip() for c in cells):
+                    continue  # blank rows are not kept, so a sheet of them costs no memory
+                extra = [c for c in cells[len(headers) :] if c is not None and c.strip()]
+                if extra:
+                    problems.append(
+                        (
+                            line,
+                            "(after the last)",
+                            f"{len(extra)} value(s) in columns with no header",
+                        )
+                    )
+                records.append(dict(zip(headers, cells, strict=False)))
+                lines.append(line)
+        except intake.InputRefused:
+            raise
+        except Exception:  # a damaged sheet (XML errors, bad cell values)
+            raise intake.InputRefused(
+                f"{shown} is damaged and cannot be read; save it again from Excel as .xlsx."
+            ) from None
+        if headers is None:
+            raise intake.InputRefused(f"{shown} is empty.")
+        return Source(_frame(headers, records), lines, problems)
+    finally:
+        book.close()
+
+
+def _read_parquet(data: bytes, name: str) -> Source:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lim = intake.limits()
+    shown = intake.display_name(name)
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+    except (pa.ArrowException, OSError, ValueError):
+        raise intake.InputRefused(f"{shown} is not a Parquet file.") from None
+    meta = parquet.metadata
+    if meta.num_rows > lim.max_rows:
+        raise intake.InputRefused(f"{shown} has more than {lim.max_rows:,} rows.")
+    expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if expanded > lim.max_expanded_bytes:
+        raise intake.InputRefused(
+            f"{shown} expands to more than {lim.max_expanded_bytes // intake.MB:,} MB."
         )
-        return frame, 2
-    if fmt in ("xlsx", "xlsm"):
-        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        return frame, 2
-    if fmt == "parquet":
-        frame = pd.read_parquet(path)
-        return frame.astype("string").astype(object).where(frame.notna(), None), 1
-    raise MappingError(f"{path.name}: unknown file format {fmt!r} (csv, xlsx or parquet)")
+    headers = [str(n) for n in parquet.schema_arrow.names]
+    headers = intake.check_named_headers(headers, name=shown)
+    try:
+        frame = parquet.read().to_pandas()
+    except (pa.ArrowException, OSError, ValueError):
+        raise intake.InputRefused(f"{shown} is damaged and cannot be read.") from None
+    frame.columns = headers
+    text = frame.astype("string").astype(object).where(frame.notna(), None)
+    return Source(text, list(range(1, len(text) + 1)))
+
+
+def read_file(
+    path: Path, fmt: str | None = None, *, data: bytes | None = None, name: str | None = None
+) -> Source:
+    """The file as text within the input limits, or intake.InputRefused saying why not."""
+    shown = intake.display_name(name or path.name)
+    fmt = (fmt or path.suffix.lower().lstrip(".")).lower()
+    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "xlsm": _read_xlsx, "parquet": _read_parquet}
+    if fmt not in readers:
+        raise MappingError(f"{shown}: unknown file format {fmt!r} (csv, xlsx or parquet)")
+    if data is None:
+        intake.check_size(path.stat().st_size, name=shown)
+        data = path.read_bytes()
+    intake.check_size(len(data), name=shown)
+    if not data:
+        raise intake.InputRefused(f"{shown} is empty.")
+    return readers[fmt](data, shown)
 
 
 # ------------------------------------------------------------------ the import
@@ -288,17 +471,25 @@ def import_file(
     recompute: bool = False,
     display_name: str | None = None,
 ) -> ImportResult:
-    """Import one file; raise ImportFailed (nothing written) if any row is bad."""
+    """Import one file; raise ImportFailed (nothing written) if any row is bad.
+
+    A file that cannot be read safely as a whole (too big, not text, not a workbook, duplicate
+    headers…) raises intake.InputRefused, a ValueError whose message is fit for the user.
+    """
     path = Path(path)
     if not isinstance(mapping, dict):
         mapping = load_mapping(mapping)
     else:
         mapping = check_mapping(mapping)
+    label = intake.display_name(display_name or path.name)
+    intake.check_size(path.stat().st_size, name=label)  # before reading the file into memory
     data = path.read_bytes()
-    label = display_name or path.name
     result = ImportResult(file=label, file_hash=hashlib.sha256(data).hexdigest())
-    frame, first_line = read_file(path, mapping.get("format"))
+    source = read_file(path, mapping.get("format"), data=data, name=label)
+    frame, lines = source.frame, source.lines
     result.source_rows = len(frame)
+    for line, column, reason in source.problems[:MAX_ERRORS]:
+        result.errors.append(RowError(label, line, column, reason))
     markers = {str(m) for m in mapping.get("suppressed", DEFAULT_MARKERS)}
     needed = set()
     for out in mapping["outputs"]:
@@ -312,6 +503,7 @@ def import_file(
         )
         raise ImportFailed(result)
     outputs: dict[str, list[dict]] = {}
+    field_cap = intake.limits().max_field_chars
     total = len(mapping["outputs"]) * max(1, len(frame))
     done = 0
     for out in mapping["outputs"]:
@@ -333,7 +525,7 @@ def import_file(
                 if done % 2000 == 0:
                     progress(done, total)
                 last_index = index
-            line = index + first_line
+            line = lines[index]
             row: dict[str, Any] = {}
             suppressed = False
             for name, (source_col, raw) in target.items():
@@ -341,6 +533,22 @@ def import_file(
                 if _is_missing(raw):
                     row[name] = None
                     continue
+                raw_text = str(raw)
+                # check_field only for the rare value that might fail it: it reads the limits
+                # from settings on each call, too slow for every cell of a large file.
+                if (
+                    source_col != "(constant)"
+                    and (len(raw_text) > field_cap or not raw_text.isprintable())
+                    and (
+                        reason := intake.check_field(
+                            raw_text, name=label, line=line, column=str(source_col)
+                        )
+                    )
+                ):
+                    if len(result.errors) < MAX_ERRORS:
+                        result.errors.append(RowError(label, line, source_col, reason))
+                    row = {}
+                    break
                 text = str(raw).strip()
                 if name in value_maps and text in value_maps[name]:
                     text = str(value_maps[name][text])
@@ -354,12 +562,14 @@ def import_file(
                     value = _convert(column.type, text, name)
                     if name in scale:
                         value = value * scale[name]
+                        if isinstance(value, float) and not intake.finite(value):
+                            raise ValueError(f"{_shown(text)} is out of range once scaled")
                     if column.values and value not in column.values:
                         raise ValueError(
                             f"unknown code {text!r}; expected one of {', '.join(column.values)}"
                         )
                     row[name] = value
-                except (ValueError, TypeError) as exc:
+                except (ValueError, TypeError, OverflowError) as exc:
                     if len(result.errors) < MAX_ERRORS:
                         result.errors.append(RowError(label, line, source_col, str(exc)))
                     row = {}
@@ -370,6 +580,18 @@ def import_file(
                 row["suppressed"] = suppressed
                 if row.get("value") is None and not suppressed and row.get("denominator"):
                     row["value"] = (row.get("numerator") or 0) / row["denominator"]
+                    if not intake.finite(row["value"]):  # a tiny denominator can overflow
+                        if len(result.errors) < MAX_ERRORS:
+                            source_col = target.get("denominator", ("(none)", None))[0]
+                            result.errors.append(
+                                RowError(
+                                    label,
+                                    line,
+                                    source_col,
+                                    "numerator / denominator is out of range",
+                                )
+                            )
+                        continue
             for column in table.columns:
                 if (
                     column.required
@@ -424,9 +646,17 @@ def import_file(
                     years = set(f["period"].dropna().unique())
                 result.school_years[name] = years
                 con.execute(
-                    "INSERT INTO _imports (file_hash, file_name, table_name, rows, school_years) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [result.file_hash, result.file, name, len(f), ",".join(sorted(years))],
+                    "INSERT INTO _imports "
+                    "(file_hash, file_name, table_name, rows, school_years, task_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        result.file_hash,
+                        result.file,
+                        name,
+                        len(f),
+                        ",".join(sorted(years)),
+                        store.current_task.get(),
+                    ],
                 )
             con.execute("COMMIT")
         except Exception:

@@ -14,10 +14,10 @@ line, column and reason, and nothing is written unless all rows are good.
 from __future__ import annotations
 
 import bisect
+import csv
 import hashlib
 import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from districtpm.analytics.importer import (
     _grade,
 )
 from districtpm.analytics.schema import SUBJECTS, TABLES, WINDOWS
+from districtpm.lib import intake
 
 RACE_FLAGS = [
     ("americanIndianOrAlaskaNative", "American Indian"),
@@ -55,17 +56,34 @@ REQUIRED = {
 
 
 def _files(path: Path | dict[str, bytes]) -> dict[str, pd.DataFrame]:
+    """The bundle's CSV files as text frames; reading goes through the shared input limits."""
     if isinstance(path, dict):
         raw = path
     elif Path(path).is_dir():
-        raw = {p.name: p.read_bytes() for p in Path(path).glob("*.csv")}
+        raw = intake.read_folder(path, name=Path(path).name)
     else:
-        with zipfile.ZipFile(path) as bundle:
-            raw = {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
-    return {
-        name: pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-        for name, data in raw.items()
-    }
+        raw = intake.read_zip(path, name=Path(path).name)
+    frames = {}
+    for name, data in raw.items():
+        text = intake.decode_text(data, name=name)
+        header = next(csv.reader(io.StringIO(text, newline="")), None)
+        intake.check_headers([h.strip() for h in header or []], name=name)
+        try:
+            frames[name] = pd.read_csv(
+                io.StringIO(text, newline=""), dtype=str, keep_default_na=False
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+            raise intake.InputRefused(
+                f"{name} cannot be read as CSV ({str(exc).splitlines()[0]})."
+            ) from None
+    return frames
+
+
+def _refused(exc: intake.InputRefused) -> ImportFailed:
+    """A refused bundle as an import failure, so every caller reports it the same way."""
+    result = ImportResult(file="OneRoster bundle", file_hash="")
+    result.errors.append(RowError("OneRoster bundle", 0, "-", str(exc)))
+    return ImportFailed(result)
 
 
 def _truthy(value: str) -> bool:
@@ -73,18 +91,22 @@ def _truthy(value: str) -> bool:
 
 
 def load_rules(path: Path | str) -> dict[str, Any]:
-    rules = yaml.safe_load(Path(path).read_text())
+    shown = Path(path).name  # messages name the file, never the server's folders
+    try:
+        rules = yaml.safe_load(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise MappingError(f"{shown}: cannot read the rules ({type(exc).__name__})") from exc
     items = rules.get("line_items") if isinstance(rules, dict) else None
     if not isinstance(items, list) or not items:
-        raise MappingError(f"{path}: needs a list of line_items")
+        raise MappingError(f"{shown}: needs a list of line_items")
     for rule in items:
         try:
             pattern = re.compile(rule["title"])
         except (KeyError, re.error) as exc:
-            raise MappingError(f"{path}: each line item needs a title pattern ({exc})") from exc
+            raise MappingError(f"{shown}: each line item needs a title pattern ({exc})") from exc
         if not {"subject", "test", "window"} <= set(pattern.groupindex) | set(rule.get("set", {})):
             raise MappingError(
-                f"{path}: pattern {rule['title']!r} must give subject, test and "
+                f"{shown}: pattern {rule['title']!r} must give subject, test and "
                 "window (as named groups or in set)"
             )
     return rules
@@ -97,7 +119,10 @@ def import_bundle(
     store_path: Path | None = None,
 ) -> ImportResult:
     rules = rules if isinstance(rules, dict) else load_rules(rules)
-    files = _files(path)
+    try:
+        files = _files(path)
+    except intake.InputRefused as exc:
+        raise _refused(exc) from None
     digest = hashlib.sha256(
         b"".join(
             pd.util.hash_pandas_object(f, index=False).values.tobytes()

@@ -25,6 +25,7 @@ from django.utils import timezone
 from districtpm.analytics import store
 from districtpm.analytics.importer import ImportFailed, ImportResult, import_file, load_mapping
 from districtpm.audit.log import record
+from districtpm.lib import intake
 from districtpm.metrics.compute import affected_metrics, recompute
 from districtpm.metrics.definitions import load_all
 from districtpm.metrics.models import DataImport
@@ -193,6 +194,11 @@ def _import(task: DataImport) -> ImportResult | None:
             errors=[{"line": e.line, "column": e.column, "reason": e.reason} for e in errors[:500]],
             error_count=len(errors),
         )
+        return None
+    except intake.InputRefused as refusal:
+        # Refused as a whole (size, encoding, headers, a damaged workbook): the message is
+        # written for the user and names no server path.
+        _end_failed(task.pk, f"{refusal} Nothing was changed.")
         return None
     finally:
         store.current_task.reset(token)

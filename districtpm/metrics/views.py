@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from openpyxl import Workbook
 from districtpm.accounts.access import get_visible_or_404, requires
 from districtpm.accounts.scoping import access_for
 from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.lib.cells import append_row, safe_row
 from districtpm.metrics import charts
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
 from districtpm.org.models import District, Network, School
@@ -252,9 +254,10 @@ def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]
                 v.group_dim,
                 v.group_value,
                 "" if v.suppressed else v.n,
-                "" if v.suppressed or v.numerator is None else v.numerator,
-                "" if v.suppressed or v.denominator is None else v.denominator,
-                "" if v.suppressed or v.value is None else v.value,
+                # a NaN or infinity would corrupt the workbook; an empty cell says "no number"
+                "" if v.suppressed or _finite(v.numerator) is None else v.numerator,
+                "" if v.suppressed or _finite(v.denominator) is None else v.denominator,
+                "" if v.suppressed or _finite(v.value) is None else v.value,
                 f"n<{metric.min_n}" if v.suppressed else "",
             ]
         )
@@ -269,16 +272,17 @@ def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(rows)
+        # Names come from users (a school called "=HYPERLINK(...)"): never let one run.
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(row) for row in rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(metric.name[:31].replace("/", "-"))
-    sheet.append(header)
+    append_row(sheet, header)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
@@ -290,6 +294,19 @@ def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
 
 
 # ------------------------------------------------------------------ imports from the web
+
+
+def _upload_refusal(upload: Any) -> str | None:
+    """Why an uploaded data file is refused before it is stored and queued, or None."""
+    from districtpm.lib import intake
+
+    try:
+        intake.check_size(upload.size, name=upload.name)
+    except intake.InputRefused as exc:
+        return str(exc)
+    if upload.size == 0:
+        return f"{intake.display_name(upload.name)} is empty."
+    return None
 
 
 @requires("data.import")
@@ -313,6 +330,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             error = "Choose how the file's columns map to District PM."
         elif not upload.name.lower().endswith((".csv", ".xlsx", ".parquet")):
             error = "The file must be CSV, XLSX or Parquet."
+        elif (refusal := _upload_refusal(upload)) is not None:
+            error = refusal
         else:
             folder = settings.VAR_DIR / "uploads"
             folder.mkdir(exist_ok=True)
@@ -417,11 +436,20 @@ def api_values(request: HttpRequest, metric_id: str) -> HttpResponse:
                     "group_value": v.group_value,
                     "suppressed": v.suppressed,
                     "n": v.n,
-                    "numerator": v.numerator,
-                    "denominator": v.denominator,
-                    "value": v.value,
+                    "numerator": _finite(v.numerator),
+                    "denominator": _finite(v.denominator),
+                    "value": _finite(v.value),
                 }
                 for v in page
             ],
-        }
+        },
+        # NaN and Infinity are not JSON: fail loudly rather than emit them if one slips past.
+        json_dumps_params={"allow_nan": False},
     )
+
+
+def _finite(number: float | None) -> float | None:
+    """A number for JSON: null stands for a missing, NaN or infinite value."""
+    if number is None or not math.isfinite(number):
+        return None
+    return number

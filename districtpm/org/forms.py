@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from districtpm.lib import intake
 from districtpm.org.models import (
     CalendarEvent,
     Designation,
@@ -115,8 +116,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 50 MB.")
+        try:
+            intake.check_size(upload.size, name=upload.name)
+        except intake.InputRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
         return upload
 
 

@@ -8,10 +8,8 @@ again changes nothing either.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,8 @@ from django.db import transaction
 
 from districtpm.accounts.scoping import access_for
 from districtpm.audit.log import record, snapshot
+from districtpm.lib import intake
+from districtpm.lib.intake import InputRefused  # noqa: F401  (re-exported for callers)
 from districtpm.org.models import GRADES, Assignment, District, Network, Position, School, Staff
 
 
@@ -81,21 +81,63 @@ class ImportFailed(Exception):
         self.report = report
 
 
+def _read_bytes(stream: IO[bytes] | IO[str], name: str) -> bytes | str:
+    """The whole stream, never more than the upload limit (a larger file is refused)."""
+    cap = intake.limits().max_upload_bytes
+    size = getattr(stream, "size", None)
+    if isinstance(size, int):
+        intake.check_size(size, name=name)
+    raw = stream.read(cap + 1)
+    intake.check_size(len(raw), name=name)
+    return raw
+
+
 def _read_csv(
     name: str, stream: IO[bytes] | IO[str]
-) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    raw = stream.read()
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
+) -> tuple[list[str], Iterator[tuple[int, dict]], list[RowError]]:
+    """The header, the rows (values stripped) and a row error for every unacceptable field.
 
-    def rows() -> Iterator[tuple[int, dict]]:
-        for row in reader:
-            # DictReader's line_num is the physical line of the row's end; header is line 1.
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    Refuses the whole file (InputRefused) when it cannot be read: wrong encoding, NUL bytes,
+    blank or repeated headers, too big or too many rows.
+    """
+    table = intake.read_csv(_read_bytes(stream, name), name=name)
+    errors: list[RowError] = []
+    rows = []
+    for line, values, extra in table.rows:
+        row = {}
+        for column, value in values.items():
+            reason = intake.check_field(value, name=name, line=line, column=column)
+            if reason:
+                errors.append(RowError(name, line, reason, column))
+            row[column] = value.strip()
+        if any(v.strip() for v in extra):
+            errors.append(
+                RowError(
+                    name,
+                    line,
+                    f"the row has {len(table.headers) + len(extra)} values but the header "
+                    f"names only {len(table.headers)} columns",
+                )
+            )
+        rows.append((line, row))
+    return table.headers, iter(rows), errors
 
-    return header, rows()
+
+def _too_long(
+    model: type, field_name: str, value: str, file: str, line: int, column: str
+) -> list[RowError]:
+    """A row error when the value does not fit the model field it will be stored in."""
+    max_length = model._meta.get_field(field_name).max_length
+    if max_length and len(value) > max_length:
+        return [
+            RowError(
+                file,
+                line,
+                f"{value[:20]!r}… is {len(value):,} characters long; at most {max_length} fit",
+                column,
+            )
+        ]
+    return []
 
 
 def _missing_columns(name: str, header: list[str], required: Iterable[str]) -> list[RowError]:
@@ -195,7 +237,7 @@ def import_schools_csv(
     network_code, network_name, address]."""
     _require(acting_user, "org.import")
     report = ImportReport()
-    header, rows = _read_csv(name, stream)
+    header, rows, field_errors = _read_csv(name, stream)
     report.errors += _missing_columns(name, header, SCHOOL_COLUMNS)
     if report.errors:
         raise ImportFailed(report)
@@ -203,9 +245,21 @@ def import_schools_csv(
     known_networks = {n.code: n for n in Network.objects.filter(district=district)}
     seen: dict[str, int] = {}
     clean_rows = []
+    report.errors += field_errors
+    bad_lines = {e.line for e in field_errors}
     for line, row in rows:
         before = len(report.errors)
+        if line in bad_lines:
+            continue
         code, school_name = row.get("code", ""), row.get("name", "")
+        for column, model, field_name in (
+            ("code", School, "code"),
+            ("name", School, "name"),
+            ("address", School, "address"),
+            ("network_code", Network, "code"),
+            ("network_name", Network, "name"),
+        ):
+            report.errors += _too_long(model, field_name, row.get(column, ""), name, line, column)
         if not code:
             report.errors.append(RowError(name, line, "school code is empty", "code"))
         elif code in seen:
@@ -302,7 +356,7 @@ def import_staff_csv(
     school_codes] where school_codes lists schools separated by semicolons."""
     _require(acting_user, "org.import")
     report = ImportReport()
-    header, rows = _read_csv(name, stream)
+    header, rows, field_errors = _read_csv(name, stream)
     report.errors += _missing_columns(name, header, STAFF_COLUMNS)
     if report.errors:
         raise ImportFailed(report)
@@ -310,9 +364,20 @@ def import_staff_csv(
     schools = {s.code: s for s in School.objects.all()}
     seen: dict[str, int] = {}
     clean_rows = []
+    report.errors += field_errors
+    bad_lines = {e.line for e in field_errors}
     for line, row in rows:
         before = len(report.errors)
+        if line in bad_lines:
+            continue
         emp = row.get("employee_id", "")
+        for column, field_name in (
+            ("employee_id", "employee_id"),
+            ("first_name", "first_name"),
+            ("last_name", "last_name"),
+            ("email", "email"),
+        ):
+            report.errors += _too_long(Staff, field_name, row.get(column, ""), name, line, column)
         if not emp:
             report.errors.append(RowError(name, line, "employee_id is empty", "employee_id"))
         elif emp in seen:
@@ -420,14 +485,10 @@ USER_COLUMNS = ["sourcedId", "orgSourcedIds", "role", "givenName", "familyName"]
 
 
 def _bundle_files(path: Path) -> dict[str, bytes]:
+    """The CSV files of a bundle folder or zip, within the input limits."""
     if path.is_dir():
-        return {p.name: p.read_bytes() for p in path.glob("*.csv")}
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as bundle:
-            return {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
-    raise ImportFailed(
-        ImportReport(errors=[RowError(path.name, 0, "not a folder or a zip file of CSV files")])
-    )
+        return intake.read_folder(path, name=path.name)
+    return intake.read_zip(path, name=path.name)
 
 
 def import_oneroster(
@@ -444,18 +505,32 @@ def import_oneroster(
         raise ImportFailed(report)
     district = _district()
 
-    org_header, org_rows = _read_csv("orgs.csv", io.BytesIO(files["orgs.csv"]))
-    user_header, user_rows = _read_csv("users.csv", io.BytesIO(files["users.csv"]))
+    org_header, org_rows, org_field_errors = _read_csv("orgs.csv", io.BytesIO(files["orgs.csv"]))
+    user_header, user_rows, user_field_errors = _read_csv(
+        "users.csv", io.BytesIO(files["users.csv"])
+    )
     report.errors += _missing_columns("orgs.csv", org_header, ORG_COLUMNS)
     report.errors += _missing_columns("users.csv", user_header, USER_COLUMNS)
     if report.errors:
         raise ImportFailed(report)
+    report.errors += org_field_errors + user_field_errors
+    bad_org_lines = {e.line for e in org_field_errors}
+    bad_user_lines = {e.line for e in user_field_errors}
 
     orgs: dict[str, dict] = {}
     seen_orgs: dict[str, int] = {}
     for line, row in org_rows:
         before = len(report.errors)
+        if line in bad_org_lines:
+            continue
         sid = row["sourcedId"]
+        if row["type"] == "school":
+            code_column = "identifier" if row.get("identifier") else "sourcedId"
+            report.errors += _too_long(
+                School, "code", row.get("identifier") or sid, "orgs.csv", line, code_column
+            )
+            report.errors += _too_long(School, "source_id", sid, "orgs.csv", line, "sourcedId")
+            report.errors += _too_long(School, "name", row["name"], "orgs.csv", line, "name")
         if not sid:
             report.errors.append(RowError("orgs.csv", line, "sourcedId is empty", "sourcedId"))
         elif sid in seen_orgs:
@@ -495,6 +570,17 @@ def import_oneroster(
         if role in ONEROSTER_SKIPPED_ROLES:
             report.count("skipped", f"{role} row(s), not stored")
             continue
+        if line in bad_user_lines:
+            continue
+        id_column = "identifier" if row.get("identifier") else "sourcedId"
+        for column, field_name, value in (
+            (id_column, "employee_id", row.get("identifier") or sid),
+            ("sourcedId", "source_id", sid),
+            ("givenName", "first_name", row["givenName"]),
+            ("familyName", "last_name", row["familyName"]),
+            ("email", "email", row.get("email", "")),
+        ):
+            report.errors += _too_long(Staff, field_name, value, "users.csv", line, column)
         if role not in ONEROSTER_STAFF_ROLES:
             report.errors.append(RowError("users.csv", line, f"unknown role {role!r}", "role"))
         if not sid:
@@ -622,17 +708,6 @@ def _log_import(acting_user: Any, name: str, report: ImportReport, source: str) 
 
 
 def bundle_from_upload(upload: Any) -> dict[str, bytes]:
-    """The CSV files of an uploaded OneRoster zip, by file name."""
-    data = upload.read()
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
-            return {Path(n).name: bundle.read(n) for n in bundle.namelist() if n.endswith(".csv")}
-    except zipfile.BadZipFile as exc:
-        report = ImportReport(
-            errors=[
-                RowError(
-                    getattr(upload, "name", "upload"), 0, "not a zip file of OneRoster CSV files"
-                )
-            ]
-        )
-        raise ImportFailed(report) from exc
+    """The CSV files of an uploaded OneRoster zip, by file name, within the input limits."""
+    name = getattr(upload, "name", None) or "upload"
+    return intake.read_zip(_read_bytes(upload, name), name=name)

@@ -505,9 +505,13 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 )
         except importing.ImportFailed as failure:
             report = failure.report
+        except importing.InputRefused as refused:
+            # The file as a whole cannot be read safely: say why next to the file field.
+            form.add_error("file", str(refused))
+    refused_file = request.method == "POST" and form.is_bound and bool(form.errors)
     return render(
         request,
         "org/import.html",
         {"form": form, "report": report},
-        status=422 if report is not None and not report.ok else 200,
+        status=422 if (report is not None and not report.ok) or refused_file else 200,
     )

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from django.db import transaction
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.audit.log import record, snapshot
+from districtpm.lib import intake
 from districtpm.metrics.models import Metric
 from districtpm.org.models import Network, School
 from districtpm.plans.actions import _require
@@ -83,26 +86,68 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+class _TooLong(Exception):
+    """A sheet with more rows than the row limit; the import stops reading."""
+
+
+def _sheet_rows(book, sheet: str):
+    """(line, values) for each row of a sheet, refusing a sheet over the row limit."""
+    cap = intake.limits().max_rows
+    declared = book[sheet].max_row  # from the sheet's dimension, before any row is read
+    if isinstance(declared, int) and declared - 1 > cap:
+        raise _TooLong(sheet)
+    for line, values in enumerate(book[sheet].iter_rows(values_only=True), start=1):
+        if line - 1 > cap:
+            raise _TooLong(sheet)
+        yield line, values
+
+
+def _field_problem(sheet: str, line: int, column: str, value: Any) -> Problem | None:
+    """A Problem for a cell that is too long or holds control characters, else None."""
+    if not isinstance(value, str):
+        return None
+    reason = intake.check_field(value, name=sheet, line=line, column=column)
+    return Problem(sheet, line, f"{column}: {reason}.") if reason else None
+
+
 def _rows(book, sheet: str, problems: list[Problem], optional: bool = False):
     """(line, {column: value}) for each non-empty row of a sheet."""
     if sheet not in book.sheetnames:
         if not optional:
             problems.append(Problem(sheet, None, f"The workbook has no sheet named {sheet!r}."))
         return []
-    rows = book[sheet].iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    rows = _sheet_rows(book, sheet)
+    first = next(rows, None)
+    if first is None:
         return []
-    names = [_text(h).lower() for h in header]
+    names = [_text(h).lower() for h in first[1]]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name and name in seen:  # which of the two would be read is a guess: refuse
+            problems.append(
+                Problem(
+                    sheet,
+                    1,
+                    f"The column {name!r} appears twice (columns {seen[name]} and {position}); "
+                    "keep only one.",
+                )
+            )
+            return []
+        seen.setdefault(name, position)
     missing = REQUIRED.get(sheet, set()) - set(names)
     if missing:
         problems.append(Problem(sheet, 1, f"Missing column(s): {', '.join(sorted(missing))}."))
         return []
     out = []
-    for line, values in enumerate(rows, start=2):
+    for line, values in rows:
         if all(_text(v) == "" for v in values):
             continue
-        out.append((line, {n: v for n, v in zip(names, values, strict=False) if n}))
+        row = {n: v for n, v in zip(names, values, strict=False) if n}
+        bad = [p for n, v in row.items() if (p := _field_problem(sheet, line, n, v))]
+        if bad:
+            problems.extend(bad)
+            continue
+        out.append((line, row))
     return out
 
 
@@ -128,11 +173,17 @@ class _Reader:
             return None
 
     def number(self, sheet: str, line: int, column: str, value: Any) -> float | None:
+        text = _text(value)
+        shown = text if len(text) <= 40 else text[:40] + "…"
         try:
-            return float(_text(value))
+            number = float(text)
         except ValueError:
-            self.bad(sheet, line, f"{column} {_text(value)!r} is not a number.")
+            self.bad(sheet, line, f"{column} {shown!r} is not a number.")
             return None
+        if not intake.finite(number):  # "inf", "nan" or more digits than a float holds
+            self.bad(sheet, line, f"{column} {shown!r} is not a finite number.")
+            return None
+        return number
 
     def owner(self, sheet: str, line: int, value: Any):
         name = _text(value)
@@ -155,8 +206,11 @@ class _Reader:
         if sheet not in self.book.sheetnames:
             self.bad(sheet, None, "The workbook has no sheet named 'Plan'.")
             return data
-        for line, row in enumerate(self.book[sheet].iter_rows(values_only=True), start=1):
+        for line, row in _sheet_rows(self.book, sheet):
             key = _text(row[0] if row else "").lower()
+            if problem := _field_problem(sheet, line, "value", row[1] if len(row) > 1 else None):
+                self.problems.append(problem)
+                continue
             value = _text(row[1] if row and len(row) > 1 else "")
             if key in PLAN_FIELDS:
                 data[key] = value
@@ -330,22 +384,52 @@ class _Reader:
         return out
 
 
-def import_plan(data: bytes, *, acting_user: Any) -> Plan:
+def import_plan(data: bytes, *, acting_user: Any, name: str = "The file") -> Plan:
     """Create a plan from a workbook, or raise PlanImportError naming every bad row."""
     from openpyxl import load_workbook
 
     _require(acting_user)
     try:
+        # size, zip, expanded size and entity declarations, before openpyxl parses anything
+        intake.check_xlsx(data, name=name)
+    except intake.InputRefused as exc:
+        raise PlanImportError([Problem("file", None, str(exc))]) from None
+    try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise PlanImportError([Problem("file", None, f"Not an Excel workbook ({exc}).")]) from exc
-    reader = _Reader(book)
-    plan_data = reader.plan()
-    priorities = reader.priorities()
-    names = {p["name"] for p in priorities}
-    goals = reader.goals(names)
-    initiatives = reader.initiatives(names)
-    actions = reader.actions({i["name"] for i in initiatives})
+    except Exception:  # openpyxl raises several kinds for a file that is not a workbook
+        raise PlanImportError(
+            [Problem("file", None, "Not an Excel workbook that can be read; save it as .xlsx.")]
+        ) from None
+    try:
+        reader = _Reader(book)
+        plan_data = reader.plan()
+        priorities = reader.priorities()
+        names = {p["name"] for p in priorities}
+        goals = reader.goals(names)
+        initiatives = reader.initiatives(names)
+        actions = reader.actions({i["name"] for i in initiatives})
+    except _TooLong as exc:
+        cap = intake.limits().max_rows
+        raise PlanImportError(
+            [Problem(str(exc), None, f"The sheet has more than {cap:,} rows; nothing was read.")]
+        ) from None
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+        EOFError,
+        OSError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ):
+        # a sheet damaged past its first rows (openpyxl reads lazily); XML errors are
+        # SyntaxErrors, zip errors OSErrors or ValueErrors
+        raise PlanImportError(
+            [Problem("file", None, "The workbook is damaged; save it again from Excel.")]
+        ) from None
+    finally:
+        book.close()
     if reader.problems:
         raise PlanImportError(reader.problems)
     return _save(plan_data, priorities, goals, initiatives, actions, acting_user)
@@ -396,13 +480,25 @@ def _save(plan_data, priorities, goals, initiatives, actions, user) -> Plan:
     return plan
 
 
-def export_plan(plan: Plan) -> bytes:
-    """The plan as a workbook in the import format."""
+def export_plan(plan: Plan, *, user: Any = None) -> bytes:
+    """The plan as a workbook in the import format, holding only the goals `user` may see
+    (every goal when there is no user: the command line, run by the district's operator)."""
     from openpyxl import Workbook
 
+    from districtpm.lib.cells import append_row
+
+    class _SafeSheet:
+        """A sheet whose text cells are stored as text, so no name or statement is a formula."""
+
+        def __init__(self, sheet) -> None:
+            self.sheet = sheet
+
+        def append(self, row: list) -> None:
+            append_row(self.sheet, row)
+
     book = Workbook()
-    sheet = book.active
-    sheet.title = "Plan"
+    book.active.title = "Plan"
+    sheet = _SafeSheet(book.active)
     sheet.append(["field", "value"])
     for name in PLAN_FIELDS:
         sheet.append([name, getattr(plan, name)])
@@ -410,18 +506,23 @@ def export_plan(plan: Plan) -> bytes:
     def username(user) -> str:
         return user.username if user else ""
 
-    sheet = book.create_sheet("Priorities")
+    sheet = _SafeSheet(book.create_sheet("Priorities"))
     sheet.append(PRIORITY_COLUMNS)
     for p in plan.priorities.select_related("owner"):
         sheet.append([p.order, p.name, p.description, username(p.owner)])
 
+    # The same scope as the plan's pages: a principal's workbook holds district goals and their
+    # own school's and network's, never another school's baselines and targets.
+    goals_query = Goal.objects.filter(plan=plan)
+    if user is not None:
+        goals_query = Goal.objects.visible_to(user).filter(plan=plan)
     goals = list(
-        plan.goals.select_related("priority", "metric").prefetch_related(
+        goals_query.select_related("priority", "metric").prefetch_related(
             "targets", "leading_metrics"
         )
     )
     years = sorted({t.school_year for g in goals for t in g.targets.all()})
-    sheet = book.create_sheet("Goals")
+    sheet = _SafeSheet(book.create_sheet("Goals"))
     sheet.append(GOAL_COLUMNS + years)
     for g in goals:
         targets = g.targets_by_year
@@ -443,7 +544,7 @@ def export_plan(plan: Plan) -> bytes:
             + [targets.get(y) for y in years]
         )
 
-    sheet = book.create_sheet("Initiatives")
+    sheet = _SafeSheet(book.create_sheet("Initiatives"))
     sheet.append(INITIATIVE_COLUMNS)
     initiatives = Initiative.objects.filter(priority__plan=plan).select_related("priority", "owner")
     for i in initiatives.prefetch_related("leading_metrics"):
@@ -457,7 +558,7 @@ def export_plan(plan: Plan) -> bytes:
             ]
         )
 
-    sheet = book.create_sheet("Actions")
+    sheet = _SafeSheet(book.create_sheet("Actions"))
     sheet.append(ACTION_COLUMNS)
     for a in KeyAction.objects.filter(initiative__priority__plan=plan).select_related(
         "initiative", "owner"

@@ -256,10 +256,16 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     form = PlanImportForm(request.POST or None, request.FILES or None)
     problems: list = []
     if request.method == "POST" and form.is_valid():
+        from districtpm.lib import intake
+
+        upload = form.cleaned_data["workbook"]
         try:
+            intake.check_size(upload.size, name=upload.name)  # before reading it into memory
             plan = spreadsheet.import_plan(
-                form.cleaned_data["workbook"].read(), acting_user=request.user
+                upload.read(), acting_user=request.user, name=upload.name
             )
+        except intake.InputRefused as exc:
+            problems = [spreadsheet.Problem("file", None, str(exc))]
         except spreadsheet.PlanImportError as exc:
             problems = exc.problems
         else:
@@ -281,7 +287,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 def plan_export(request: HttpRequest) -> HttpResponse:
     plan = _plan_or_404(request.user)
     response = HttpResponse(
-        spreadsheet.export_plan(plan),
+        spreadsheet.export_plan(plan, user=request.user),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{slugify(plan.name)}.xlsx"'

@@ -6,6 +6,7 @@ districtpm data validate [FOLDER]
 districtpm data schema
 districtpm data status
 districtpm data rollup-check [--source S]
+districtpm data recover [--stale-after SECONDS]
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from districtpm.analytics import schema, store
 from districtpm.analytics.importer import ImportFailed, MappingError, import_file
 from districtpm.analytics.published import rollup_check
+from districtpm.lib.intake import InputRefused
 from districtpm.metrics.compute import recompute
 from districtpm.metrics.definitions import DefinitionError, definitions_dir, load_all
 
@@ -54,6 +57,15 @@ class Command(BaseCommand):
             "rollup-check", help="Compare rolled-up grade rows with published totals."
         )
         roll.add_argument("--source")
+        rec = sub.add_parser(
+            "recover", help="End import tasks a stopped server left running, finishing their work."
+        )
+        rec.add_argument(
+            "--stale-after",
+            type=float,
+            default=None,
+            help="Seconds without a heartbeat after which a task on another host counts as dead.",
+        )
 
     def handle(self, *args: Any, verb: str, **options: Any) -> None:
         getattr(self, f"do_{verb.replace('-', '_')}")(**options)
@@ -71,9 +83,12 @@ class Command(BaseCommand):
 
         try:
             result = import_file(path, mapping, progress=progress)
-        except MappingError as exc:
+        except (MappingError, InputRefused) as exc:
             bar.close()
-            raise CommandError(str(exc)) from exc
+            raise CommandError(f"{exc} Nothing was imported.") from exc
+        except OSError as exc:  # unreadable file: say so without a traceback or server path
+            bar.close()
+            raise CommandError(f"{path.name} cannot be read ({exc.strerror}).") from exc
         except ImportFailed as failure:
             bar.close()
             for error in failure.result.errors:
@@ -93,8 +108,10 @@ class Command(BaseCommand):
             raise CommandError(f"{bundle}: no such folder or file")
         try:
             result = import_bundle(Path(bundle), rules)
-        except MappingError as exc:
-            raise CommandError(str(exc)) from exc
+        except (MappingError, InputRefused) as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from exc
+        except (OSError, yaml.YAMLError) as exc:  # the rules file missing or not YAML
+            raise CommandError(f"The rules file cannot be read: {exc}") from exc
         except ImportFailed as failure:
             for error in failure.result.errors:
                 self.stderr.write(str(error))
@@ -103,6 +120,14 @@ class Command(BaseCommand):
         self.stdout.write(result.summary())
         if not no_recompute:
             self._compute(set(result.rows), set().union(*result.school_years.values()))
+
+    def do_recover(self, stale_after: float | None, **_: Any) -> None:
+        from districtpm.metrics.tasks import recover_interrupted
+
+        recovered = recover_interrupted(stale_seconds=stale_after)
+        for task in recovered:
+            self.stdout.write(f"Import {task.pk} ({task.file_name}): {task.summary}")
+        self.stdout.write(f"{len(recovered)} interrupted import task(s) recovered.")
 
     def do_compute(self, table: list[str], year: list[str], **_: Any) -> None:
         self._compute(set(table) or None, set(year) or None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from districtpm.lib import intake
 from districtpm.org import importing
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         source = Path(path)
         if not source.exists():
             raise CommandError(f"{path}: no such file or folder")
+        if kind != "oneroster" and not source.is_file():
+            raise CommandError(f"{path}: not a file; give the path of a CSV file")
         try:
             if kind == "oneroster":
                 report = importing.import_oneroster(source, source="cli")
@@ -35,8 +38,14 @@ class Command(BaseCommand):
                     if kind == "schools"
                     else importing.import_staff_csv
                 )
+                intake.check_size(source.stat().st_size, name=source.name)
                 with source.open("rb") as stream:
                     report = importer(stream, name=source.name, source="cli")
+        except importing.InputRefused as refused:
+            # The file as a whole cannot be read: one clear message, no traceback.
+            raise CommandError(f"Nothing was imported. {refused}") from None
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         except importing.ImportFailed as failure:
             for error in failure.report.errors:
                 self.stderr.write(str(error))

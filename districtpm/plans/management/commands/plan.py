@@ -24,6 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from districtpm.lib import intake
 from districtpm.plans import spreadsheet
 
 
@@ -50,7 +51,15 @@ class Command(BaseCommand):
         if username and user is None:
             raise CommandError(f"There is no user {username!r}.")
         try:
-            plan = spreadsheet.import_plan(file.read_bytes(), acting_user=user)
+            # the size limit before the whole file is read into memory
+            intake.check_size(file.stat().st_size, name=file.name)
+            data = file.read_bytes()
+        except intake.InputRefused as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from None
+        except OSError as exc:
+            raise CommandError(f"{file.name} cannot be read ({exc.strerror}).") from None
+        try:
+            plan = spreadsheet.import_plan(data, acting_user=user, name=file.name)
         except spreadsheet.PlanImportError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
