@@ -9,7 +9,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards load
 
 setup: $(STAMP)
 
@@ -49,3 +49,8 @@ bench-scorecards: $(STAMP)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm demo build --scale large --seed $(SEED)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm collectstatic --noinput -v0
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm plan bench
+
+# Concurrent writers: LOAD_THREADS signed-in users record decisions and status updates for
+# LOAD_SECONDS against waitress on a scratch database (SQLite, or PostgreSQL with DATABASE_URL).
+load: $(STAMP)
+	$(BIN)/python -m districtpm.lib.loadtest run --seconds $(or $(LOAD_SECONDS),60) --threads $(or $(LOAD_THREADS),16)

@@ -231,6 +231,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "District PM <district
 ANALYTICS_PATH = Path(os.environ.get("ANALYTICS_PATH", VAR_DIR / "analytics.duckdb"))
 ANALYTICS_URL = os.environ.get("ANALYTICS_URL", "")
 
+# An import task whose worker has not been heard from for this long is taken as dead.
+DISTRICTPM_TASK_STALE_SECONDS = int(os.environ.get("DISTRICTPM_TASK_STALE_SECONDS", "600"))
+
 # The smallest student group whose numbers may be shown anywhere.
 DISTRICTPM_MIN_N = int(os.environ.get("DISTRICTPM_MIN_N", "10"))
 
@@ -251,6 +254,7 @@ DISTRICTPM_MAX_ZIP_MEMBERS = int(os.environ.get("DISTRICTPM_MAX_ZIP_MEMBERS", "5
 DISTRICTPM_MAX_EXPANDED_MB = float(os.environ.get("DISTRICTPM_MAX_EXPANDED_MB", "1024"))
 DISTRICTPM_MAX_FIELD_CHARS = int(os.environ.get("DISTRICTPM_MAX_FIELD_CHARS", "10000"))
 DISTRICTPM_MAX_ROWS = int(os.environ.get("DISTRICTPM_MAX_ROWS", "5000000"))
+DISTRICTPM_MAX_ZIP_RATIO = int(os.environ.get("DISTRICTPM_MAX_ZIP_RATIO", "100"))
 # Django's own caps, kept at its defaults on purpose: a request body other than files over
 # DATA_UPLOAD_MAX_MEMORY_SIZE is refused, and an upload over FILE_UPLOAD_MAX_MEMORY_SIZE is
 # spooled to a temporary file rather than held in memory. The size of an uploaded file itself
