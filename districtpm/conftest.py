@@ -191,6 +191,17 @@ def analytics_path(tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def store_copy(analytics_path, settings, tmp_path):
+    """A copy of the session's analytics store for a test that writes to it; uploads and
+    other files under the test's own var folder."""
+    path = tmp_path / "analytics.duckdb"
+    shutil.copy(analytics_path, path)
+    settings.ANALYTICS_PATH = path
+    settings.VAR_DIR = tmp_path
+    return path
+
+
 @pytest.fixture(scope="session")
 def duck(analytics_path):
     con = store.ibis_connection(analytics_path)

@@ -28,6 +28,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -396,7 +397,6 @@ def read_csv(data: bytes | str, *, name: str) -> CsvTable:
     value so every bad field is reported as a row error with its line and column.
     """
     shown = display_name(name)
-    lim = limits()
     if isinstance(data, (bytes, bytearray)):
         check_size(len(data), name=shown)
         text = decode_text(bytes(data), name=shown)
@@ -404,6 +404,21 @@ def read_csv(data: bytes | str, *, name: str) -> CsvTable:
         text = data.lstrip("\ufeff")
         if "\x00" in text:
             raise InputRefused(f'{shown} contains NUL characters; save it as "CSV UTF-8".')
+    return _parse_csv(text, shown, _stripped_checked(shown))
+
+
+def _stripped_checked(shown: str) -> Callable[[list[str]], list[str]]:
+    def headers_of(raw: list[str]) -> list[str]:
+        headers = [h.strip() for h in raw]
+        check_headers(headers, name=shown)
+        return headers
+
+    return headers_of
+
+
+def _parse_csv(text: str, shown: str, headers_of: Callable[[list[str]], list[str]]) -> CsvTable:
+    """Parse decoded CSV text within the row limit; `headers_of` checks and names the header."""
+    lim = limits()
     # The csv module's own field limit (131,072 by default, process-wide) would end the read at
     # the first long field; raised to the upload cap, every long field instead becomes a row
     # error from check_field (with its line and column) and the rest of the file is still checked.
@@ -414,8 +429,7 @@ def read_csv(data: bytes | str, *, name: str) -> CsvTable:
         raw_headers = next(reader, None)
         if raw_headers is None:
             raise InputRefused(f"{shown} is empty.")
-        headers = [h.strip() for h in raw_headers]
-        check_headers(headers, name=shown)
+        headers = headers_of(raw_headers)
         table = CsvTable(shown, headers)
         width = len(headers)
         for values in reader:
@@ -465,7 +479,6 @@ def read_data_csv(data: bytes, *, name: str) -> CsvTable:
     mark, or binary data) is refused as a whole by `decode_text`.
     """
     shown = display_name(name)
-    lim = limits()
     check_size(len(data), name=shown)
     nul = data.count(b"\x00")
     bom_other = any(data.startswith(b) for b, _, label in _BOMS if label != "UTF-8")
@@ -478,30 +491,7 @@ def read_data_csv(data: bytes, *, name: str) -> CsvTable:
             decode_text(data.replace(b"\x00", b""), name=shown)  # raises the usual refusal
             raise InputRefused(f'{shown} is not UTF-8 text. Save it as "CSV UTF-8".') from None
     text = text.lstrip("\ufeff")
-    if csv.field_size_limit() < max(lim.max_upload_bytes, lim.max_field_chars + 1):
-        csv.field_size_limit(max(lim.max_upload_bytes, lim.max_field_chars + 1))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        raw_headers = next(reader, None)
-        if raw_headers is None:
-            raise InputRefused(f"{shown} is empty.")
-        headers = check_named_headers(raw_headers, name=shown)
-        table = CsvTable(shown, headers)
-        width = len(headers)
-        for values in reader:
-            if not values or (len(values) == 1 and not values[0].strip()):
-                continue  # a blank line
-            if len(table.rows) >= lim.max_rows:
-                raise InputRefused(f"{shown} has more than {lim.max_rows:,} rows.")
-            row = dict(zip(headers, values, strict=False))
-            for header in headers[len(values) :]:
-                row[header] = ""
-            table.rows.append((reader.line_num, row, values[width:]))
-    except csv.Error:
-        raise InputRefused(
-            f"{shown}, line {reader.line_num}: the CSV cannot be read (check the quotes)."
-        ) from None
-    return table
+    return _parse_csv(text, shown, lambda raw: check_named_headers(raw, name=shown))
 
 
 # Office never writes a document type declaration into a workbook's XML; one is how entity

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -311,15 +310,6 @@ def test_nul_bytes_and_overlong_fields_are_row_errors(tmp_path, one_row_store):
 
 
 # ------------------------------------------------------------------ the web upload
-
-
-@pytest.fixture
-def store_copy(analytics_path, settings, tmp_path):
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(analytics_path, path)
-    settings.ANALYTICS_PATH = path
-    settings.VAR_DIR = tmp_path
-    return path
 
 
 def post(client, name: str, data: bytes):

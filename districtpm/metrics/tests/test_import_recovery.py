@@ -49,15 +49,6 @@ def _task(tmp_path, **fields) -> DataImport:
     )
 
 
-@pytest.fixture
-def store_copy(analytics_path, settings, tmp_path):
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(analytics_path, path)
-    settings.ANALYTICS_PATH = path
-    settings.VAR_DIR = tmp_path
-    return path
-
-
 def test_recover_command_ends_a_dead_process_task(db, store_copy, tmp_path, capsys):
     task = _task(
         tmp_path,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import threading
 import zipfile
 
@@ -51,15 +50,6 @@ BAD_FILES = {
     "entity-bomb.xlsx": _bomb_xlsx,
     "inf-score.csv": lambda: (HEADER + "X1,2025-26,101,03,ELA,inf,3,55\n").encode(),
 }
-
-
-@pytest.fixture
-def store_copy(analytics_path, settings, tmp_path):
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(analytics_path, path)
-    settings.ANALYTICS_PATH = path
-    settings.VAR_DIR = tmp_path
-    return path
 
 
 def _upload(client, name: str, data: bytes):

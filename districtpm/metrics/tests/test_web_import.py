@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import shutil
 
-import pytest
 from django.urls import reverse
 
 from districtpm.analytics import store
@@ -20,15 +18,6 @@ BAD = (
     "StudentID,SchoolYear,SchoolCode,Grade,Subject,ScaleScore,PerfLevel,SGP\n"
     "X1,2025-26,101,03,ELA,760,3,55\nX2,2025-27,101,04,Math,700,2,\nX3,2025-26,101,04,Art,700,2,\n"
 )
-
-
-@pytest.fixture
-def store_copy(analytics_path, settings, tmp_path):
-    path = tmp_path / "analytics.duckdb"
-    shutil.copy(analytics_path, path)
-    settings.ANALYTICS_PATH = path
-    settings.VAR_DIR = tmp_path
-    return path
 
 
 def upload(client, text: str, mapping: str = "state-assessment-results"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 
@@ -22,8 +23,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def chromium(*, keep_console: bool = False):
+    """Debian's headless Chromium in a fresh profile; `keep_console` keeps the page's console
+    log (where CSP violations and script errors are reported) for `get_log("browser")`."""
     profile = tempfile.mkdtemp(prefix="districtpm-chromium-")
     options = Options()
     options.binary_location = CHROMIUM
@@ -41,11 +44,21 @@ def browser():
         "--window-size=1280,900",
     ]:
         options.add_argument(flag)
+    if keep_console:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as driver:
+        yield driver
 
 
 def wait_until(browser, condition, timeout: float = 10):

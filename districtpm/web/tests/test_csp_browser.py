@@ -3,13 +3,7 @@ violation, HTMX and the small behaviours still work, and the Vega charts still r
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -19,8 +13,7 @@ from districtpm.meetings.tests.test_cycle_browser import ready  # noqa: F401  (f
 from districtpm.plans.models import Goal
 from districtpm.plans.tests.test_plan_pages import plan  # noqa: F401  (fixture)
 from districtpm.web.tests.test_browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
+    chromium,
     heading,
     sign_in,
     wait_until,
@@ -32,28 +25,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def logging_browser():
     """Headless Chromium that keeps the page's console, where CSP violations are reported."""
-    profile = tempfile.mkdtemp(prefix="districtpm-chromium-csp-")
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,900",
-    ]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium(keep_console=True) as driver:
+        yield driver
 
 
 def console_problems(browser) -> list[str]:
