@@ -13,19 +13,32 @@ is a number. Every CSV writer passes its rows through `safe_row`, every XLSX wri
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
+
+from districtpm.lib import plaintext
 
 # The characters OWASP lists as starting a formula (or hiding one behind whitespace).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """The value as a spreadsheet should store it: text that could start a formula gets a
-    leading quote; numbers, dates, booleans and empty cells are returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """The value as a CSV file should hold it: control characters made spaces (Excel's XML
+    refuses them, and they hide text), text that could start a formula with a leading quote;
+    numbers, dates, booleans and empty cells unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = plaintext.without_controls(value)
+    if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def csv_writer(stream: IO[str]) -> Any:
+    """A CSV writer that quotes every field, as OWASP advises: a separator inside a value
+    (`X;=1+1` in a semicolon locale) can then never start a new, formula cell."""
+    return csv.writer(stream, quoting=csv.QUOTE_ALL)
 
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
@@ -39,6 +52,9 @@ def append_row(sheet: Any, values: Iterable[Any]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+    # openpyxl refuses control characters (IllegalCharacterError): one in a school's name
+    # would break every download of the file.
+    values = [plaintext.without_controls(v) if isinstance(v, str) else v for v in values]
     if isinstance(sheet, WriteOnlyWorksheet):
         cells = []
         for value in values:
@@ -48,7 +64,7 @@ def append_row(sheet: Any, values: Iterable[Any]) -> None:
             cells.append(cell)
         sheet.append(cells)
         return
-    sheet.append(list(values))
+    sheet.append(values)
     for cell in sheet[sheet.max_row]:
         if cell.data_type == "f":
             cell.data_type = "s"

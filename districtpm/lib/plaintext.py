@@ -21,6 +21,11 @@ def clean(text: Any) -> str:
     return _REFUSED.sub(" ", text)
 
 
+def without_controls(text: str) -> str:
+    """The text with refused characters made spaces; tabs and line breaks kept as they are."""
+    return _REFUSED.sub(" ", text)
+
+
 def one_line(text: Any) -> str:
     """The text on one line, as a mail subject or a file name must be: breaks become spaces."""
     return " ".join(clean(text).split())

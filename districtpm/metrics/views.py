@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from pathlib import Path
@@ -16,7 +15,7 @@ from openpyxl import Workbook
 from districtpm.accounts.access import get_visible_or_404, requires
 from districtpm.accounts.scoping import access_for
 from districtpm.analytics.schema import GROUP_DIMENSIONS
-from districtpm.lib.cells import append_row, safe_row
+from districtpm.lib.cells import append_row, csv_writer, safe_row
 from districtpm.metrics import charts
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
 from districtpm.org.models import District, Network, School
@@ -271,7 +270,7 @@ def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
     filename = slugify(metric.id)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         # Names come from users (a school called "=HYPERLINK(...)"): never let one run.
         writer.writerow(safe_row(header))
         writer.writerows(safe_row(row) for row in rows)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from districtpm.lib.cells import FORMULA_TRIGGERS, safe_cell, safe_row
+from districtpm.lib.plaintext import without_controls
 
 
 @pytest.mark.parametrize("start", FORMULA_TRIGGERS)
@@ -25,4 +26,6 @@ def test_numbers_dates_and_plain_text_are_left_alone():
 def test_no_text_cell_comes_out_starting_a_formula(text):
     out = safe_cell(text)
     assert not out.startswith(FORMULA_TRIGGERS)
-    assert out in (text, "'" + text)
+    shown = without_controls(text)  # control characters become spaces, nothing else changes
+    assert out in (shown, "'" + shown)
+    assert not any(ord(c) < 32 and c not in "\t\n\r" for c in out)

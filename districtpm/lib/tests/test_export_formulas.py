@@ -106,3 +106,36 @@ def test_the_api_answers_valid_json_with_null_for_a_number_that_is_not_finite(wo
     district = next(v for v in data["values"] if v["level"] == "district")
     assert district["value"] is None and district["numerator"] is None
     assert district["n"] == 120
+
+
+def test_control_characters_in_a_name_break_no_export(world, login, values):
+    # A bell and a vertical tab in a school's name: openpyxl refuses them, and every download
+    # of the workbook answered 500 for every user.
+    world.school_a.name = "Bell\x07School\x0bA"
+    world.school_a.save()
+    plan = Plan.objects.create(name="Plan", first_year="2024-2025", last_year="2029-2030")
+    Priority.objects.create(plan=plan, name="Reading", description="x\x07\x0b y", order=1)
+    client = login(world.users["pm"])
+    for url in (
+        reverse("metrics:export_xlsx", args=[METRIC_ID]),
+        reverse("metrics:export_csv", args=[METRIC_ID]),
+        reverse("plans:plan_export"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    csv_text = client.get(reverse("metrics:export_csv", args=[METRIC_ID])).content.decode()
+    assert "Bell School A" in csv_text and "\x07" not in csv_text
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("metrics:export_xlsx", args=[METRIC_ID])).content)
+    ).active
+    assert "Bell School A" in {c.value for row in sheet.iter_rows() for c in row}
+
+
+def test_every_csv_field_is_quoted_so_a_separator_cannot_start_a_formula(world, login, values):
+    # In a semicolon locale an unquoted `X;=1+1` splits into `X` and a live `=1+1`.
+    world.school_a.name = "X;=1+1"
+    world.school_a.save()
+    response = login(world.users["pm"]).get(reverse("metrics:export_csv", args=[METRIC_ID]))
+    lines = response.content.decode().splitlines()
+    assert all(line.startswith('"') and line.endswith('"') for line in lines)
+    assert any('"X;=1+1"' in line for line in lines)
