@@ -168,20 +168,30 @@ def plan_initiatives(access: Access) -> Q | None:
     return Q() if access.can("plan.view") else None
 
 
+def goal_entities(access: Access) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The school and network codes whose goals and scorecards a user may see beside the
+    district's, or None for every school and network. Action teams: none (district only)."""
+    if access.has_role(*ALL_SCHOOL_DATA):
+        return None
+    return (
+        frozenset(_codes("org.School", _assigned_schools(access))),
+        frozenset(_codes("org.Network", _assigned_networks(access))),
+    )
+
+
 @scope_rule("plans.Goal")
 def plan_goals(access: Access) -> Q | None:
     """District goals for everyone who reads the plan; a school's or network's goals for those
     who see that school or network."""
     if not access.can("plan.view"):
         return None
-    if access.has_role(*ALL_SCHOOL_DATA):
+    entities = goal_entities(access)
+    if entities is None:
         return Q()
-    # Action teams: district goals only (their priority's goals are district goals).
-    codes = _codes("org.School", _assigned_schools(access))
-    networks = _codes("org.Network", _assigned_networks(access))
+    schools, networks = entities
     return (
         Q(level="district")
-        | Q(level="school", entity_code__in=codes)
+        | Q(level="school", entity_code__in=schools)
         | Q(level="network", entity_code__in=networks)
     )
 

@@ -95,9 +95,10 @@ class Scorecard:
         return [(code, labels[code], out[code]) for code in labels if out.get(code)]
 
 
-def _goals(plan: Plan, entity: Entity) -> list[tuple[Goal, bool]]:
+def _goals(user, plan: Plan, entity: Entity) -> list[tuple[Goal, bool]]:
     goals = (
-        Goal.objects.filter(plan=plan)
+        Goal.objects.visible_to(user)
+        .filter(plan=plan)
         .select_related("metric", "priority")
         .prefetch_related("targets")
         .order_by("priority__order", "statement")
@@ -149,7 +150,7 @@ def _largest_gap(metric: Metric, gaps: dict[str, list[GroupCell]]) -> GroupCell 
 
 
 def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard:
-    goals = _goals(plan, entity)
+    goals = _goals(user, plan, entity)
     metric_ids = {g.metric_id for g, _ in goals}
     period = expected_period()
     visible = MetricValue.objects.visible_to(user)
@@ -254,17 +255,32 @@ def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard
     return Scorecard(plan, entity, period, rows, children, parent=None)
 
 
+def scorecard_codes(user) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The school and network codes with a scorecard for `user` (None: every one): those whose
+    goals they may see, so an action team, which reads district figures only, has none."""
+    from districtpm.accounts.rules import goal_entities
+    from districtpm.accounts.scoping import access_for
+
+    return goal_entities(access_for(user))
+
+
 def district(user, plan: Plan) -> Scorecard:
     from districtpm.org.models import District
 
     d = District.objects.first()
     networks = Network.objects.visible_to(user).order_by("code")
+    codes = scorecard_codes(user)
+    if codes is not None:
+        networks = networks.filter(code__in=codes[1])
     children = [Entity("network", n.code, n.name) for n in networks]
     return build(user, plan, Entity("district", "district", d.name if d else "District"), children)
 
 
 def network(user, plan: Plan, net: Network) -> Scorecard:
     schools = School.objects.visible_to(user).filter(network=net).order_by("name")
+    codes = scorecard_codes(user)
+    if codes is not None:
+        schools = schools.filter(code__in=codes[0])
     children = [Entity("school", s.code, s.name) for s in schools]
     card = build(user, plan, Entity("network", net.code, net.name), children)
     card.parent = Entity("district", "district", "District")

@@ -230,6 +230,9 @@ def district_scorecard(request: HttpRequest) -> HttpResponse:
 def network_scorecard(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_or_404(request.user)
     net = get_visible_or_404(Network.objects, request.user, code=code)
+    codes = scorecard.scorecard_codes(request.user)
+    if codes is not None and net.code not in codes[1]:
+        raise Http404("No scorecard for this network.")
     return _scorecard_page(request, scorecard.network(request.user, plan, net))
 
 
@@ -237,6 +240,9 @@ def network_scorecard(request: HttpRequest, code: str) -> HttpResponse:
 def school_scorecard(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_or_404(request.user)
     sch = get_visible_or_404(School.objects.select_related("network"), request.user, code=code)
+    codes = scorecard.scorecard_codes(request.user)
+    if codes is not None and sch.code not in codes[0]:
+        raise Http404("No scorecard for this school.")
     return _scorecard_page(request, scorecard.school(request.user, plan, sch))
 
 

@@ -111,6 +111,23 @@ def test_scorecards_follow_the_users_scope(plan, login, world):  # noqa: F811
     assert "Aspen Elementary" in page and "Birch Middle" not in page
 
 
+def test_action_teams_have_no_school_or_network_scorecards(plan, login, world):  # noqa: F811
+    # Team roles read district figures only: a school's goals, baselines and forecasts are not
+    # theirs, on its scorecard as on its goal pages; the district card lists no networks.
+    make_goal(plan)
+    make_goal(plan, level="school", entity_code="101", statement="Aspen reads on grade level")
+    for user in ("team_lead", "team_member"):
+        client = login(world.users[user])
+        assert client.get(reverse("plans:school_scorecard", args=["101"])).status_code == 404
+        assert client.get(reverse("plans:network_scorecard", args=["N1"])).status_code == 404
+        page = client.get(reverse("plans:district_scorecard")).content.decode()
+        assert reverse("plans:network_scorecard", args=["N1"]) not in page
+        assert "Aspen reads on grade level" not in page
+    principal = login(world.users["principal_a"])
+    page = principal.get(reverse("plans:school_scorecard", args=["101"])).content.decode()
+    assert "Aspen reads on grade level" in page
+
+
 @time_machine.travel(TODAY)
 def test_board_view_is_read_only_and_shows_no_small_groups(plan, login, world):  # noqa: F811
     goal = make_goal(plan)
