@@ -232,8 +232,18 @@ def _grade(value: str) -> str:
     return v
 
 
+# Codes become the keys of stored metric values and must match the organisation's schools and
+# networks, whose codes have at most 20 characters (org.School.code, org.Network.code).
+CODE_COLUMNS = {"school_code": 20, "network_code": 20, "entity_code": 20}
+
+
 def _convert(kind: str, value: str, column: str) -> Any:
     if kind == "string":
+        if column in CODE_COLUMNS and len(value.strip()) > CODE_COLUMNS[column]:
+            raise ValueError(
+                f"{_shown(value)} is not a code: codes have at most {CODE_COLUMNS[column]} "
+                "characters"
+            )
         return _grade(value) if column == "grade" else value
     if kind == "int64":
         return _whole(value)

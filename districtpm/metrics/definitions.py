@@ -22,6 +22,8 @@ from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
 from districtpm.metrics.expressions import ANY, NUMBER, TEXT, ExpressionError, kind_of_type, parse
 
+# The largest whole number the app database stores in an integer field (min_n, version).
+MAX_WHOLE = 2_147_483_647
 MEASURE_KINDS = ("rate", "mean", "median", "percentile", "count", "sum", "ratio_of_sums")
 ADDITIVE = {"rate", "mean", "count", "sum", "ratio_of_sums"}
 GRAINS = ("school_year", "window", "month")
@@ -130,6 +132,8 @@ def _problems_for(raw: dict[str, Any], default_min_n: int) -> tuple[list[str], d
         problems.append("id must be lower-case letters, digits and _ (like ela_proficiency)")
     if not isinstance(raw.get("name"), str) or not raw.get("name"):
         problems.append("name is required")
+    elif len(raw["name"]) > 200:
+        problems.append("name may have at most 200 characters")
     out: dict[str, Any] = {}
     direction = raw.get("direction", "higher")
     if direction not in ("higher", "lower"):
@@ -144,7 +148,7 @@ def _problems_for(raw: dict[str, Any], default_min_n: int) -> tuple[list[str], d
     if fmt not in FORMATS:
         problems.append(f"format must be one of {', '.join(FORMATS)}")
     min_n = raw.get("min_n", default_min_n)
-    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
+    if not isinstance(min_n, int) or isinstance(min_n, bool) or not 1 <= min_n <= MAX_WHOLE:
         problems.append("min_n must be a whole number of at least 1")
     elif min_n < default_min_n:
         problems.append(f"min_n may not be below the district minimum of {default_min_n}")
@@ -166,8 +170,9 @@ def _problems_for(raw: dict[str, Any], default_min_n: int) -> tuple[list[str], d
         groups=tuple(groups),
         version=raw.get("version", 1),
     )
-    if not isinstance(out["version"], int):
-        problems.append("version must be a whole number")
+    version = out["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_WHOLE:
+        problems.append(f"version must be a whole number from 1 to {MAX_WHOLE:,}")
     return problems, out
 
 
@@ -353,11 +358,18 @@ def load_all(folder: Path | None = None) -> dict[str, MetricDefinition]:
     found: dict[str, MetricDefinition] = {}
     errors: list[str] = []
     for path in sorted(folder.glob("*.yaml")):
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            errors.append(f"{path.name}: cannot be read as UTF-8 text")
+            continue
         try:
             docs = list(yaml.safe_load_all(text))
         except yaml.YAMLError as exc:
             errors.append(f"{path.name}: not valid YAML ({exc})")
+            continue
+        if all(d is None for d in docs):
+            errors.append(f"{path.name}: the file holds no definition (it is empty)")
             continue
         for index, raw in enumerate(d for d in docs if d is not None):
             where = f"{path.name}" + (f" (definition {index + 1})" if len(docs) > 1 else "")

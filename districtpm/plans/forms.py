@@ -62,7 +62,12 @@ class GoalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["priority"].queryset = plan.priorities.all()
         annual = Metric.objects.filter(active=True, period="school_year")
-        self.fields["metric"].queryset = annual.filter(kind="lagging")
+        lagging = annual.filter(kind="lagging")
+        if self.instance.metric_id:
+            # A goal set on another measure (an imported plan, a metric since made leading)
+            # keeps it: saving the form unchanged must not fail for want of a choice.
+            lagging = lagging | Metric.objects.filter(pk=self.instance.metric_id)
+        self.fields["metric"].queryset = lagging
         self.fields["leading_metrics"].queryset = Metric.objects.filter(active=True, kind="leading")
         self.fields["leading_metrics"].required = False
         self.fields["reported_status"] = forms.ChoiceField(

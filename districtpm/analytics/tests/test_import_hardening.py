@@ -152,6 +152,14 @@ def test_a_non_finite_score_is_a_row_error(tmp_path, one_row_store, score):
     assert len(reason) < 120  # a huge value is quoted shortened
 
 
+def test_a_school_code_longer_than_any_school_code_is_a_row_error(tmp_path, one_row_store):
+    # It would become a metric value's entity code (30 characters on PostgreSQL: a 500).
+    path = write(tmp_path, "long.csv", HEADER + "S2,2025-26," + "7" * 5000 + ",03,ELA,700,3,50\n")
+    [(line, column, reason)] = row_errors(path, one_row_store)
+    assert (line, column) == (2, "SchoolCode")
+    assert "at most 20 characters" in reason and len(reason) < 120
+
+
 def test_a_ten_million_digit_score_is_a_row_error(tmp_path, one_row_store):
     path = write(
         tmp_path, "huge.csv", HEADER + "S2,2025-26,101,03,ELA," + "9" * 10_000_000 + ",3,\n"

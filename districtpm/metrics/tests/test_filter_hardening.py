@@ -167,3 +167,29 @@ def test_constant_parts_compile_to_the_same_rows_in_pandas_and_ibis():
         assert compile_to_pandas(text, frame).tolist() == expected, text
         with_ibis = table.mutate(_keep=compile_to_ibis(text, table)).to_pandas()
         assert with_ibis["_keep"].tolist() == expected, text
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        # passed validation, then compute ended in OverflowError storing the version
+        ({"version": 10**29}, "version must be a whole number from 1 to"),
+        ({"version": True}, "version must be a whole number"),
+        ({"min_n": 10**20}, "min_n must be a whole number"),
+        ({"name": "n" * 200_000}, "name may have at most 200 characters"),
+    ],
+)
+def test_fields_the_app_database_cannot_hold_are_refused(changes, problem):
+    with pytest.raises(DefinitionError) as error:
+        parse_definition({**survey_rate("score >= 0"), **changes}, "hardening.yaml", 10)
+    assert any(problem in p for p in error.value.problems)
+
+
+def test_an_empty_or_unreadable_definition_file_is_a_problem(tmp_path):
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(DefinitionError) as error:
+        load_all(tmp_path)
+    problems = error.value.problems
+    assert any(p.startswith("empty.yaml:") and "no definition" in p for p in problems)
+    assert any(p.startswith("latin1.yaml:") and "UTF-8" in p for p in problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import pytest
@@ -13,7 +14,7 @@ from districtpm.audit.models import AuditEntry
 from districtpm.conftest import use_store_with_past_years
 from districtpm.metrics.compute import recompute
 from districtpm.metrics.definitions import definitions_dir
-from districtpm.metrics.models import MetricValue
+from districtpm.metrics.models import Metric, MetricValue
 from districtpm.plans.models import Goal, Plan, Priority
 
 TODAY = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -236,3 +237,24 @@ def test_leaders_add_and_change_priorities_initiatives_and_key_actions(plan, log
     )
     assert refused.status_code == 403
     assert login(world.users["pm"]).get("/plan/goal/new/").status_code == 404
+
+
+def test_a_goal_on_a_leading_measure_keeps_it_in_its_edit_form(plan, login, world):
+    # The demo's attendance and discipline goals are set on leading measures; their edit form
+    # offered lagging ones only, so saving it unchanged failed with "This field is required".
+    Metric.objects.filter(id="ela_proficiency").update(kind="leading")
+    goal = Goal.objects.create(
+        plan=plan,
+        priority=plan.priorities.get(),
+        statement="Raise proficiency",
+        metric_id="ela_proficiency",
+        baseline_year="2024-2025",
+        baseline_value=0.2,
+        goal_year="2028-2029",
+    )
+    page = login(world.users["pm"]).get(reverse("plans:goal_edit", args=[goal.pk]))
+    assert page.status_code == 200
+    assert re.search(r'<option value="ela_proficiency"[^>]*selected', page.content.decode())
+    new = login(world.users["pm"]).get(reverse("plans:goal_new")).content.decode()
+    choices = re.search(r'<select name="metric".*?</select>', new, re.S).group(0)
+    assert 'value="ela_proficiency"' not in choices  # new goals still take a lagging measure

@@ -289,3 +289,10 @@ def test_plan_commands_export_and_import(plan, tmp_path, capsys):  # noqa: F811
     book.save(path)
     call_command("plan", "import", str(path), "--as", "pm")
     assert "Imported Copy: 1 goals." in capsys.readouterr().out
+
+
+def test_plan_export_to_a_folder_that_does_not_exist_is_a_message(plan, tmp_path):  # noqa: F811
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="Cannot write .*No such file or directory"):
+        call_command("plan", "export", str(tmp_path / "missing" / "plan.xlsx"))

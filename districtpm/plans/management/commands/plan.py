@@ -72,7 +72,10 @@ class Command(BaseCommand):
         plan = Plan.objects.first()
         if plan is None:
             raise CommandError("There is no plan to export.")
-        file.write_bytes(spreadsheet.export_plan(plan))
+        try:
+            file.write_bytes(spreadsheet.export_plan(plan))
+        except OSError as exc:
+            raise CommandError(f"Cannot write {file}: {exc.strerror or exc}.") from None
         self.stdout.write(f"Wrote {plan.name} to {file}.")
 
     def _bench(self, requests: int, **options: Any) -> None:
