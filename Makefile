@@ -53,4 +53,4 @@ bench-scorecards: $(STAMP)
 # Concurrent writers: LOAD_THREADS signed-in users record decisions and status updates for
 # LOAD_SECONDS against waitress on a scratch database (SQLite, or PostgreSQL with DATABASE_URL).
 load: $(STAMP)
-	$(BIN)/python -m districtpm.lib.loadtest run --seconds $(or $(LOAD_SECONDS),60) --threads $(or $(LOAD_THREADS),16)
+	$(BIN)/python -m districtpm.demo.loadtest run --seconds $(or $(LOAD_SECONDS),60) --threads $(or $(LOAD_THREADS),16)

@@ -15,9 +15,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
-from districtpm.accounts.roles import Role
 from districtpm.analytics import store
 from districtpm.analytics.demo_data import SchoolSpec, generate
+from districtpm.core.roles import Role
 from districtpm.org.models import (
     Assignment,
     CalendarEvent,

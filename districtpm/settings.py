@@ -247,7 +247,7 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["quiet_refusals"], "level": "WARNING"}},
 }
 
-# Input limits for every import (districtpm/lib/intake.py)
+# Input limits for every import (districtpm/core/intake.py)
 # Sizes in MB; read by intake.limits() on every call. A refused file gets a plain message.
 DISTRICTPM_MAX_UPLOAD_MB = float(os.environ.get("DISTRICTPM_MAX_UPLOAD_MB", "200"))
 DISTRICTPM_MAX_ZIP_MEMBERS = int(os.environ.get("DISTRICTPM_MAX_ZIP_MEMBERS", "50"))

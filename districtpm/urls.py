@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from districtpm.accounts.access import public
+from districtpm.core.access import public
 from districtpm.web import views as web_views
 
 urlpatterns = [

@@ -1,54 +1,44 @@
-"""The one mechanism every view uses: a named permission, checked before the view runs.
-
-`@requires("org.view")` refuses anonymous users (to the login page) and users whose roles do not
-hold the permission (403). `@public` marks the few views anybody may open. A test enumerates every
-URL pattern and fails for any view that carries neither.
-"""
+"""Each signed-in user's Access, worked out from their role assignments and caseload."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-
-from districtpm.accounts.roles import PERMISSIONS
-from districtpm.accounts.scoping import ScopedQuerySet, access_for
-
-View = Callable[..., HttpResponse]
+from districtpm.core.scoping import Access
 
 
-def requires(permission: str) -> Callable[[View], View]:
-    if permission != "authenticated" and permission not in PERMISSIONS:
-        raise ValueError(f"Unknown permission {permission!r}")
+def access_from_assignments(user: Any) -> Access:
+    """What one user may reach: their roles, the schools and networks those roles are bound
+    to, their caseload and their own staff record (registered with core as the provider)."""
+    from districtpm.accounts.models import CaseloadEntry, RoleAssignment
 
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if permission != "authenticated" and not access_for(request.user).can(permission):
-                raise PermissionDenied("Your role does not give access to this page.")
-            return view(request, *args, **kwargs)
-
-        guarded.access_rule = permission  # type: ignore[attr-defined]
-        return guarded
-
-    return decorate
-
-
-def public(view: View) -> View:
-    view.access_rule = "public"  # type: ignore[attr-defined]
-    return view
-
-
-def get_visible_or_404(queryset: ScopedQuerySet | QuerySet, user: Any, **lookup: Any) -> Model:
-    """Fetch one object the user may see; anything outside their scope is simply not found."""
-    try:
-        return queryset.visible_to(user).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
-        raise Http404("No such record, or it is outside your access.") from exc
+    roles: set[str] = set()
+    schools: set[int] = set()
+    networks: set[int] = set()
+    teams: set[str] = set()
+    by_role: dict[str, set[int]] = {}
+    for role, school_id, network_id, team in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "school_id", "network_id", "team"
+    ):
+        roles.add(role)
+        if school_id:
+            schools.add(school_id)
+            by_role.setdefault(role, set()).add(school_id)
+        if network_id:
+            networks.add(network_id)
+        if team:
+            teams.add(team)
+    caseload = set(CaseloadEntry.objects.filter(evaluator=user).values_list("staff_id", flat=True))
+    own = getattr(user, "staff", None) if hasattr(user, "staff") else None
+    access = Access(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        roles=frozenset(roles),
+        school_ids=frozenset(schools),
+        network_ids=frozenset(networks),
+        caseload_staff_ids=frozenset(caseload),
+        own_staff_id=own.pk if own else None,
+        teams=frozenset(teams),
+        school_ids_by_role={k: frozenset(v) for k, v in by_role.items()},
+    )
+    return access

@@ -10,3 +10,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from districtpm.accounts import rules  # noqa: F401  (registers the scoping rules)
+        from districtpm.accounts.access import access_from_assignments
+        from districtpm.core.scoping import provide_access
+
+        provide_access(access_from_assignments)

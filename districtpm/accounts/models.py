@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from districtpm.accounts.roles import NEEDS_NETWORK, NEEDS_SCHOOL, NEEDS_TEAM, ROLE_SCOPE, Role
+from districtpm.core.roles import NEEDS_NETWORK, NEEDS_SCHOOL, NEEDS_TEAM, ROLE_SCOPE, Role
 
 
 class RoleAssignment(models.Model):

@@ -4,20 +4,30 @@ Each goes through one function with its permission check, transaction and audit 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from districtpm.accounts.roles import DISTRICT_LEADERS
-from districtpm.accounts.scoping import access_for
-from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, Reminder, StatusUpdate
+from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.audit.log import record, snapshot
-from districtpm.lib import plaintext
+from districtpm.core.roles import DISTRICT_LEADERS
+from districtpm.core.scoping import access_for
+
+# The meeting cycle (an app above this one) says which month's updates it reviews next.
+_REVIEW_MONTH: list[Callable[[dt.date], dt.date | None]] = []
+
+
+def provide_review_month(finder: Callable[[dt.date], dt.date | None]) -> None:
+    """Register the function that gives, for a day, the month whose updates are reviewed next."""
+    _REVIEW_MONTH[:] = [finder]
+
+
+def next_review_month(today: dt.date) -> dt.date | None:
+    return _REVIEW_MONTH[0](today) if _REVIEW_MONTH else None
+
 
 LEADERS_NOTE = "Only the team's lead, its members or the performance management office may do this."
 
@@ -79,66 +89,6 @@ def missing_updates(month: dt.date) -> list[ActionTeam]:
     """Teams with no update for the month."""
     done = StatusUpdate.objects.filter(month=month_start(month)).values("team_id")
     return list(ActionTeam.objects.exclude(id__in=done).select_related("lead", "priority"))
-
-
-def send_reminders(today: dt.date | None = None, days_before: int = 3) -> list[Reminder]:
-    """One email to each team lead whose update for the month is missing, in the days before
-    that month's Explore meeting. A team is reminded once per month, however often this runs."""
-    from districtpm.meetings.models import Meeting
-
-    today = today or timezone.localdate()
-    upcoming = Meeting.objects.filter(
-        rule__kind="explore",
-        date__gte=today,
-        date__lte=today + dt.timedelta(days=days_before),
-    ).select_related("priority", "rule")
-    sent = []
-    for meeting in upcoming:
-        month = meeting.focus_month
-        for team in missing_updates(month):
-            lead = team.lead
-            if lead is None or not lead.email:
-                continue
-            if Reminder.objects.filter(team=team, month=month).exists():
-                continue
-            link = settings.DISTRICTPM_BASE_URL + reverse(
-                "actionplans:update", args=[team.pk, month.isoformat()]
-            )
-            # Sent before anything is written and outside any transaction: a slow mail server
-            # must not hold the database's write lock, and a failed send records nothing, so
-            # the next run tries again. (Two runs at the same moment could both send.)
-            # Names are free text: a line break in a subject would be a header injection
-            # (Django refuses it with BadHeaderError, which would stop the whole run).
-            send_mail(
-                subject=plaintext.one_line(
-                    f"{team.name}: your {month:%B} status update is due before Explore"
-                ),
-                message=plaintext.clean(
-                    f"Hello {lead.first_name or lead.username},\n\n"
-                    f"The {team.name} action team has not yet sent its status update for "
-                    f"{month:%B %Y}. The Explore meeting on {meeting.date:%A %-d %B} "
-                    f"({meeting.priority.name} in focus) reviews every team's update.\n\n"
-                    f"Rate timeline, scope and resources and add a few lines here:\n{link}\n\n"
-                    "District PM"
-                ),
-                from_email=None,
-                recipient_list=[lead.email],
-            )
-            with transaction.atomic():
-                reminder, created = Reminder.objects.get_or_create(
-                    team=team, month=month, defaults={"sent_to": lead.email, "meeting": meeting}
-                )
-                if created:
-                    record(
-                        actor=None,
-                        action="actionplans.reminder.send",
-                        obj=reminder,
-                        after={"team": team.name, "month": month.isoformat(), "to": lead.email},
-                        source="system",
-                    )
-            if created:
-                sent.append(reminder)
-    return sent
 
 
 @transaction.atomic

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 
-from districtpm.accounts.scoping import ScopedQuerySet
+from districtpm.core.models import WorkItem
+from districtpm.core.scoping import ScopedQuerySet
 
 RATINGS = [("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off track")]
 
@@ -58,40 +57,13 @@ class ActionPlan(models.Model):
         return f"{self.team} {self.school_year}"
 
 
-class PlanAction(models.Model):
+class PlanAction(WorkItem):
     """An action or milestone of an action plan, with its owner, date and resources."""
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        DELAYED = "delayed", "Delayed"
-
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="actions")
-    name = models.CharField(max_length=200)
-    milestone = models.BooleanField(default=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    due_date = models.DateField(null=True, blank=True)
-    resources = models.CharField(max_length=300, blank=True, help_text="People, time or money.")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     carried_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-
-    class Meta:
-        ordering = ["due_date", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_open(self) -> bool:
-        return self.status != self.Status.DONE
-
-    def overdue(self, today: dt.date) -> bool:
-        return self.is_open and self.due_date is not None and self.due_date < today
 
 
 class StatusUpdate(models.Model):

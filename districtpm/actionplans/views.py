@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from districtpm.accounts.access import get_visible_or_404, requires
-from districtpm.accounts.scoping import access_for
 from districtpm.actionplans import actions
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
+from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.scoping import access_for
 from districtpm.org.models import SchoolYear
 
 
@@ -77,11 +77,9 @@ class CloseYearForm(forms.Form):
 
 
 def _update_month(today: dt.date) -> dt.date:
-    """The month whose update is asked for next: that of the next Explore meeting."""
-    from districtpm.meetings.models import Meeting
-
-    explore = Meeting.objects.filter(rule__kind="explore", date__gte=today).order_by("date").first()
-    return explore.focus_month if explore else actions.month_start(today)
+    """The month whose update is asked for next: the one the meeting cycle says is reviewed
+    next (the next Explore's), or this calendar month when no cycle has said."""
+    return actions.next_review_month(today) or actions.month_start(today)
 
 
 @requires("actionplans.view")
@@ -94,7 +92,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     plan_actions = list(plan.actions.select_related("owner")) if plan else []
     for a in plan_actions:
-        a.is_overdue = a.overdue(today)
+        a.is_overdue = a.is_overdue(today)
     can_change = actions.can_change(request.user, obj)
     return render(
         request,
@@ -206,7 +204,7 @@ class TeamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
-        from districtpm.accounts.roles import ACTION_TEAMS
+        from districtpm.core.roles import ACTION_TEAMS
         from districtpm.plans.models import Priority
 
         self.fields["priority"].queryset = Priority.objects.select_related("plan")

@@ -24,7 +24,7 @@ import yaml
 
 from districtpm.analytics import store
 from districtpm.analytics.schema import GRADES, TABLES
-from districtpm.lib import intake
+from districtpm.core import intake
 
 DEFAULT_MARKERS = ["s", "*", "<10", "n<10", "-", "--", "N/A", "NA", "n/a", "~", "<5"]
 BOOL_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -478,7 +478,6 @@ def import_file(
     *,
     progress: Callable[[int, int], None] = lambda done, total: None,
     store_path: Path | None = None,
-    recompute: bool = False,
     display_name: str | None = None,
 ) -> ImportResult:
     """Import one file; raise ImportFailed (nothing written) if any row is bad.
@@ -672,12 +671,4 @@ def import_file(
         except Exception:
             con.execute("ROLLBACK")
             raise
-    if recompute:
-        from districtpm.metrics.compute import recompute as run
-
-        run(
-            tables=set(frames),
-            years=set().union(*result.school_years.values()) or None,
-            path=store_path,
-        )
     return result

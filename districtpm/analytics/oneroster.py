@@ -34,7 +34,7 @@ from districtpm.analytics.importer import (
     _grade,
 )
 from districtpm.analytics.schema import SUBJECTS, TABLES, WINDOWS
-from districtpm.lib import intake
+from districtpm.core import intake
 
 RACE_FLAGS = [
     ("americanIndianOrAlaskaNative", "American Indian"),

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from districtpm.accounts.access import requires
 from districtpm.audit.models import AuditEntry
+from districtpm.core.access import requires
 
 
 def _date(value: str) -> dt.date | None:

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
-from districtpm.accounts.roles import Role
+from districtpm.core.roles import Role
 from districtpm.demo.models import DemoBuild
 from districtpm.org.models import (
     Assignment,

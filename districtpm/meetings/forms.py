@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from districtpm.accounts.roles import Role
+from districtpm.core.roles import Role
 from districtpm.meetings.models import Cycle, MeetingRule
 from districtpm.org.models import CalendarEvent
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from icalendar import Calendar, Event
 
-from districtpm.lib import plaintext
+from districtpm.core import plaintext
 from districtpm.meetings.models import Meeting
 
 

@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from districtpm.accounts.scoping import ScopedQuerySet
+from districtpm.core.scoping import ScopedQuerySet
 
 
 def _uid() -> str:

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
-from districtpm.lib import plaintext
+from districtpm.core import plaintext
 from districtpm.meetings.models import Meeting
 from districtpm.metrics import charts
 from districtpm.metrics.models import Metric, MetricValue

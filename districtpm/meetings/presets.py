@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from districtpm.accounts.roles import Role as R
+from districtpm.core.roles import Role as R
 
 MON, TUE, WED, THU = 0, 1, 2, 3
 

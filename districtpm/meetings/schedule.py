@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from districtpm.accounts.models import RoleAssignment
-from districtpm.accounts.roles import ACTION_TEAMS
 from districtpm.audit.log import record, snapshot
+from districtpm.core.roles import ACTION_TEAMS
 from districtpm.meetings.models import Cycle, FocusMonth, Meeting, MeetingRule
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import CalendarEvent, SchoolYear

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,12 +16,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from districtpm.accounts.access import get_visible_or_404, requires
-from districtpm.accounts.roles import DISTRICT_LEADERS
-from districtpm.accounts.scoping import access_for
 from districtpm.actionplans.models import ActionPlan, ActionTeam, StatusUpdate
-from districtpm.audit.log import record, snapshot
-from districtpm.meetings import ics, pack, schedule
+from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.roles import DISTRICT_LEADERS
+from districtpm.core.scoping import access_for
+from districtpm.meetings import actions, ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import SchoolYear
@@ -241,7 +238,6 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("meetings.record")
 @require_POST
-@transaction.atomic  # the change and its audit entry together, or neither
 def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     form = ItemForm(request.POST, meeting=obj)
@@ -249,23 +245,13 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
         for error in form.non_field_errors() + [e for f in form.errors.values() for e in f]:
             messages.error(request, error)
         return redirect("meetings:meeting", pk)
-    item = form.save(commit=False)
-    item.meeting = obj
-    item.created_by = request.user
-    item.save()
-    record(
-        actor=request.user,
-        action="meetings.item.create",
-        obj=item,
-        after=snapshot(item),
-    )
+    item = actions.record_item(obj, form.save(commit=False), acting_user=request.user)
     messages.success(request, f"{item.get_kind_display()} recorded.")
     return redirect(reverse("meetings:meeting", args=[pk]) + "#record")
 
 
 @requires("meetings.record")
 @require_POST
-@transaction.atomic  # the change and its audit entry together, or neither
 def close_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     found = get_object_or_404(
@@ -274,17 +260,7 @@ def close_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         kind=MeetingItem.Kind.COMMITMENT,
         meeting__in=Meeting.objects.visible_to(request.user).filter(cycle=obj.cycle),
     )
-    before = snapshot(found)
-    found.closed_at = timezone.now()
-    found.closed_in = obj
-    found.save()
-    record(
-        actor=request.user,
-        action="meetings.item.close",
-        obj=found,
-        before=before,
-        after=snapshot(found),
-    )
+    actions.close_commitment(obj, found, acting_user=request.user)
     messages.success(request, "Commitment closed.")
     return redirect("meetings:meeting", pk)
 
@@ -366,8 +342,7 @@ def _user_meetings(user):
 def feeds(request: HttpRequest) -> HttpResponse:
     token = FeedToken.objects.filter(user=request.user).first()
     if request.method == "POST":
-        FeedToken.objects.filter(user=request.user).delete()
-        token = FeedToken.objects.create(user=request.user, token=secrets.token_urlsafe(32))
+        actions.renew_feed_token(acting_user=request.user)
         messages.success(request, "New calendar address made; the old one no longer works.")
         return redirect("meetings:feeds")
     teams = (
@@ -470,7 +445,6 @@ def cycle_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("meetings.change")
 @require_POST
-@transaction.atomic  # the change and its audit entry together, or neither
 def set_state(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a meeting held, cancelled, or scheduled again; calendars show a cancellation."""
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
@@ -478,18 +452,7 @@ def set_state(request: HttpRequest, pk: int) -> HttpResponse:
     if state not in Meeting.State.values:
         messages.error(request, "Choose held, cancelled or scheduled.")
         return redirect("meetings:meeting", pk)
-    if state != obj.state:
-        before = snapshot(obj)
-        obj.state = state
-        obj.sequence += 1
-        obj.save()
-        record(
-            actor=request.user,
-            action="meetings.meeting.state",
-            obj=obj,
-            before=before,
-            after=snapshot(obj),
-        )
+    actions.set_meeting_state(obj, state, acting_user=request.user)
     messages.success(request, f"Meeting marked {obj.get_state_display().lower()}.")
     return redirect("meetings:meeting", pk)
 
@@ -514,26 +477,13 @@ class AttendeesForm(forms.Form):
 
 @requires("meetings.change")
 @require_POST
-@transaction.atomic  # the change and its audit entry together, or neither
 def attendees(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     form = AttendeesForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the people who attend.")
         return redirect("meetings:meeting", pk)
-    before = sorted(obj.attendees.values_list("username", flat=True))
-    obj.attendees.set(form.cleaned_data["attendees"])
-    after = sorted(obj.attendees.values_list("username", flat=True))
-    if before != after:
-        obj.sequence += 1
-        obj.save(update_fields=["sequence", "updated_at"])
-        record(
-            actor=request.user,
-            action="meetings.meeting.attendees",
-            obj=obj,
-            before={"attendees": before},
-            after={"attendees": after},
-        )
+    after = actions.set_attendees(obj, form.cleaned_data["attendees"], acting_user=request.user)
     messages.success(request, f"{len(after)} attendees.")
     return redirect("meetings:meeting", pk)
 
@@ -542,7 +492,7 @@ def attendees(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remind(request: HttpRequest) -> HttpResponse:
     """Send now the reminders the daily `cycles remind` run would send today."""
-    from districtpm.actionplans.actions import send_reminders
+    from districtpm.meetings.reminders import send_reminders
 
     try:
         sent = send_reminders()

@@ -16,6 +16,7 @@ from districtpm.analytics import store
 from districtpm.metrics import engine
 from districtpm.metrics.definitions import MetricDefinition, load_all
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
+from districtpm.metrics.signals import values_recomputed
 from districtpm.metrics.suppression import suppress
 
 Progress = Callable[[str, int, int], None]
@@ -188,6 +189,8 @@ def recompute(
         run.finished_at = timezone.now()
         run.seconds = time.monotonic() - started
         run.save()
+    # After the transaction: listeners (the plan's status history) read the stored values.
+    values_recomputed.send(sender=ComputeRun, run=run)
     return run
 
 

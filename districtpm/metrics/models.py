@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from districtpm.accounts.scoping import ScopedQuerySet
+from districtpm.core.scoping import ScopedQuerySet
 
 
 class Metric(models.Model):

@@ -17,15 +17,18 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.utils import timezone
 
 from districtpm.analytics import store
 from districtpm.analytics.importer import ImportFailed, ImportResult, import_file, load_mapping
 from districtpm.audit.log import record
-from districtpm.lib import intake
+from districtpm.core import intake
+from districtpm.core.scoping import access_for
 from districtpm.metrics.compute import affected_metrics, recompute
 from districtpm.metrics.definitions import load_all
 from districtpm.metrics.models import DataImport
@@ -62,6 +65,23 @@ def worker_id() -> str:
 def lineage_tag(task: DataImport) -> str:
     """The task's mark in the store's _imports rows (unique even if ids are reused)."""
     return f"import-{task.pk}-{task.created_at:%Y%m%dT%H%M%S%f}"
+
+
+def queue_import(upload: Any, mapping: str, *, acting_user: Any) -> DataImport:
+    """Keep an uploaded file under var/uploads and start importing it in the background."""
+    if not access_for(acting_user).can("data.import"):
+        raise PermissionDenied("Your role does not import data.")
+    folder = Path(settings.VAR_DIR) / "uploads"
+    folder.mkdir(exist_ok=True)
+    stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+    with stored.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    task = DataImport.objects.create(
+        created_by=acting_user, file_name=upload.name, stored_path=str(stored), mapping=mapping
+    )
+    start(task)
+    return task
 
 
 def start(task: DataImport) -> None:
@@ -225,9 +245,6 @@ def _recompute_tables(tables: set[str], years: set[str]) -> str | None:
             store.pause_point("recompute")
 
     run_ = recompute(tables=tables, years=years or None, progress=progress)
-    from districtpm.plans.progress import after_recompute
-
-    after_recompute()
     return f"Recomputed {run_.scope}: {run_.rows} values."
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,10 +11,10 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from openpyxl import Workbook
 
-from districtpm.accounts.access import get_visible_or_404, requires
-from districtpm.accounts.scoping import access_for
 from districtpm.analytics.schema import GROUP_DIMENSIONS
-from districtpm.lib.cells import append_row, csv_writer, safe_row
+from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.cells import append_row, csv_writer, safe_row
+from districtpm.core.scoping import access_for
 from districtpm.metrics import charts
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
 from districtpm.org.models import District, Network, School
@@ -297,7 +296,7 @@ def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
 
 def _upload_refusal(upload: Any) -> str | None:
     """Why an uploaded data file is refused before it is stored and queued, or None."""
-    from districtpm.lib import intake
+    from districtpm.core import intake
 
     try:
         intake.check_size(upload.size, name=upload.name)
@@ -310,9 +309,7 @@ def _upload_refusal(upload: Any) -> str | None:
 
 @requires("data.import")
 def import_upload(request: HttpRequest) -> HttpResponse:
-    import uuid
 
-    from django.conf import settings
     from django.shortcuts import redirect
 
     from districtpm.metrics import tasks
@@ -332,19 +329,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         elif (refusal := _upload_refusal(upload)) is not None:
             error = refusal
         else:
-            folder = settings.VAR_DIR / "uploads"
-            folder.mkdir(exist_ok=True)
-            stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-            with stored.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            task = DataImport.objects.create(
-                created_by=request.user,
-                file_name=upload.name,
-                stored_path=str(stored),
-                mapping=mapping,
-            )
-            tasks.start(task)
+            task = tasks.queue_import(upload, mapping, acting_user=request.user)
             return redirect("metrics:import_task", task.pk)
     return render(
         request,

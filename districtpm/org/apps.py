@@ -7,3 +7,15 @@ class OrgConfig(AppConfig):
     name = "districtpm.org"
     label = "org"
     verbose_name = "Organisation"
+
+    def ready(self) -> None:
+        from districtpm.core.navigation import register_capability
+
+        register_capability(
+            "org",
+            "Organisation",
+            permission="org.view",
+            url_name="org:home",
+            summary="Networks, schools, school years and calendars, staff and positions.",
+            order=10,
+        )

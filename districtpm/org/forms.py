@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from districtpm.lib import intake
+from districtpm.core import intake
 from districtpm.org.models import (
     CalendarEvent,
     Designation,

@@ -19,10 +19,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from districtpm.accounts.scoping import access_for
 from districtpm.audit.log import record, snapshot
-from districtpm.lib import intake
-from districtpm.lib.intake import InputRefused  # noqa: F401  (re-exported for callers)
+from districtpm.core import intake
+from districtpm.core.intake import InputRefused  # noqa: F401  (re-exported for callers)
+from districtpm.core.scoping import access_for
 from districtpm.org.models import GRADES, Assignment, District, Network, Position, School, Staff
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from districtpm.accounts.scoping import ScopedQuerySet
+from districtpm.core.scoping import ScopedQuerySet
 
 GRADES: list[str] = ["PK", "K", *[str(g) for g in range(1, 13)]]
 GRADE_CHOICES = [(g, g) for g in GRADES]

@@ -12,8 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from districtpm.accounts.access import get_visible_or_404, requires
-from districtpm.accounts.scoping import access_for
+from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.scoping import access_for
 from districtpm.org import actions, importing
 from districtpm.org.forms import (
     AssignmentForm,

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from districtpm.accounts.scoping import access_for
 from districtpm.audit.log import record, snapshot
+from districtpm.core.scoping import access_for
 from districtpm.plans.models import Goal, Plan, Target
 
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from districtpm.accounts.scoping import ScopedQuerySet
+from districtpm.core.models import WorkItem
+from districtpm.core.scoping import ScopedQuerySet
 
 
 class Plan(models.Model):
@@ -165,26 +166,9 @@ class Initiative(models.Model):
         return self.name
 
 
-class KeyAction(models.Model):
+class KeyAction(WorkItem):
     """A key action or milestone of an initiative, with its owner and date."""
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        DELAYED = "delayed", "Delayed"
-
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="actions")
-    name = models.CharField(max_length=200)
-    milestone = models.BooleanField(default=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    due_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
-
-    class Meta:
-        ordering = ["due_date", "name"]
-
-    def __str__(self) -> str:
-        return self.name
+    # Key actions have no resources column yet; adding one is a migration of its own.
+    resources = None

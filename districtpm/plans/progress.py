@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import timezone
 
@@ -117,3 +118,8 @@ def after_recompute() -> int:
     """Record every goal's status once new metric values are in (called after each compute)."""
     goals = Goal.objects.select_related("metric").prefetch_related("targets")
     return record_statuses(goals)
+
+
+def refresh_on_recompute(sender: Any, **kwargs: Any) -> None:
+    """The metrics' values_recomputed signal: goal status follows the new values."""
+    after_recompute()

@@ -258,8 +258,8 @@ def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard
 def scorecard_codes(user) -> tuple[frozenset[str], frozenset[str]] | None:
     """The school and network codes with a scorecard for `user` (None: every one): those whose
     goals they may see, so an action team, which reads district figures only, has none."""
-    from districtpm.accounts.rules import goal_entities
-    from districtpm.accounts.scoping import access_for
+    from districtpm.core.scoping import access_for
+    from districtpm.plans.rules import goal_entities
 
     return goal_entities(access_for(user))
 

@@ -28,7 +28,7 @@ from django.db import transaction
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.audit.log import record, snapshot
-from districtpm.lib import intake
+from districtpm.core import intake
 from districtpm.metrics.models import Metric
 from districtpm.org.models import Network, School
 from districtpm.plans.actions import _require
@@ -485,7 +485,7 @@ def export_plan(plan: Plan, *, user: Any = None) -> bytes:
     (every goal when there is no user: the command line, run by the district's operator)."""
     from openpyxl import Workbook
 
-    from districtpm.lib.cells import append_row
+    from districtpm.core.cells import append_row
 
     class _SafeSheet:
         """A sheet whose text cells are stored as text, so no name or statement is a formula."""

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 
-from districtpm.accounts.access import get_visible_or_404, requires
-from districtpm.accounts.scoping import access_for
 from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.scoping import access_for
 from districtpm.metrics import charts
 from districtpm.org.models import Network, School, SchoolYear
 from districtpm.plans import actions, progress, scorecard, spreadsheet
@@ -262,7 +262,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     form = PlanImportForm(request.POST or None, request.FILES or None)
     problems: list = []
     if request.method == "POST" and form.is_valid():
-        from districtpm.lib import intake
+        from districtpm.core import intake
 
         upload = form.cleaned_data["workbook"]
         try:

@@ -7,3 +7,8 @@ class WebConfig(AppConfig):
     name = "districtpm.web"
     label = "web"
     verbose_name = "Web shell"
+
+    def ready(self) -> None:
+        from districtpm.web.capabilities import register_placeholders
+
+        register_placeholders()

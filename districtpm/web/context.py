@@ -6,8 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from districtpm.accounts.scoping import access_for
-from districtpm.web.capabilities import CAPABILITIES
+from districtpm.core.scoping import access_for
+from districtpm.web.capabilities import capabilities
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "can_audit": False}
     access = access_for(user)
     return {
-        "nav_items": [c for c in CAPABILITIES if access.can(c.permission)],
+        "nav_items": [c for c in capabilities() if access.can(c.permission)],
         "can_audit": access.can("audit.view"),
         "user_access": access,
     }

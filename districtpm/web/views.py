@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from districtpm.accounts.access import public, requires
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
-from districtpm.accounts.scoping import access_for
+from districtpm.core.access import public, requires
+from districtpm.core.scoping import access_for
 from districtpm.org.models import Network, School, SchoolYear, Staff
-from districtpm.web.capabilities import BY_SLUG, Capability
+from districtpm.web.capabilities import PLACEHOLDERS, Capability
 
 
 @requires("authenticated")
@@ -77,10 +77,10 @@ def _capability_page(capability: Capability):
     return page
 
 
-rubrics = _capability_page(BY_SLUG["rubrics"])
-improvement = _capability_page(BY_SLUG["improvement"])
-evaluation = _capability_page(BY_SLUG["evaluation"])
-processmaps = _capability_page(BY_SLUG["processmaps"])
+rubrics = _capability_page(PLACEHOLDERS["rubrics"])
+improvement = _capability_page(PLACEHOLDERS["improvement"])
+evaluation = _capability_page(PLACEHOLDERS["evaluation"])
+processmaps = _capability_page(PLACEHOLDERS["processmaps"])
 
 
 @public

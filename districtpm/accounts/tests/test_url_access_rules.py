@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from districtpm.accounts.roles import PERMISSIONS
+from districtpm.core.roles import PERMISSIONS
 
 # Django's admin checks is_staff itself on every view; it is only for superusers here.
 OWN_RULES = {"admin"}

@@ -28,7 +28,7 @@ COLUMNS = HEADER.strip().split(",")
 
 def attempt(folder: Path, name: str, data: bytes) -> bool:
     """Import the bytes; True if they imported. Only the product's own failures may happen."""
-    from districtpm.lib.intake import InputRefused  # here, so the old code fails, not errors
+    from districtpm.core.intake import InputRefused  # here, so the old code fails, not errors
 
     db = folder / "store.duckdb"
     path = folder / name

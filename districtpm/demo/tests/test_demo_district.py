@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from districtpm.accounts.roles import NEEDS_NETWORK, NEEDS_SCHOOL, Role
+from districtpm.core.roles import NEEDS_NETWORK, NEEDS_SCHOOL, Role
 from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import DEMO_PASSWORD, build_demo, demo_accounts, school_year_calendar
 from districtpm.demo.plan_data import build_demo_plan

@@ -8,19 +8,25 @@ from email import message_from_bytes
 
 import pytest
 from django.core import mail
+from django.db import connection
 from icalendar import Calendar
 
-from districtpm.actionplans.actions import send_reminders
 from districtpm.actionplans.models import ActionTeam, Reminder
 from districtpm.meetings.models import Meeting, MeetingRule
+from districtpm.meetings.reminders import send_reminders
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Plan, Priority
 
+# PostgreSQL refuses NUL in text at the database, and the product's forms refuse it on every
+# engine (Django's ProhibitNullCharactersValidator); these tests store text directly, so on
+# PostgreSQL they use another control character in its place.
+NUL = "\x01" if connection.vendor == "postgresql" else "\x00"
+
 INJECTED = "\r\nBEGIN:VEVENT\r\nUID:evil@example.org\r\nSUMMARY:injected\r\nEND:VEVENT\n"
-PRIORITY = f"Focus{INJECTED}; a, b \\ c\x00\x0b\x1f!"
+PRIORITY = f"Focus{INJECTED}; a, b \\ c{NUL}\x0b\x1f!"
 # what a calendar shows for it: one line, every character else as typed
 PRIORITY_SHOWN = "Focus BEGIN:VEVENT UID:evil@example.org SUMMARY:injected END:VEVENT ; a, b \\ c !"
-AGENDA = ["Review;the,data\\now", f"Second{INJECTED}item\x00\x1f"]
+AGENDA = ["Review;the,data\\now", f"Second{INJECTED}item{NUL}\x1f"]
 REASON = "Moved\rDTSTART:19700101T000000Z\r\nX-EVIL:1"
 LOCATION = "Room 1\r\nATTENDEE:mailto:evil@example.org"
 PROPERTIES = {
@@ -52,13 +58,13 @@ def hostile(world):
     plan = Plan.objects.create(name="Plan", first_year="2026-2027", last_year="2029-2030")
     priority = Priority.objects.create(plan=plan, name=PRIORITY, order=1)
     lead = world.users["team_lead"]
-    lead.email, lead.first_name = "lead@example.org", "Lee\x00\r\nBcc: evil@example.org"
+    lead.email, lead.first_name = "lead@example.org", f"Lee{NUL}\r\nBcc: evil@example.org"
     lead.save()
     slt = world.users["slt"]
     slt.email = "slt@example.org"
     slt.save()
     ActionTeam.objects.create(
-        priority=priority, name="Whole Child\r\nBcc: evil@example.org\x00", lead=lead
+        priority=priority, name=f"Whole Child\r\nBcc: evil@example.org{NUL}", lead=lead
     )
     ActionTeam.objects.create(priority=priority, name="Opportunity Gap", lead=slt)
     plan_year("2026-2027", "performance-dialogues")
@@ -97,7 +103,7 @@ def test_free_text_adds_no_event_or_property_to_a_calendar_feed(hostile, world, 
         assert "- Review;the,data\\now" in description
         assert "- Second\nBEGIN:VEVENT\nUID:evil@example.org" in description
         assert "Moved\nDTSTART:19700101T000000Z\nX-EVIL:1" in description
-        assert "\x00" not in description and "\x1f" not in description
+        assert NUL not in description and "\x1f" not in description
 
 
 def test_a_team_name_with_a_line_break_injects_no_mail_header(hostile, world, settings):
@@ -113,7 +119,7 @@ def test_a_team_name_with_a_line_break_injects_no_mail_header(hostile, world, se
         assert set(parsed.keys()) <= HEADERS and parsed.get_all("Bcc") is None
         assert parsed["To"] == message.to[0]
         assert "\n" not in message.subject and "\r" not in message.subject
-        assert "\x00" not in message.body
+        assert NUL not in message.body
     hostile_mail = next(m for m in mail.outbox if m.to == ["lead@example.org"])
     assert hostile_mail.subject == (
         "Whole Child Bcc: evil@example.org : your December status update is due before Explore"

@@ -16,7 +16,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from districtpm.lib.intake import InputRefused
+from districtpm.core.intake import InputRefused
 from districtpm.org.importing import (
     ImportFailed,
     bundle_from_upload,

@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from districtpm.lib import loadtest
+from districtpm.demo import loadtest
 
 
 @pytest.mark.slow

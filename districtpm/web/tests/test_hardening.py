@@ -13,9 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import include, path, reverse
 
-from districtpm.accounts.access import public
 from districtpm.actionplans.tests.test_action_teams import free_port, teams  # noqa: F401
 from districtpm.conftest import PASSWORD
+from districtpm.core.access import public
 from districtpm.meetings.models import FeedToken, Meeting
 from districtpm.plans.tests.test_plan_pages import plan  # noqa: F401  (fixture)
 

@@ -62,7 +62,7 @@ class Command(BaseCommand):
             text = ics.calendar(meetings, f"District PM {options['school_year']}").decode()
             self.stdout.write(text, ending="")
         else:
-            from districtpm.actionplans.actions import send_reminders
+            from districtpm.meetings.reminders import send_reminders
 
             sent = send_reminders(options["today"], options["days_before"])
             for r in sent:

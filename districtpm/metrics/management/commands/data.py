@@ -22,7 +22,7 @@ from tqdm import tqdm
 from districtpm.analytics import schema, store
 from districtpm.analytics.importer import ImportFailed, MappingError, import_file
 from districtpm.analytics.published import rollup_check
-from districtpm.lib.intake import InputRefused
+from districtpm.core.intake import InputRefused
 from districtpm.metrics.compute import recompute
 from districtpm.metrics.definitions import DefinitionError, definitions_dir, load_all
 
@@ -146,9 +146,6 @@ class Command(BaseCommand):
 
         run = recompute(tables=tables, years=years, progress=progress)
         bar.close()
-        from districtpm.plans.progress import after_recompute
-
-        after_recompute()
         self.stdout.write(
             f"{run.scope}: {run.rows} values stored in {run.seconds:.1f} s (run {run.pk})."
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from districtpm.lib import intake
+from districtpm.core import intake
 from districtpm.org import importing
 
 

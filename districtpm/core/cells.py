@@ -17,7 +17,7 @@ import csv
 from collections.abc import Iterable
 from typing import IO, Any
 
-from districtpm.lib import plaintext
+from districtpm.core import plaintext
 
 # The characters OWASP lists as starting a formula (or hiding one behind whitespace).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from districtpm.lib.cells import FORMULA_TRIGGERS, safe_cell, safe_row
-from districtpm.lib.plaintext import without_controls
+from districtpm.core.cells import FORMULA_TRIGGERS, safe_cell, safe_row
+from districtpm.core.plaintext import without_controls
 
 
 @pytest.mark.parametrize("start", FORMULA_TRIGGERS)

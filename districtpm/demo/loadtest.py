@@ -6,7 +6,7 @@ in a subprocess as `make demo` does, and runs client threads, each logged in as 
 write, that record decisions on meetings and send action teams' status updates for a bounded
 time. Afterwards it counts the rows: every acknowledged write must be there, once.
 
-    .venv/bin/python -m districtpm.lib.loadtest run [--seconds 60] [--threads 16]
+    .venv/bin/python -m districtpm.demo.loadtest run [--seconds 60] [--threads 16]
 
 prints the figures and exits 1 on any error or missing write. The `build`, `serve` and `verify`
 subcommands are the steps it runs in subprocesses.
@@ -90,7 +90,7 @@ def server_env(database_url: str, var_dir: Path) -> dict[str, str]:
 
 def _step(name: str, env: dict[str, str], stdin: str = "") -> Any:
     done = subprocess.run(
-        [sys.executable, "-m", "districtpm.lib.loadtest", name],
+        [sys.executable, "-m", "districtpm.demo.loadtest", name],
         input=stdin,
         capture_output=True,
         text=True,
@@ -108,7 +108,7 @@ def running_server(env: dict[str, str], log: Path) -> Iterator[str]:
     """Waitress with the product, as `make demo` serves it, on a free port; yields its address."""
     with open(log, "w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "districtpm.lib.loadtest", "serve"],
+            [sys.executable, "-m", "districtpm.demo.loadtest", "serve"],
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
@@ -374,8 +374,8 @@ def _build(threads: int) -> list[dict[str, Any]]:
     from django.urls import reverse
 
     from districtpm.accounts.models import RoleAssignment
-    from districtpm.accounts.roles import Role
     from districtpm.actionplans.models import ActionTeam
+    from districtpm.core.roles import Role
     from districtpm.demo.cycle_data import build_demo_cycles
     from districtpm.demo.generator import build_demo
     from districtpm.demo.plan_data import build_demo_plan
@@ -476,7 +476,7 @@ def _serve() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m districtpm.lib.loadtest")
+    parser = argparse.ArgumentParser(prog="python -m districtpm.demo.loadtest")
     parser.add_argument("step", choices=["run", "build", "serve", "verify"])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=16)

@@ -554,3 +554,55 @@ def check_xlsx(data: bytes, *, name: str) -> None:
                 raise InputRefused(f"{shown} is damaged; save it again from Excel.") from None
             except (NotImplementedError, RuntimeError):
                 raise InputRefused(not_xlsx) from None
+
+
+# ---------------------------------------------------------------- what every importer reports
+
+
+@dataclass
+class RowError:
+    """One bad row: where it is and what is wrong with it."""
+
+    file: str
+    line: int
+    reason: str
+    column: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    """An import that wrote nothing; `outcome` says why (its `summary()` is the message)."""
+
+    def __init__(self, outcome: Any) -> None:
+        super().__init__(outcome.summary())
+        self.outcome = outcome
+
+
+# ---------------------------------------------------------------- OneRoster bundles
+
+
+def read_bundle(
+    source: str | os.PathLike | dict[str, bytes], *, only: tuple[str, ...] | None = None
+) -> dict[str, CsvTable]:
+    """The CSV files of a OneRoster bundle (a folder, a zip, or files already read), parsed.
+
+    `only` names the files an importer reads; the others are not parsed, so a damaged file it
+    does not need cannot refuse its import. Raises InputRefused when the bundle or a file read
+    cannot be read safely.
+    """
+    if isinstance(source, dict):
+        raw = source
+    elif Path(source).is_dir():
+        raw = read_folder(source, name=Path(source).name)
+    else:
+        raw = read_zip(source, name=Path(source).name)
+    return {
+        name: read_csv(data, name=name)
+        for name, data in raw.items()
+        if only is None or name in only
+    }

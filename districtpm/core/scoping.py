@@ -1,0 +1,166 @@
+"""Deny-by-default object scoping: `Model.objects.restrict(user, "view" | "change" | "delete")`.
+
+Each scoped model registers one rule per action (in its app's rules.py, loaded by the app's ready()) that turns a
+user's `Access` into a filter. An action without a rule of its own reaches nothing for anybody but superusers; a
+child model may declare that it follows its parent (`follows`). `visible_to(user)` is `restrict(user, "view")`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from districtpm.core.roles import ROLE_SCOPE, Scope, roles_with
+
+ScopeRule = Callable[["Access"], Q | None]
+_RULES: dict[tuple[str, str], ScopeRule] = {}
+
+
+def scope_rule(model_label: str, action: str = "view") -> Callable[[ScopeRule], ScopeRule]:
+    """Register the rule that says which rows of `model_label` a user may view, change, delete….
+
+    The rule returns a Q filter, Q() for every row, or None for no row at all.
+    """
+
+    def register(rule: ScopeRule) -> ScopeRule:
+        _RULES[(model_label, action)] = rule
+        return rule
+
+    return register
+
+
+def follows(
+    model_label: str, parent: str, actions: tuple[str, ...] = ("view", "change", "delete")
+) -> None:
+    """Declare that a child model's rows are reached as their parent is: for each action, the
+    rows whose `parent` is in the parent model's rows restricted for that action."""
+    for action in actions:
+
+        def rule(access: Access, action: str = action) -> Q | None:
+            from django.apps import apps
+
+            field = apps.get_model(model_label)._meta.get_field(parent)
+            parent_model = field.related_model
+            if rule_for(parent_model._meta.label, action) is None:
+                return None
+            rows = restrict_access(parent_model._default_manager.all(), access, action)
+            return Q(**{f"{parent}__in": rows.values("pk")})
+
+        _RULES[(model_label, action)] = rule
+
+
+def rule_for(model_label: str, action: str) -> ScopeRule | None:
+    return _RULES.get((model_label, action))
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may reach, worked out once per request from their role assignments."""
+
+    user_id: int | None
+    is_superuser: bool = False
+    roles: frozenset[str] = frozenset()
+    school_ids: frozenset[int] = frozenset()
+    network_ids: frozenset[int] = frozenset()
+    caseload_staff_ids: frozenset[int] = frozenset()
+    own_staff_id: int | None = None
+    school_ids_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or bool(self.roles.intersection(roles))
+
+    def can(self, permission: str) -> bool:
+        return self.is_superuser or bool(self.roles & roles_with(permission))
+
+    @property
+    def district_wide_roles(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles if ROLE_SCOPE[r] == Scope.DISTRICT)
+
+    def schools_for(self, *roles: str) -> frozenset[int]:
+        ids: set[int] = set()
+        for role in roles:
+            ids |= self.school_ids_by_role.get(role, frozenset())
+        return frozenset(ids)
+
+
+ANONYMOUS = Access(user_id=None)
+
+
+AccessProvider = Callable[[Any], "Access"]
+_PROVIDER: list[AccessProvider] = []
+
+
+def provide_access(provider: AccessProvider) -> None:
+    """Register the function that works out a signed-in user's Access (the accounts app does,
+    from role assignments and caseloads, when it loads)."""
+    _PROVIDER[:] = [provider]
+
+
+def access_for(user: Any) -> Access:
+    """The user's Access, cached on the user object for the rest of the request. Without a
+    registered provider nobody but a superuser reaches anything (deny by default)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_districtpm_access", None)
+    if cached is not None:
+        return cached
+    if _PROVIDER:
+        access = _PROVIDER[0](user)
+    else:
+        access = Access(user_id=user.pk, is_superuser=user.is_superuser)
+    user._districtpm_access = access
+    return access
+
+
+def condition_for(model: type[models.Model], access: Access, action: str = "view") -> Q | None:
+    """The filter a user's Access gives on a model for an action: Q() for every row, None for none."""
+    if access.is_superuser:
+        return Q()
+    rule = rule_for(model._meta.label, action)
+    return rule(access) if rule is not None and access.user_id else None
+
+
+def restrict_access(queryset: QuerySet, access: Access, action: str = "view") -> QuerySet:
+    """Any queryset narrowed to the rows an Access may reach for an action (deny by default)."""
+    condition = condition_for(queryset.model, access, action)
+    if condition is None:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def restrict(queryset: QuerySet, user: Any, action: str = "view") -> QuerySet:
+    """Any queryset narrowed to the rows a user may reach for an action (deny by default)."""
+    return restrict_access(queryset, access_for(user), action)
+
+
+def allowed(user: Any, target: models.Model | type[models.Model], action: str = "change") -> bool:
+    """Whether the user may do `action` to one saved object, or — given a model or an unsaved
+    object — to some row of that model (what creating a new one needs)."""
+    access = access_for(user)
+    model = target if isinstance(target, type) else type(target)
+    condition = condition_for(model, access, action)
+    if condition is None:
+        return False
+    if isinstance(target, type) or target.pk is None:
+        return True
+    return model._default_manager.filter(condition, pk=target.pk).exists()
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that can be narrowed to what a user may view, change or delete."""
+
+    def restrict(self, user: Any, action: str = "view") -> ScopedQuerySet:
+        return restrict_access(self, access_for(user), action)
+
+    def restrict_access(self, access: Access, action: str = "view") -> ScopedQuerySet:
+        return restrict_access(self, access, action)
+
+    def visible_to(self, user: Any) -> ScopedQuerySet:
+        return self.restrict(user, "view")
+
+    def visible_to_access(self, access: Access) -> ScopedQuerySet:
+        return restrict_access(self, access, "view")

@@ -1,0 +1,51 @@
+"""Who reads the strategic plan, and whose school and network goals."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from districtpm.accounts.rules import ALL_SCHOOL_DATA, assigned_networks, assigned_schools, codes_of
+from districtpm.core.scoping import Access, scope_rule
+
+
+@scope_rule("plans.Plan")
+def plans(access: Access) -> Q | None:
+    return Q() if access.can("plan.view") else None
+
+
+@scope_rule("plans.Priority")
+def plan_priorities(access: Access) -> Q | None:
+    return Q() if access.can("plan.view") else None
+
+
+@scope_rule("plans.Initiative")
+def plan_initiatives(access: Access) -> Q | None:
+    return Q() if access.can("plan.view") else None
+
+
+def goal_entities(access: Access) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The school and network codes whose goals and scorecards a user may see beside the
+    district's, or None for every school and network. Action teams: none (district only)."""
+    if access.has_role(*ALL_SCHOOL_DATA):
+        return None
+    return (
+        frozenset(codes_of("org.School", assigned_schools(access))),
+        frozenset(codes_of("org.Network", assigned_networks(access))),
+    )
+
+
+@scope_rule("plans.Goal")
+def plan_goals(access: Access) -> Q | None:
+    """District goals for everyone who reads the plan; a school's or network's goals for those
+    who see that school or network."""
+    if not access.can("plan.view"):
+        return None
+    entities = goal_entities(access)
+    if entities is None:
+        return Q()
+    schools, networks = entities
+    return (
+        Q(level="district")
+        | Q(level="school", entity_code__in=schools)
+        | Q(level="network", entity_code__in=networks)
+    )
