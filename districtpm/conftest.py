@@ -6,6 +6,7 @@ Like healthchecks' Alice and Bob: principal_a runs school A (network 1), princip
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from dataclasses import dataclass, field
@@ -109,12 +110,10 @@ def world(db) -> World:
         Assignment.objects.create(staff=s, school=school, position=position)
         w.staff[key] = s
 
-    def user(name: str, role: str | None, *, school=None, network=None, team="", staff=None):
+    def user(name: str, role: str | None, *, school=None, network=None, staff=None):
         u = User.objects.create_user(name, password=PASSWORD, first_name=name.title())
         if role:
-            RoleAssignment.objects.create(
-                user=u, role=role, school=school, network=network, team=team
-            )
+            RoleAssignment.objects.create(user=u, role=role, school=school, network=network)
         if staff:
             staff.user = u
             staff.save()
@@ -124,8 +123,9 @@ def world(db) -> World:
     user("admin", Role.DISTRICT_ADMIN)
     user("pm", Role.PM_OFFICE)
     user("slt", Role.SENIOR_LEADER)
-    user("team_lead", Role.ACTION_TEAM_LEAD, team="Whole Child")
-    user("team_member", Role.ACTION_TEAM_MEMBER, team="Whole Child")
+    # The Whole Child team's lead and member: tests that make the team add them to it.
+    user("team_lead", Role.ACTION_TEAM_LEAD)
+    user("team_member", Role.ACTION_TEAM_MEMBER)
     user("network_1", Role.NETWORK_SUPERVISOR, network=n1)
     user("network_2", Role.NETWORK_SUPERVISOR, network=n2)
     user("principal_a", Role.PRINCIPAL, school=a, staff=w.staff["principal_a"])
@@ -225,3 +225,44 @@ def use_store_with_past_years(world: World, analytics_path, settings, tmp_path) 
             start_date=dt.date.fromisoformat(start),
             end_date=dt.date.fromisoformat(end),
         )
+
+
+# ---------------------------------------------------------------- the test kit: query counts
+# Every dashboard and list page has a test that its queries do not grow with its rows.
+
+
+class QueryCount:
+    """Counts the database queries a call or a block runs (Django's CaptureQueriesContext)."""
+
+    def __call__(self, fn, *args, **kwargs) -> int:
+        """The number of queries `fn(*args, **kwargs)` runs."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            fn(*args, **kwargs)
+        return len(captured)
+
+    def page(self, client, url: str) -> int:
+        """The queries one GET of `url` runs; the page must answer 200."""
+        status: list[int] = []
+        count = self(lambda: status.append(client.get(url).status_code))
+        assert status == [200], (url, status)
+        return count
+
+    @contextlib.contextmanager
+    def at_most(self, limit: int):
+        """Fail when the block runs more than `limit` queries, listing them."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            yield captured
+        queries = "\n".join(q["sql"] for q in captured.captured_queries)
+        assert len(captured) <= limit, f"{len(captured)} queries, at most {limit}:\n{queries}"
+
+
+@pytest.fixture
+def query_count() -> QueryCount:
+    """`query_count.page(client, url)`, `query_count(fn)`, `with query_count.at_most(n):`."""
+    return QueryCount()

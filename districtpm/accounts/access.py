@@ -15,10 +15,9 @@ def access_from_assignments(user: Any) -> Access:
     roles: set[str] = set()
     schools: set[int] = set()
     networks: set[int] = set()
-    teams: set[str] = set()
     by_role: dict[str, set[int]] = {}
-    for role, school_id, network_id, team in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "school_id", "network_id", "team"
+    for role, school_id, network_id in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "school_id", "network_id"
     ):
         roles.add(role)
         if school_id:
@@ -26,8 +25,6 @@ def access_from_assignments(user: Any) -> Access:
             by_role.setdefault(role, set()).add(school_id)
         if network_id:
             networks.add(network_id)
-        if team:
-            teams.add(team)
     caseload = set(CaseloadEntry.objects.filter(evaluator=user).values_list("staff_id", flat=True))
     own = getattr(user, "staff", None) if hasattr(user, "staff") else None
     access = Access(
@@ -38,7 +35,6 @@ def access_from_assignments(user: Any) -> Access:
         network_ids=frozenset(networks),
         caseload_staff_ids=frozenset(caseload),
         own_staff_id=own.pk if own else None,
-        teams=frozenset(teams),
         school_ids_by_role={k: frozenset(v) for k, v in by_role.items()},
     )
     return access

@@ -8,7 +8,7 @@ from districtpm.audit.admin import AuditedModelAdmin
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(AuditedModelAdmin):
-    list_display = ["user", "role", "school", "network", "team"]
+    list_display = ["user", "role", "school", "network"]
     list_filter = ["role"]
     search_fields = ["user__username", "school__name"]
     raw_id_fields = ["user"]

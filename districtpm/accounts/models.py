@@ -1,4 +1,5 @@
-"""Who holds which role, over which school, network or caseload."""
+"""Who holds which role, over which school, network or caseload. (Which action team a team role
+works on is the team's membership, kept by the action plans app.)"""
 
 from __future__ import annotations
 
@@ -22,15 +23,12 @@ class RoleAssignment(models.Model):
     network = models.ForeignKey(
         "org.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    team = models.CharField(
-        max_length=100, blank=True, help_text="The action team, for action team roles."
-    )
 
     class Meta:
         ordering = ["user__username", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "school", "network", "team"], name="unique_role_assignment"
+                fields=["user", "role", "school", "network"], name="unique_role_assignment"
             )
         ]
 
@@ -47,8 +45,9 @@ class RoleAssignment(models.Model):
             return str(self.school)
         if self.network_id:
             return str(self.network)
-        if self.team:
-            return self.team
+        if self.role in NEEDS_TEAM:
+            # Which teams is the action team's to say (its members): this app stands below it.
+            return "Action teams"
         return "District"
 
     def clean(self) -> None:
@@ -56,8 +55,6 @@ class RoleAssignment(models.Model):
             raise ValidationError({"school": "This role must be given a school."})
         if self.role in NEEDS_NETWORK and not self.network_id:
             raise ValidationError({"network": "This role must be given a network."})
-        if self.role in NEEDS_TEAM and not self.team:
-            raise ValidationError({"team": "This role must be given an action team."})
         if self.role not in NEEDS_SCHOOL and self.school_id:
             raise ValidationError({"school": "This role is not bound to one school."})
         if self.role not in NEEDS_NETWORK and self.network_id:

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.audit.log import record, snapshot
-from districtpm.core.roles import DISTRICT_LEADERS
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import allowed
 
 # The meeting cycle (an app above this one) says which month's updates it reviews next.
 _REVIEW_MONTH: list[Callable[[dt.date], dt.date | None]] = []
@@ -34,20 +33,12 @@ LEADERS_NOTE = "Only the team's lead, its members or the performance management 
 
 def can_update(user: Any, team: ActionTeam) -> bool:
     """The team's lead, its members, and the performance management office send updates."""
-    access = access_for(user)
-    if access.has_role("district_admin", "pm_office") or team.lead_id == access.user_id:
-        return True
-    return team.name in access.teams and access.has_role("action_team_lead", "action_team_member")
+    return allowed(user, StatusUpdate(team=team), "change")
 
 
 def can_change(user: Any, team: ActionTeam) -> bool:
-    access = access_for(user)
-    if not access.can("actionplans.change"):
-        return False
-    return access.has_role(*DISTRICT_LEADERS) or (
-        team.lead_id == access.user_id
-        or (team.name in access.teams and access.has_role("action_team_lead"))
-    )
+    """District leaders change every team's plan and actions; an action team lead their team's."""
+    return allowed(user, ActionPlan(team=team), "change")
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -95,7 +86,7 @@ def missing_updates(month: dt.date) -> list[ActionTeam]:
 def save_action(
     plan: ActionPlan, action: PlanAction | None, data: dict[str, Any], *, user: Any
 ) -> PlanAction:
-    if not can_change(user, plan.team):
+    if not allowed(user, action or PlanAction(plan=plan), "change"):
         raise PermissionDenied(LEADERS_NOTE)
     before = snapshot(action) if action else None
     action = action or PlanAction(plan=plan)
@@ -121,7 +112,7 @@ def next_school_year(name: str) -> str:
 @transaction.atomic
 def close_year(plan: ActionPlan, evaluation: str, *, user: Any) -> ActionPlan:
     """Record the year-end evaluation and start next year's plan with the open actions."""
-    if not can_change(user, plan.team):
+    if not allowed(user, plan, "change"):
         raise PermissionDenied(LEADERS_NOTE)
     if not evaluation.strip():
         raise ValidationError("Write the year-end evaluation before closing the year.")
@@ -163,7 +154,9 @@ def close_year(plan: ActionPlan, evaluation: str, *, user: Any) -> ActionPlan:
 
 @transaction.atomic
 def save_team(form: Any, *, user: Any) -> ActionTeam:
-    """Create or change a team from its validated form (the view checks the permission)."""
+    """Create or change a team from its validated form."""
+    if not allowed(user, form.instance, "change"):
+        raise PermissionDenied("Only district leaders set up action teams.")
     before = snapshot(form.instance) if form.instance.pk else None
     team = form.save()
     record(

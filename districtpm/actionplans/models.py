@@ -12,8 +12,8 @@ RATINGS = [("on_track", "On track"), ("at_risk", "At risk"), ("off_track", "Off 
 
 
 class ActionTeam(models.Model):
-    """The team that drives one priority of the plan. Its name is the team that action team
-    role assignments name."""
+    """The team that drives one priority of the plan. Its lead and members (with an action team
+    role) reach its work; its name is only a name, so renaming it changes nobody's access."""
 
     priority = models.ForeignKey("plans.Priority", on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=100, unique=True)
@@ -21,7 +21,10 @@ class ActionTeam(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="action_teams"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="action_teams",
+        help_text="Who works on the team; with an action team role, they reach its work.",
     )
 
     objects = ScopedQuerySet.as_manager()

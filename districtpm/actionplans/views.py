@@ -197,7 +197,7 @@ class TeamForm(forms.ModelForm):
         fields = ["priority", "name", "lead", "members"]
         widgets = {"members": forms.CheckboxSelectMultiple}
         help_texts = {
-            "name": "Action team role assignments name the team by this name.",
+            "name": "Shown on the team's pages, reminders and calendars; renaming it changes nobody's access.",
         }
 
     def __init__(self, *args, **kwargs) -> None:

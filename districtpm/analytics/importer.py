@@ -25,6 +25,7 @@ import yaml
 from districtpm.analytics import store
 from districtpm.analytics.schema import GRADES, TABLES
 from districtpm.core import intake
+from districtpm.core.intake import RowError
 
 DEFAULT_MARKERS = ["s", "*", "<10", "n<10", "-", "--", "N/A", "NA", "n/a", "~", "<5"]
 BOOL_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -37,17 +38,6 @@ MAX_NUMBER_CHARS = 40
 
 class MappingError(ValueError):
     """A mapping file that cannot be used."""
-
-
-@dataclass
-class RowError:
-    file: str
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}, line {self.line}, column {self.column}: {self.reason}"
 
 
 @dataclass
@@ -71,10 +61,12 @@ class ImportResult:
         return f"{self.file}: {self.source_rows} source rows read; {parts}."
 
 
-class ImportFailed(Exception):
-    def __init__(self, result: ImportResult) -> None:
-        super().__init__(result.summary())
-        self.result = result
+class ImportFailed(intake.ImportFailed):
+    """A data import that wrote nothing; its result lists every bad row."""
+
+    @property
+    def result(self) -> ImportResult:
+        return self.outcome
 
 
 # ------------------------------------------------------------------ mapping
@@ -498,7 +490,7 @@ def import_file(
     frame, lines = source.frame, source.lines
     result.source_rows = len(frame)
     for line, column, reason in source.problems[:MAX_ERRORS]:
-        result.errors.append(RowError(label, line, column, reason))
+        result.errors.append(RowError(label, line, reason, column))
     markers = {str(m) for m in mapping.get("suppressed", DEFAULT_MARKERS)}
     needed = set()
     for out in mapping["outputs"]:
@@ -508,7 +500,7 @@ def import_file(
     missing = sorted(needed - set(map(str, frame.columns)))
     if missing:
         result.errors.append(
-            RowError(label, 1, ", ".join(missing), "missing column(s) the mapping needs")
+            RowError(label, 1, "missing column(s) the mapping needs", ", ".join(missing))
         )
         raise ImportFailed(result)
     outputs: dict[str, list[dict]] = {}
@@ -555,7 +547,7 @@ def import_file(
                     )
                 ):
                     if len(result.errors) < MAX_ERRORS:
-                        result.errors.append(RowError(label, line, source_col, reason))
+                        result.errors.append(RowError(label, line, reason, source_col))
                     row = {}
                     break
                 text = str(raw).strip()
@@ -580,7 +572,7 @@ def import_file(
                     row[name] = value
                 except (ValueError, TypeError, OverflowError) as exc:
                     if len(result.errors) < MAX_ERRORS:
-                        result.errors.append(RowError(label, line, source_col, str(exc)))
+                        result.errors.append(RowError(label, line, str(exc), source_col))
                     row = {}
                     break
             if not row:
@@ -596,8 +588,8 @@ def import_file(
                                 RowError(
                                     label,
                                     line,
-                                    source_col,
                                     "numerator / denominator is out of range",
+                                    source_col,
                                 )
                             )
                         continue
@@ -611,7 +603,7 @@ def import_file(
                         source_col = target.get(column.name, ("(none)", None))[0]
                         result.errors.append(
                             RowError(
-                                label, line, source_col, f"{column.name} is required but empty"
+                                label, line, f"{column.name} is required but empty", source_col
                             )
                         )
                     row = {}
@@ -635,9 +627,9 @@ def import_file(
                     RowError(
                         label,
                         int(f.at[i, "_line"]),
-                        ", ".join(key),
                         f"repeats the {name} row of line {int(first_lines[i])} "
                         f"({', '.join(str(f.at[i, k]) for k in key)})",
+                        ", ".join(key),
                     )
                 )
         frames[name] = f.drop(columns="_line")

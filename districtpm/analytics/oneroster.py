@@ -14,10 +14,9 @@ line, column and reason, and nothing is written unless all rows are good.
 from __future__ import annotations
 
 import bisect
-import csv
 import hashlib
-import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,33 +55,33 @@ REQUIRED = {
 
 
 def _files(path: Path | dict[str, bytes]) -> dict[str, pd.DataFrame]:
-    """The bundle's CSV files as text frames; reading goes through the shared input limits."""
-    if isinstance(path, dict):
-        raw = path
-    elif Path(path).is_dir():
-        raw = intake.read_folder(path, name=Path(path).name)
-    else:
-        raw = intake.read_zip(path, name=Path(path).name)
+    """The bundle's CSV files as text frames, read by the shared bundle reader; each frame
+    keeps its rows' physical line numbers in `attrs["lines"]`."""
     frames = {}
-    for name, data in raw.items():
-        text = intake.decode_text(data, name=name)
-        header = next(csv.reader(io.StringIO(text, newline="")), None)
-        intake.check_headers([h.strip() for h in header or []], name=name)
-        try:
-            frames[name] = pd.read_csv(
-                io.StringIO(text, newline=""), dtype=str, keep_default_na=False
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-            raise intake.InputRefused(
-                f"{name} cannot be read as CSV ({str(exc).splitlines()[0]})."
-            ) from None
+    for name, table in intake.read_bundle(path).items():
+        for line, _, extra in table.rows:
+            if extra:  # as the CSV reader this replaced did: such a file is not a table
+                raise intake.InputRefused(
+                    f"{name} cannot be read as CSV (line {line} has {len(table.headers) + len(extra)}"
+                    f" values but the header names only {len(table.headers)} columns)."
+                )
+        frame = pd.DataFrame(
+            [values for _, values, _ in table.rows], columns=table.headers, dtype=str
+        )
+        frame.attrs["lines"] = [line for line, _, _ in table.rows]
+        frames[name] = frame
     return frames
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row of a bundle file with its line number."""
+    return zip(frame.attrs["lines"], frame.to_dict("records"), strict=True)
 
 
 def _refused(exc: intake.InputRefused) -> ImportFailed:
     """A refused bundle as an import failure, so every caller reports it the same way."""
     result = ImportResult(file="OneRoster bundle", file_hash="")
-    result.errors.append(RowError("OneRoster bundle", 0, "-", str(exc)))
+    result.errors.append(RowError("OneRoster bundle", 0, str(exc), "-"))
     return ImportFailed(result)
 
 
@@ -118,6 +117,7 @@ def import_bundle(
     *,
     store_path: Path | None = None,
 ) -> ImportResult:
+    """Students, enrollments and assessment results from a bundle; nothing if any row is bad."""
     rules = rules if isinstance(rules, dict) else load_rules(rules)
     try:
         files = _files(path)
@@ -131,70 +131,103 @@ def import_bundle(
     ).hexdigest()
     result = ImportResult(file="OneRoster bundle", file_hash=digest)
     errors = result.errors
-    for name, columns in REQUIRED.items():
-        if name not in files:
-            errors.append(RowError(name, 0, "-", "file is missing from the bundle"))
-            continue
-        missing = [c for c in columns if c not in files[name].columns]
-        if missing:
-            errors.append(RowError(name, 1, ", ".join(missing), "missing column(s)"))
+    errors += _missing(files)
     if errors:
         raise ImportFailed(result)
 
-    orgs = files["orgs.csv"]
     school_codes = {
         r["sourcedId"]: (r.get("identifier") or r["sourcedId"])
-        for r in orgs.to_dict("records")
+        for r in files["orgs.csv"].to_dict("records")
         if r["type"] == "school"
     }
-    sessions = files["academicSessions.csv"].set_index("sourcedId")
+    students = _students(files, errors)
+    enrollment_rows = _enrollments(files["enrollments.csv"], students, school_codes, errors)
+    items = _line_items(files, rules, errors)
+    student_school = {
+        (e["student_id"], e["school_year"]): e["school_code"] for e in enrollment_rows
+    }
+    assessment_rows = _results(files["results.csv"], items, students, student_school, errors)
+    if errors:
+        raise ImportFailed(result)
+    frames = {
+        "student_years": _student_years(students, student_school),
+        "enrollments": pd.DataFrame(enrollment_rows, columns=TABLES["enrollments"].column_names),
+        "assessments": pd.DataFrame(assessment_rows, columns=TABLES["assessments"].column_names),
+    }
+    _save(frames, result, store_path)
+    result.source_rows = sum(len(f) for f in files.values())
+    return result
 
-    # students and their demographics
+
+def _missing(files: dict[str, pd.DataFrame]) -> list[RowError]:
+    """A row error for every file or column the import needs and the bundle lacks."""
+    errors = []
+    for name, columns in REQUIRED.items():
+        if name not in files:
+            errors.append(RowError(name, 0, "file is missing from the bundle", "-"))
+            continue
+        missing = [c for c in columns if c not in files[name].columns]
+        if missing:
+            errors.append(RowError(name, 1, "missing column(s)", ", ".join(missing)))
+    return errors
+
+
+def _race(d: dict[str, str]) -> str | None:
+    """One race or ethnicity from OneRoster's flags: Hispanic first, several flags multiracial."""
+    if d.get("hispanicOrLatinoEthnicity", "").lower() == "true":
+        return "Hispanic"
+    if _truthy(d.get("demographicRaceTwoOrMoreRaces", "")):
+        return "Multiracial"
+    flagged = [label for flag, label in RACE_FLAGS if _truthy(d.get(flag, ""))]
+    return flagged[0] if len(flagged) == 1 else ("Multiracial" if flagged else None)
+
+
+def _students(files: dict[str, pd.DataFrame], errors: list[RowError]) -> dict[str, dict]:
+    """The students of users.csv with their grade and demographics, by sourcedId."""
     demo = files["demographics.csv"].set_index("sourcedId").to_dict("index")
     students: dict[str, dict] = {}
-    for i, r in enumerate(files["users.csv"].to_dict("records")):
+    for line, r in _rows(files["users.csv"]):
         if r["role"] != "student":
             continue
-        line = i + 2
         try:
             grades = [g for g in r.get("grades", "").split(",") if g.strip()]
             grade = _grade(grades[0]) if grades else None
         except ValueError as exc:
-            errors.append(RowError("users.csv", line, "grades", str(exc)))
+            errors.append(RowError("users.csv", line, str(exc), "grades"))
             continue
         d = demo.get(r["sourcedId"], {})
-        if d.get("hispanicOrLatinoEthnicity", "").lower() == "true":
-            race = "Hispanic"
-        elif _truthy(d.get("demographicRaceTwoOrMoreRaces", "")):
-            race = "Multiracial"
-        else:
-            flagged = [label for flag, label in RACE_FLAGS if _truthy(d.get(flag, ""))]
-            race = flagged[0] if len(flagged) == 1 else ("Multiracial" if flagged else None)
         sex = d.get("sex", "").strip().lower()
         if sex and sex not in SEX:
             errors.append(
-                RowError("demographics.csv", 0, "sex", f"unknown sex {sex!r} for {r['sourcedId']}")
+                RowError("demographics.csv", 0, f"unknown sex {sex!r} for {r['sourcedId']}", "sex")
             )
         students[r["sourcedId"]] = {
             "grade": grade,
-            "race": race,
+            "race": _race(d),
             "gender": SEX.get(sex),
             "orgs": [o.strip() for o in r["orgSourcedIds"].split(",")],
         }
+    return students
 
-    # enrollments of students at schools, by school year
-    enrollment_rows = []
-    for i, r in enumerate(files["enrollments.csv"].to_dict("records")):
+
+def _enrollments(
+    frame: pd.DataFrame,
+    students: dict[str, dict],
+    school_codes: dict[str, str],
+    errors: list[RowError],
+) -> list[dict]:
+    """Students' enrollment spells at schools, with the school year each began in."""
+    rows = []
+    for line, r in _rows(frame):
         if r["role"] != "student":
             continue
-        line = i + 2
         if r["userSourcedId"] not in students:
             errors.append(
                 RowError(
                     "enrollments.csv",
                     line,
-                    "userSourcedId",
                     f"unknown student {r['userSourcedId']!r}",
+                    "userSourcedId",
                 )
             )
             continue
@@ -203,8 +236,8 @@ def import_bundle(
                 RowError(
                     "enrollments.csv",
                     line,
-                    "schoolSourcedId",
                     f"unknown school {r['schoolSourcedId']!r}",
+                    "schoolSourcedId",
                 )
             )
             continue
@@ -212,12 +245,12 @@ def import_bundle(
             begin = pd.Timestamp(r.get("beginDate")).date() if r.get("beginDate") else None
             end = pd.Timestamp(r.get("endDate")).date() if r.get("endDate") else None
         except ValueError as exc:
-            errors.append(RowError("enrollments.csv", line, "beginDate", str(exc)))
+            errors.append(RowError("enrollments.csv", line, str(exc), "beginDate"))
             continue
         if begin is None:
-            errors.append(RowError("enrollments.csv", line, "beginDate", "beginDate is empty"))
+            errors.append(RowError("enrollments.csv", line, "beginDate is empty", "beginDate"))
             continue
-        enrollment_rows.append(
+        rows.append(
             {
                 "student_id": r["userSourcedId"],
                 "school_year": PERIOD_PARSERS["date"](str(begin)),
@@ -226,70 +259,84 @@ def import_bundle(
                 "exit_date": end,
             }
         )
+    return rows
 
-    # results of assessment line items
+
+def _line_items(
+    files: dict[str, pd.DataFrame], rules: dict[str, Any], errors: list[RowError]
+) -> dict[str, dict]:
+    """The line items the rules name as assessments (subject, test, window, year, cuts)."""
+    sessions = files["academicSessions.csv"].set_index("sourcedId")
     item_rules = [(re.compile(rule["title"]), rule) for rule in rules["line_items"]]
     items: dict[str, dict] = {}
-    for i, r in enumerate(files["lineItems.csv"].to_dict("records")):
+    for line, r in _rows(files["lineItems.csv"]):
         for pattern, rule in item_rules:
             m = pattern.fullmatch(r["title"].strip())
-            if m:
-                values = {**rule.get("set", {}), **m.groupdict()}
-                values = {k: rule.get("values", {}).get(k, {}).get(v, v) for k, v in values.items()}
-                session = r.get("gradingPeriodSourcedId", "")
-                year = None
-                if session in sessions.index:
-                    year = PERIOD_PARSERS["date"](sessions.loc[session, "startDate"])
-                elif r.get("assignDate"):
-                    year = PERIOD_PARSERS["date"](r["assignDate"])
-                if year is None:
-                    errors.append(
-                        RowError(
-                            "lineItems.csv",
-                            i + 2,
-                            "gradingPeriodSourcedId",
-                            "no academic session or assignDate to date it",
-                        )
+            if not m:
+                continue
+            values = {**rule.get("set", {}), **m.groupdict()}
+            values = {k: rule.get("values", {}).get(k, {}).get(v, v) for k, v in values.items()}
+            session = r.get("gradingPeriodSourcedId", "")
+            year = None
+            if session in sessions.index:
+                year = PERIOD_PARSERS["date"](sessions.loc[session, "startDate"])
+            elif r.get("assignDate"):
+                year = PERIOD_PARSERS["date"](r["assignDate"])
+            if year is None:
+                errors.append(
+                    RowError(
+                        "lineItems.csv",
+                        line,
+                        "no academic session or assignDate to date it",
+                        "gradingPeriodSourcedId",
                     )
-                    break
-                if (
-                    values["subject"] not in SUBJECTS
-                    or values["window"] not in WINDOWS
-                    or values["test"] not in ("state", "interim")
-                ):
-                    errors.append(
-                        RowError(
-                            "lineItems.csv",
-                            i + 2,
-                            "title",
-                            f"{r['title']!r} gives an unknown subject, test or window",
-                        )
-                    )
-                    break
-                items[r["sourcedId"]] = {
-                    **values,
-                    "school_year": year,
-                    "cuts": rule.get("cuts"),
-                    "class": r.get("classSourcedId"),
-                }
+                )
                 break
-    assessment_rows = []
-    student_school = {}
-    for e in enrollment_rows:
-        student_school[(e["student_id"], e["school_year"])] = e["school_code"]
-    for i, r in enumerate(files["results.csv"].to_dict("records")):
+            if (
+                values["subject"] not in SUBJECTS
+                or values["window"] not in WINDOWS
+                or values["test"] not in ("state", "interim")
+            ):
+                errors.append(
+                    RowError(
+                        "lineItems.csv",
+                        line,
+                        f"{r['title']!r} gives an unknown subject, test or window",
+                        "title",
+                    )
+                )
+                break
+            items[r["sourcedId"]] = {
+                **values,
+                "school_year": year,
+                "cuts": rule.get("cuts"),
+                "class": r.get("classSourcedId"),
+            }
+            break
+    return items
+
+
+def _results(
+    frame: pd.DataFrame,
+    items: dict[str, dict],
+    students: dict[str, dict],
+    student_school: dict[tuple[str, str], str],
+    errors: list[RowError],
+) -> list[dict]:
+    """Assessment rows from the results of the line items that are assessments."""
+    rows = []
+    for line, r in _rows(frame):
         item = items.get(r["lineItemSourcedId"])
         if item is None:
             continue  # not an assessment the rules know: homework, quizzes…
-        line = i + 2
         student = students.get(r["studentSourcedId"])
         if student is None:
             errors.append(
                 RowError(
                     "results.csv",
                     line,
-                    "studentSourcedId",
                     f"unknown student {r['studentSourcedId']!r}",
+                    "studentSourcedId",
                 )
             )
             continue
@@ -298,7 +345,7 @@ def import_bundle(
         try:
             score = float(r["score"])
         except ValueError:
-            errors.append(RowError("results.csv", line, "score", f"{r['score']!r} is not a number"))
+            errors.append(RowError("results.csv", line, f"{r['score']!r} is not a number", "score"))
             continue
         school = student_school.get((r["studentSourcedId"], item["school_year"]))
         if school is None:
@@ -306,13 +353,13 @@ def import_bundle(
                 RowError(
                     "results.csv",
                     line,
-                    "studentSourcedId",
                     f"student has no enrollment in {item['school_year']}",
+                    "studentSourcedId",
                 )
             )
             continue
         level = bisect.bisect_right(item["cuts"], score) + 1 if item["cuts"] else None
-        assessment_rows.append(
+        rows.append(
             {
                 "student_id": r["studentSourcedId"],
                 "school_year": item["school_year"],
@@ -326,15 +373,20 @@ def import_bundle(
                 "growth_percentile": None,
             }
         )
-    if errors:
-        raise ImportFailed(result)
+    return rows
 
-    years_rows = []
+
+def _student_years(
+    students: dict[str, dict], student_school: dict[tuple[str, str], str]
+) -> pd.DataFrame:
+    """One row per enrolled student and year with a grade; OneRoster has no income, language
+    or disability status, so those stay unknown."""
+    rows = []
     for (student_id, year), school in sorted(student_school.items()):
         s = students[student_id]
         if s["grade"] is None:
             continue
-        years_rows.append(
+        rows.append(
             {
                 "student_id": student_id,
                 "school_year": year,
@@ -347,14 +399,13 @@ def import_bundle(
                 "gender": s["gender"],
             }
         )
-    frames = {
-        "student_years": pd.DataFrame(years_rows, columns=TABLES["student_years"].column_names),
-        "enrollments": pd.DataFrame(enrollment_rows, columns=TABLES["enrollments"].column_names),
-        "assessments": pd.DataFrame(assessment_rows, columns=TABLES["assessments"].column_names),
-    }
-    frames["student_years"][["econ_disadv", "ell", "swd"]] = frames["student_years"][
-        ["econ_disadv", "ell", "swd"]
-    ].astype("boolean")
+    frame = pd.DataFrame(rows, columns=TABLES["student_years"].column_names)
+    frame[["econ_disadv", "ell", "swd"]] = frame[["econ_disadv", "ell", "swd"]].astype("boolean")
+    return frame
+
+
+def _save(frames: dict[str, pd.DataFrame], result: ImportResult, store_path: Path | None) -> None:
+    """Replace the bundle's rows in the store in one transaction, with its import record."""
     with store.connect(store_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -365,7 +416,7 @@ def import_bundle(
                     "INSERT INTO _imports (file_hash, file_name, table_name, rows, school_years) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [
-                        digest,
+                        result.file_hash,
                         result.file,
                         name,
                         len(frame),
@@ -376,5 +427,3 @@ def import_bundle(
         except Exception:
             con.execute("ROLLBACK")
             raise
-    result.source_rows = sum(len(f) for f in files.values())
-    return result

@@ -12,23 +12,30 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from districtpm.core.roles import PERMISSIONS
+from districtpm.core.roles import PERMISSIONS, SPECIAL_RULES
 from districtpm.core.scoping import ScopedQuerySet, access_for
 
 View = Callable[..., HttpResponse]
 
 
-def requires(permission: str) -> Callable[[View], View]:
-    if permission != "authenticated" and permission not in PERMISSIONS:
-        raise ValueError(f"Unknown permission {permission!r}")
+def known(permission: str) -> str:
+    """The permission, if some app registered it; an unknown name is a mistake to fail on."""
+    if permission not in SPECIAL_RULES and permission not in PERMISSIONS:
+        raise ImproperlyConfigured(f"Unknown permission {permission!r}")
+    return permission
 
+
+def requires(permission: str) -> Callable[[View], View]:
+    # Views are imported before every app's ready() has registered its permissions, so the name
+    # is checked at the first request (and by the system check over every URL), not here.
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            known(permission)
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if permission != "authenticated" and not access_for(request.user).can(permission):

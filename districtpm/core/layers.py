@@ -27,7 +27,35 @@ LAYERS: tuple[str, ...] = (
 # Modules of the package itself (settings, root urls, wsgi, the command line) share the top
 # layer with the demo, which serves the product as a site does.
 SITE = "site"
-_RANK = {name: index for index, name in enumerate(LAYERS)} | {SITE: len(LAYERS) - 1}
+_RANK: dict[str, float] = {name: index for index, name in enumerate(LAYERS)} | {
+    SITE: len(LAYERS) - 1
+}
+
+
+def declared_layers(package_dir: Path) -> dict[str, str]:
+    """Apps not named above that give their own place: `layer_above = "meetings"` on the
+    AppConfig in their apps.py. A new app then needs no edit here (docs/adding-an-app.md)."""
+    declared = {}
+    for apps_py in sorted(package_dir.glob("*/apps.py")):
+        app = apps_py.parent.name
+        if app in LAYERS:
+            continue
+        for node in ast.walk(ast.parse(apps_py.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == ["layer_above"]
+                and isinstance(node.value, ast.Constant)
+                and node.value.value in LAYERS
+            ):
+                declared[app] = node.value.value
+    return declared
+
+
+# A declared app sits just above the layer it names: it may import that layer and those below,
+# apps declared above the same layer may import each other, and nothing below imports it.
+_DECLARED = declared_layers(Path(__file__).resolve().parents[1])
+_RANK |= {app: _RANK[below] + 0.5 for app, below in _DECLARED.items()}
+LAYERS = LAYERS + tuple(_DECLARED)
 
 
 @dataclass(frozen=True)

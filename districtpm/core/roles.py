@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -53,48 +58,58 @@ DISTRICT_LEADERS = frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER})
 ACTION_TEAMS = frozenset({R.ACTION_TEAM_LEAD, R.ACTION_TEAM_MEMBER})
 SCHOOL_ROLES = frozenset({R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.EVALUATOR})
 
-# Each permission names the roles that hold it. Deny by default: a permission not listed here
-# is held by nobody, and every view names the permission it needs.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    # Organisation
-    "org.view": ALL_ROLES - {R.TEACHER},
-    "org.change": frozenset({R.DISTRICT_ADMIN}),
-    "org.calendar.change": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
-    "org.import": frozenset({R.DISTRICT_ADMIN}),
-    "staff.view": frozenset(
-        {
-            R.DISTRICT_ADMIN,
-            R.PM_OFFICE,
-            R.HR_PARTNER,
-            R.NETWORK_SUPERVISOR,
-            R.PRINCIPAL,
-            R.EVALUATOR,
-            R.TEACHER,
-        }
-    ),
-    "staff.change": frozenset({R.DISTRICT_ADMIN, R.HR_PARTNER}),
-    "audit.view": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
-    # The capabilities still to be built; each page is shown to the roles that will use it.
-    "data.view": ALL_ROLES - {R.TEACHER},
-    "data.import": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE}),
-    "plan.view": DISTRICT_LEADERS
-    | ACTION_TEAMS
-    | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
-    "plan.change": frozenset({R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER}),
-    "meetings.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.BOARD_MEMBER},
-    "meetings.change": DISTRICT_LEADERS,
-    "meetings.record": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
-    "actionplans.view": DISTRICT_LEADERS | ACTION_TEAMS,
-    "actionplans.change": DISTRICT_LEADERS | {R.ACTION_TEAM_LEAD},
-    "actionplans.teams": DISTRICT_LEADERS,
-    "rubrics.view": DISTRICT_LEADERS | SCHOOL_ROLES,
-    "improvement.view": DISTRICT_LEADERS | SCHOOL_ROLES,
-    "evaluation.view": frozenset(
-        {R.DISTRICT_ADMIN, R.PRINCIPAL, R.EVALUATOR, R.TEACHER, R.HR_PARTNER}
-    ),
-    "processmaps.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.NETWORK_SUPERVISOR},
-}
+# Each permission names the roles that hold it; each app registers its own when it loads
+# (`register_permissions` in its rules.py). Deny by default: a permission nobody registered is
+# held by nobody, and every view names the permission it needs.
+PERMISSIONS: dict[str, frozenset[str]] = {}
+
+
+def register_permissions(permissions: Mapping[str, Iterable[str]]) -> None:
+    """Add an app's permissions; a name registered twice with different roles is a mistake."""
+    for name, roles in permissions.items():
+        held = frozenset(roles)
+        unknown = held - ALL_ROLES
+        if unknown:
+            raise ImproperlyConfigured(f"Permission {name!r} names unknown roles {sorted(unknown)}")
+        if PERMISSIONS.get(name, held) != held:
+            raise ImproperlyConfigured(f"Permission {name!r} is registered twice, differently")
+        PERMISSIONS[name] = held
+
+
+# Access rules a view may carry that are not permissions: anybody, anybody signed in, a
+# calendar feed's secret address.
+SPECIAL_RULES = frozenset({"public", "authenticated", "feed token"})
 
 
 def roles_with(permission: str) -> frozenset[str]:
     return PERMISSIONS.get(permission, frozenset())
+
+
+def unknown_rules(patterns: Iterable[Any] | None = None) -> list[str]:
+    """Routes whose view names a permission no app registered (every URL pattern by default)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(entries: Iterable[Any], prefix: str) -> Iterator[tuple[str, Any]]:
+        for entry in entries:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern), entry.callback
+
+    entries = get_resolver().url_patterns if patterns is None else patterns
+    return [
+        f"{route} requires {rule!r}"
+        for route, view in walk(entries, "")
+        if (rule := getattr(view, "access_rule", None)) is not None
+        and rule not in SPECIAL_RULES
+        and rule not in PERMISSIONS
+    ]
+
+
+@checks.register(checks.Tags.urls)
+def check_permissions_known(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Fail `manage.py check` (and the server's start) on a view requiring an unknown permission."""
+    return [
+        checks.Error(f"Unknown permission: {problem}", id="districtpm.E001")
+        for problem in unknown_rules()
+    ]

@@ -33,24 +33,47 @@ def scope_rule(model_label: str, action: str = "view") -> Callable[[ScopeRule], 
     return register
 
 
+# A child model's parent link and, per action, the rule over the parent's rows that says which
+# parents' children a user reaches (so an unsaved child can be checked against its parent).
+_PARENTS: dict[tuple[str, str], tuple[str, Callable[[Access], Q | None]]] = {}
+
+
 def follows(
-    model_label: str, parent: str, actions: tuple[str, ...] = ("view", "change", "delete")
+    model_label: str,
+    parent: str,
+    actions: tuple[str, ...] = ("view", "change", "delete"),
+    via: ScopeRule | None = None,
 ) -> None:
-    """Declare that a child model's rows are reached as their parent is: for each action, the
-    rows whose `parent` is in the parent model's rows restricted for that action."""
+    """Declare that a child model's rows are reached through their parent: for each action, the
+    rows whose `parent` is in the parent model's rows restricted for that action — removing a
+    child changes its parent, so "delete" follows the parent's "change". `via` gives a rule over
+    the parent's rows of its own instead (a meeting's items are recorded by more than change it)."""
     for action in actions:
+        parent_action = "change" if action == "delete" else action
 
-        def rule(access: Access, action: str = action) -> Q | None:
-            from django.apps import apps
+        def on_parent(access: Access, parent_action: str = parent_action) -> Q | None:
+            if via is not None:
+                return via(access)
+            parent_model = _parent_model(model_label, parent)
+            return condition_for(parent_model, access, parent_action)
 
-            field = apps.get_model(model_label)._meta.get_field(parent)
-            parent_model = field.related_model
-            if rule_for(parent_model._meta.label, action) is None:
+        def rule(access: Access, on_parent: ScopeRule = on_parent) -> Q | None:
+            condition = on_parent(access)
+            if condition is None:
                 return None
-            rows = restrict_access(parent_model._default_manager.all(), access, action)
-            return Q(**{f"{parent}__in": rows.values("pk")})
+            if not condition:  # Q(): every parent, so every child
+                return Q()
+            parents = _parent_model(model_label, parent)._default_manager.filter(condition)
+            return Q(**{f"{parent}__in": parents.values("pk")})
 
         _RULES[(model_label, action)] = rule
+        _PARENTS[(model_label, action)] = (parent, on_parent)
+
+
+def _parent_model(model_label: str, parent: str) -> type[models.Model]:
+    from django.apps import apps
+
+    return apps.get_model(model_label)._meta.get_field(parent).related_model
 
 
 def rule_for(model_label: str, action: str) -> ScopeRule | None:
@@ -138,16 +161,31 @@ def restrict(queryset: QuerySet, user: Any, action: str = "view") -> QuerySet:
 
 
 def allowed(user: Any, target: models.Model | type[models.Model], action: str = "change") -> bool:
-    """Whether the user may do `action` to one saved object, or — given a model or an unsaved
-    object — to some row of that model (what creating a new one needs)."""
+    """Whether the user may do `action` to one object. An unsaved child is checked against its
+    parent (may this user add to that plan, that meeting?); a model, or an unsaved object with
+    no parent, asks whether the user may do it to any row at all (what creating one needs)."""
     access = access_for(user)
     model = target if isinstance(target, type) else type(target)
     condition = condition_for(model, access, action)
     if condition is None:
         return False
-    if isinstance(target, type) or target.pk is None:
+    # Q() reaches every row: answered without a query, so a page asking per row stays flat.
+    if access.is_superuser or isinstance(target, type) or not condition:
         return True
-    return model._default_manager.filter(condition, pk=target.pk).exists()
+    if target.pk is not None:
+        return model._default_manager.filter(condition, pk=target.pk).exists()
+    parent_link = _PARENTS.get((model._meta.label, action))
+    if parent_link is None:
+        return True
+    parent, on_parent = parent_link
+    parent_condition = on_parent(access)
+    parent_id = getattr(target, model._meta.get_field(parent).attname)
+    if parent_condition is None:
+        return False
+    if parent_id is None or not parent_condition:  # no parent yet (cannot be saved), or every one
+        return True
+    parents = _parent_model(model._meta.label, parent)._default_manager
+    return parents.filter(parent_condition, pk=parent_id).exists()
 
 
 class ScopedQuerySet(models.QuerySet):

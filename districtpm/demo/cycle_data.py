@@ -24,27 +24,37 @@ NARRATIVES = {
 }
 
 
+def build_demo_teams(plan: Plan) -> list[ActionTeam]:
+    """One action team per priority (made once, with the plan): the demo's team lead and member
+    are on the Whole Child team, the senior leader leads the others."""
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=["team.lead", "team.member", "senior.leader"])
+    }
+    teams = []
+    for priority in plan.priorities.order_by("order"):
+        whole_child = priority.name == "Whole Child"
+        team, created = ActionTeam.objects.get_or_create(
+            priority=priority,
+            name=priority.name,
+            defaults={"lead": users.get("team.lead" if whole_child else "senior.leader")},
+        )
+        if created and whole_child and "team.member" in users:
+            team.members.set([users["team.member"]])
+        teams.append(team)
+    return teams
+
+
 def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
     today = timezone.localdate()
     year = SchoolYear.objects.current(today)
     users = {
-        u.username: u
-        for u in User.objects.filter(
-            username__in=["team.lead", "team.member", "senior.leader", "pm.office"]
-        )
+        u.username: u for u in User.objects.filter(username__in=["senior.leader", "pm.office"])
     }
-    teams = []
-    for priority in plan.priorities.order_by("order"):
-        whole_child = priority.name == "Whole Child"
-        team = ActionTeam.objects.create(
-            priority=priority,
-            name=priority.name,
-            lead=users.get("team.lead" if whole_child else "senior.leader"),
-        )
-        if whole_child and "team.member" in users:
-            team.members.set([users["team.member"]])
-        teams.append(team)
+    teams = build_demo_teams(plan)
+    for team in teams:
+        priority = team.priority
         action_plan = ActionPlan.objects.create(
             team=team,
             school_year=year.name,

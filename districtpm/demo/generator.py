@@ -536,9 +536,9 @@ def _demo_accounts(
         if superuser:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        RoleAssignment.objects.create(
-            user=user, role=role, school=school, network=network, team=team
-        )
+        # An action team role's team is the team's membership, set when the teams are built
+        # (cycle_data); `team` here only names it in the list of demo logins.
+        RoleAssignment.objects.create(user=user, role=role, school=school, network=network)
         if staff is not None:
             staff.user = user
             staff.save(update_fields=["user"])

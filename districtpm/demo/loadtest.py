@@ -394,7 +394,8 @@ def _build(threads: int) -> list[dict[str, Any]]:
         team = teams[i % len(teams)]
         user = get_user_model().objects.create(username=f"load.{i:02d}", password=password)
         if i % 2:
-            RoleAssignment.objects.create(user=user, role=Role.ACTION_TEAM_LEAD, team=team.name)
+            RoleAssignment.objects.create(user=user, role=Role.ACTION_TEAM_LEAD)
+            team.members.add(user)  # membership is the team's relation, not a name
         else:
             RoleAssignment.objects.create(user=user, role=Role.PM_OFFICE)
         meetings = list(Meeting.objects.visible_to(user).order_by("pk")[:4])

@@ -142,4 +142,7 @@ def build_demo_plan() -> Plan:
                         KeyAction.Status.NOT_STARTED,
                     ][k],
                 )
+    from districtpm.demo.cycle_data import build_demo_teams
+
+    build_demo_teams(plan)  # the priorities' action teams: who is on them is access to their work
     return plan

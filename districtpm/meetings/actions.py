@@ -12,21 +12,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from districtpm.audit.log import record, snapshot
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import allowed
 from districtpm.meetings.models import FeedToken, Meeting, MeetingItem
 
 
-def _allow(user: Any, permission: str, meeting: Meeting | None = None) -> None:
-    if not access_for(user).can(permission):
+def _allow(user: Any, target: Any) -> None:
+    """Decided by the change rules (meetings/rules.py): first the role, then the meeting's scope."""
+    if not allowed(user, type(target), "change"):
         raise PermissionDenied("Your role does not allow this change.")
-    if meeting is not None and not Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists():
+    if not allowed(user, target, "change"):
         raise PermissionDenied("This meeting is outside your access.")
 
 
 @transaction.atomic
 def record_item(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -> MeetingItem:
     """Record a note, decision, barrier, commitment… (an unsaved item from the form)."""
-    _allow(acting_user, "meetings.record", meeting)
+    _allow(acting_user, MeetingItem(meeting=meeting))
     item.meeting = meeting
     item.created_by = acting_user
     item.save()
@@ -37,7 +38,7 @@ def record_item(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -> Mee
 @transaction.atomic
 def close_commitment(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -> MeetingItem:
     """Close a commitment (of this meeting or one carried into it) as done at `meeting`."""
-    _allow(acting_user, "meetings.record", meeting)
+    _allow(acting_user, MeetingItem(meeting=meeting))
     if item.kind != MeetingItem.Kind.COMMITMENT or item.meeting.cycle_id != meeting.cycle_id:
         raise PermissionDenied("Only a commitment of this cycle can be closed here.")
     before = snapshot(item)
@@ -58,7 +59,7 @@ def close_commitment(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -
 def set_meeting_state(meeting: Meeting, state: str, *, acting_user: Any) -> bool:
     """Mark the meeting held, cancelled or scheduled; calendars get the new sequence. False when
     it already was in that state."""
-    _allow(acting_user, "meetings.change", meeting)
+    _allow(acting_user, meeting)
     if state not in Meeting.State.values:
         raise ValueError(f"{state!r} is not a meeting state")
     if state == meeting.state:
@@ -80,7 +81,7 @@ def set_meeting_state(meeting: Meeting, state: str, *, acting_user: Any) -> bool
 @transaction.atomic
 def set_attendees(meeting: Meeting, people: Iterable[Any], *, acting_user: Any) -> list[str]:
     """Who attends; the invitation's sequence rises when it changes. The usernames after."""
-    _allow(acting_user, "meetings.change", meeting)
+    _allow(acting_user, meeting)
     before = sorted(meeting.attendees.values_list("username", flat=True))
     meeting.attendees.set(people)
     after = sorted(meeting.attendees.values_list("username", flat=True))
@@ -101,7 +102,7 @@ def set_attendees(meeting: Meeting, people: Iterable[Any], *, acting_user: Any) 
 def renew_feed_token(*, acting_user: Any) -> FeedToken:
     """A new secret calendar address for the user; the old one stops working. The audit entry
     says that it changed, never the address itself."""
-    _allow(acting_user, "meetings.view")
+    _allow(acting_user, FeedToken(user=acting_user))
     had = FeedToken.objects.filter(user=acting_user).exists()
     FeedToken.objects.filter(user=acting_user).delete()
     token = FeedToken.objects.create(user=acting_user, token=secrets.token_urlsafe(32))

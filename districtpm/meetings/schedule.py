@@ -12,12 +12,14 @@ import datetime as dt
 from typing import Any
 
 from dateutil.relativedelta import relativedelta, weekday
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from districtpm.accounts.models import RoleAssignment
 from districtpm.audit.log import record, snapshot
 from districtpm.core.roles import ACTION_TEAMS
+from districtpm.core.scoping import allowed
 from districtpm.meetings.models import Cycle, FocusMonth, Meeting, MeetingRule
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import CalendarEvent, SchoolYear
@@ -101,17 +103,27 @@ def meeting_date(
 
 
 def attendees_for(rule: MeetingRule, priority: Priority) -> set[int]:
-    """Users holding the rule's roles; for action team roles, only the focus team's."""
+    """Users holding the rule's roles; for action team roles, only the focus team's (its lead
+    and members)."""
     roles = set(rule.attendee_roles)
-    teams = {priority.name} | {t.name for t in priority.teams.all()}
+    on_team = set()
+    for team in priority.teams.prefetch_related("members"):
+        on_team |= {team.lead_id, *(m.pk for m in team.members.all())}
     users = set()
-    for user_id, role, team in RoleAssignment.objects.filter(role__in=roles).values_list(
-        "user_id", "role", "team"
+    for user_id, role in RoleAssignment.objects.filter(role__in=roles).values_list(
+        "user_id", "role"
     ):
-        if role in ACTION_TEAMS and team not in teams:
+        if role in ACTION_TEAMS and user_id not in on_team:
             continue
         users.add(user_id)
     return users
+
+
+def _allow(user: Any, target: Any) -> None:
+    """Changing the cycle or its meetings is the district leaders' (the system, with no acting
+    user — the command line, the demo — plans as it is told)."""
+    if user is not None and not allowed(user, target, "change"):
+        raise PermissionDenied("Your role does not allow changing the meeting cycle.")
 
 
 def _create_cycle(year: SchoolYear, preset: str, plan: Plan) -> Cycle:
@@ -139,6 +151,7 @@ def plan_year(
     """Create the year's cycle from a preset (once) and its meetings from the cycle's rules.
     Planning again brings meetings in line with changed rules and months, keeping UIDs and
     meetings moved by hand."""
+    _allow(acting_user, Cycle)
     if preset not in PRESETS:
         raise PlanningError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
     year = SchoolYear.objects.filter(name=school_year).first()
@@ -235,6 +248,7 @@ def save_settings(
     acting_user: Any,
 ) -> dict[str, int]:
     """Store changed rules, priorities per month and skipped months, then plan the year again."""
+    _allow(acting_user, cycle)
     before = _settings(cycle)
     for rule in rules:
         rule.save()
@@ -270,6 +284,7 @@ def _settings(cycle: Cycle) -> dict[str, Any]:
 @transaction.atomic
 def move_meeting(meeting: Meeting, new_date: dt.date, reason: str, *, acting_user: Any) -> Meeting:
     """Move one meeting by hand; the reason is kept and planning again leaves it where it is."""
+    _allow(acting_user, meeting)
     if not reason.strip():
         raise PlanningError("Say why the meeting moves.")
     before = snapshot(meeting)

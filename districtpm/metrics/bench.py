@@ -26,7 +26,7 @@ import pandas as pd
 
 from districtpm.analytics import store
 from districtpm.analytics.demo_data import SchoolSpec, generate
-from districtpm.metrics import engine, reference
+from districtpm.metrics import engine, measures, reference
 from districtpm.metrics.definitions import MetricDefinition, load_all
 from districtpm.metrics.suppression import suppress
 
@@ -175,31 +175,30 @@ def metric_sql(d: MetricDefinition) -> str:
     case = (
         "CASE dim " + " ".join(f"WHEN '{g}' THEN {label(g)}" for g in dims[1:]) + " ELSE 'all' END"
     )
-    if m.kind == "rate":
-        agg = (
-            f"count(*) AS n, sum(CASE WHEN {_sql(m.condition)} THEN 1 ELSE 0 END)::DOUBLE AS numerator, "
-            "count(*)::DOUBLE AS denominator"
-        )
-        value = "numerator / nullif(denominator, 0)"
-    elif m.kind == "mean":
-        agg = f"count({m.column}) AS n, sum({m.column})::DOUBLE AS numerator, count({m.column})::DOUBLE AS denominator"
-        value = "numerator / nullif(denominator, 0)"
-    elif m.kind == "sum":
-        agg = f"count(*) AS n, sum({m.column})::DOUBLE AS numerator, NULL::DOUBLE AS denominator"
-        value = "numerator"
-    elif m.kind == "count":
-        agg = "count(*) AS n, count(*)::DOUBLE AS numerator, NULL::DOUBLE AS denominator"
-        value = "numerator"
-    elif m.kind == "ratio_of_sums":
-        agg = f"count(*) AS n, sum({m.numerator})::DOUBLE AS numerator, sum({m.denominator})::DOUBLE AS denominator"
+    how = m.kind.behaviour
+    parts = {
+        measures.ROWS: lambda: "count(*)",
+        measures.VALUES: lambda: f"count({m.column})",
+        measures.CONDITION: lambda: f"sum(CASE WHEN {_sql(m.condition)} THEN 1 ELSE 0 END)",
+        measures.COLUMN: lambda: f"sum({m.column})",
+        measures.NUMERATOR: lambda: f"sum({m.numerator})",
+        measures.DENOMINATOR: lambda: f"sum({m.denominator})",
+    }
+
+    def double(part: str | None) -> str:
+        return f"{parts[part]()}::DOUBLE" if part else "NULL::DOUBLE"
+
+    agg = (
+        f"{parts[how.n]()} AS n, {double(how.numerator)} AS numerator, "
+        f"{double(how.denominator)} AS denominator"
+    )
+    if how.value == measures.QUANTILE:
+        agg += f", quantile_cont({m.column}, {m.kind.fraction(m.p)}) AS v"
+        value = "v"
+    elif m.kind.is_ratio:
         value = "numerator / nullif(denominator, 0)"
     else:
-        q = 0.5 if m.kind == "median" else m.p / 100
-        agg = (
-            f"count({m.column}) AS n, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, "
-            f"quantile_cont({m.column}, {q}) AS v"
-        )
-        value = "v"
+        value = "numerator"
     level_sets = {
         "district": "()",
         "network": "(network_code)",

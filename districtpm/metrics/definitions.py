@@ -21,11 +21,11 @@ from django.conf import settings
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
 from districtpm.metrics.expressions import ANY, NUMBER, TEXT, ExpressionError, kind_of_type, parse
+from districtpm.metrics.measures import CONDITION, NUMERATOR, MeasureKind
 
 # The largest whole number the app database stores in an integer field (min_n, version).
 MAX_WHOLE = 2_147_483_647
-MEASURE_KINDS = ("rate", "mean", "median", "percentile", "count", "sum", "ratio_of_sums")
-ADDITIVE = {"rate", "mean", "count", "sum", "ratio_of_sums"}
+MEASURE_KINDS = tuple(kind.value for kind in MeasureKind)
 GRAINS = ("school_year", "window", "month")
 LEVELS = ("district", "network", "school", "grade")
 UNITS = ("percent", "number", "score", "days", "students")
@@ -69,12 +69,16 @@ class DefinitionError(ValueError):
 
 @dataclass(frozen=True)
 class Measure:
-    kind: str
+    kind: MeasureKind
     column: str | None = None
     condition: str | None = None
     numerator: str | None = None
     denominator: str | None = None
     p: float | None = None
+
+    def __post_init__(self) -> None:
+        # A kind given as text (from YAML or a test) becomes the enum that carries its behaviour.
+        object.__setattr__(self, "kind", MeasureKind(self.kind))
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class MetricDefinition:
 
     @property
     def additive(self) -> bool:
-        return self.measure is not None and self.measure.kind in ADDITIVE
+        return self.measure is not None and self.measure.kind.additive
 
     def source_tables(self, all_definitions: dict[str, MetricDefinition]) -> set[str]:
         if self.gap:
@@ -234,7 +238,7 @@ def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> 
             problems.append(f"measure.kind must be one of {', '.join(MEASURE_KINDS)}")
         else:
             measure = Measure(
-                kind=m["kind"],
+                kind=MeasureKind(m["kind"]),
                 column=m.get("column"),
                 condition=m.get("condition"),
                 numerator=m.get("numerator"),
@@ -324,7 +328,8 @@ def _measure_problems(
     problems = []
     if not columns:
         return problems
-    if m.kind == "rate":
+    how = m.kind.behaviour
+    if how.numerator == CONDITION:
         if not m.condition:
             problems.append("a rate needs measure.condition, like performance_level >= 3")
         else:
@@ -336,12 +341,12 @@ def _measure_problems(
             )
             if problem:
                 problems.append(problem)
-    elif m.kind in ("mean", "median", "percentile", "sum"):
+    if how.needs_column:
         if m.column not in columns:
             problems.append(f"measure.column must be a column of the source ({', '.join(columns)})")
-        if m.kind == "percentile" and not (isinstance(m.p, int | float) and 0 < m.p < 100):
+        if how.needs_p and not (isinstance(m.p, int | float) and 0 < m.p < 100):
             problems.append("a percentile needs measure.p between 0 and 100")
-    elif m.kind == "ratio_of_sums":
+    if how.numerator == NUMERATOR:
         for part in ("numerator", "denominator"):
             if getattr(m, part) not in columns:
                 problems.append(f"measure.{part} must be a column of the source")

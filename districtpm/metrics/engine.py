@@ -20,8 +20,10 @@ import pandas as pd
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
+from districtpm.metrics import measures
 from districtpm.metrics.definitions import MetricDefinition
 from districtpm.metrics.expressions import compile_to_ibis
+from districtpm.metrics.measures import MeasureKind
 
 OUTPUT_COLUMNS = [
     "metric",
@@ -82,42 +84,32 @@ def prepared_source(
 
 
 def _aggregates(t: ir.Table, d: MetricDefinition) -> dict[str, ir.Value]:
+    """n, numerator and denominator (or the value of a quantile) for the measure's kind."""
     m = d.measure
     assert m is not None
+    how = m.kind.behaviour
+    parts: dict[str, Callable[[], ir.Value]] = {
+        measures.ROWS: lambda: t.count(),
+        measures.VALUES: lambda: t[m.column].count(),
+        measures.CONDITION: lambda: compile_to_ibis(m.condition or "true", t).ifelse(1, 0).sum(),
+        measures.COLUMN: lambda: t[m.column].sum(),
+        measures.NUMERATOR: lambda: t[m.numerator].sum(),
+        measures.DENOMINATOR: lambda: t[m.denominator].sum(),
+    }
+    if how.value == measures.QUANTILE:
+        col, q = t[m.column], m.kind.fraction(m.p)
+        value = col.median() if q == 0.5 else col.quantile(q)
+        return {"n": parts[how.n](), "value": value.cast("float64")}
     null_float = ibis.null().cast("float64")
-    if m.kind == "rate":
-        cond = compile_to_ibis(m.condition or "true", t)
-        return {
-            "n": t.count(),
-            "numerator": cond.ifelse(1, 0).sum().cast("float64"),
-            "denominator": t.count().cast("float64"),
-        }
-    if m.kind == "mean":
-        col = t[m.column]
-        return {
-            "n": col.count(),
-            "numerator": col.sum().cast("float64"),
-            "denominator": col.count().cast("float64"),
-        }
-    if m.kind == "sum":
-        col = t[m.column]
-        return {"n": t.count(), "numerator": col.sum().cast("float64"), "denominator": null_float}
-    if m.kind == "count":
-        return {"n": t.count(), "numerator": t.count().cast("float64"), "denominator": null_float}
-    if m.kind == "ratio_of_sums":
-        return {
-            "n": t.count(),
-            "numerator": t[m.numerator].sum().cast("float64"),
-            "denominator": t[m.denominator].sum().cast("float64"),
-        }
-    col = t[m.column]
-    if m.kind == "median":
-        return {"n": col.count(), "value": col.median().cast("float64")}
-    return {"n": col.count(), "value": col.quantile(m.p / 100).cast("float64")}
+    return {
+        "n": parts[how.n](),
+        "numerator": parts[how.numerator]().cast("float64") if how.numerator else null_float,
+        "denominator": parts[how.denominator]().cast("float64") if how.denominator else null_float,
+    }
 
 
-def _value_from_counts(kind: str, frame: pd.DataFrame) -> pd.Series:
-    if kind in ("rate", "mean", "ratio_of_sums"):
+def _value_from_counts(kind: MeasureKind, frame: pd.DataFrame) -> pd.Series:
+    if kind.is_ratio:
         return frame["numerator"] / frame["denominator"].where(frame["denominator"] != 0)
     return frame["numerator"]
 

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
+from districtpm.metrics import measures
 from districtpm.metrics.definitions import MetricDefinition
 from districtpm.metrics.engine import OUTPUT_COLUMNS
 from districtpm.metrics.expressions import compile_to_pandas
@@ -73,21 +74,23 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
             frame[g] = frame[g].map({True: "yes", False: "no"})
         frame[g] = frame[g].astype(object).where(frame[g].notna(), "unknown").astype(str)
     m = d.measure
-    if m.kind == "rate":
-        frame["_num"] = compile_to_pandas(m.condition, frame).fillna(False).astype(float)
-        frame["_den"] = 1.0
-    elif m.kind in ("mean",):
+    how = m.kind.behaviour
+    if how.n == measures.VALUES:  # n counts values, so rows without one take no part
         frame = frame[frame[m.column].notna()]
-        frame["_num"], frame["_den"] = frame[m.column].astype(float), 1.0
-    elif m.kind == "sum":
-        frame["_num"], frame["_den"] = frame[m.column].astype(float), float("nan")
-    elif m.kind == "count":
-        frame["_num"], frame["_den"] = 1.0, float("nan")
-    elif m.kind == "ratio_of_sums":
-        frame["_num"] = frame[m.numerator].astype(float)
-        frame["_den"] = frame[m.denominator].astype(float)
-    else:
-        frame = frame[frame[m.column].notna()]
+    if how.value != measures.QUANTILE:
+        parts = {
+            measures.ROWS: lambda: 1.0,
+            measures.VALUES: lambda: 1.0,
+            measures.CONDITION: lambda: (
+                compile_to_pandas(m.condition, frame).fillna(False).astype(float)
+            ),
+            measures.COLUMN: lambda: frame[m.column].astype(float),
+            measures.NUMERATOR: lambda: frame[m.numerator].astype(float),
+            measures.DENOMINATOR: lambda: frame[m.denominator].astype(float),
+        }
+        frame = frame.copy()
+        frame["_num"] = parts[how.numerator]()
+        frame["_den"] = parts[how.denominator]() if how.denominator else float("nan")
     out = []
     level_keys = {
         "district": [],
@@ -99,8 +102,8 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
         for dim in ["all", *d.groups]:
             keys = level_keys[level] + ["period", "school_year"] + ([] if dim == "all" else [dim])
             grouped = frame.groupby(keys, as_index=False, dropna=False)
-            if m.kind in ("median", "percentile"):
-                q = 0.5 if m.kind == "median" else m.p / 100
+            if how.value == measures.QUANTILE:
+                q = m.kind.fraction(m.p)
                 agg = grouped.agg(
                     n=(m.column, "count"), value=(m.column, lambda s, q=q: s.quantile(q))
                 )
@@ -109,7 +112,7 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
                 agg = grouped.agg(
                     n=("_num", "size"), numerator=("_num", "sum"), denominator=("_den", "sum")
                 )
-                if m.kind in ("rate", "mean", "ratio_of_sums"):
+                if m.kind.is_ratio:
                     agg["value"] = agg["numerator"] / agg["denominator"]
                 else:
                     agg["value"] = agg["numerator"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Q
 
 from districtpm.accounts.rules import ALL_SCHOOL_DATA, any_of, assigned_schools, codes_of
+from districtpm.core.roles import ALL_ROLES, register_permissions
+from districtpm.core.roles import Role as R
 from districtpm.core.scoping import Access, scope_rule
+
+PERMISSIONS = {
+    "data.view": ALL_ROLES - {R.TEACHER},
+    "data.import": {R.DISTRICT_ADMIN, R.PM_OFFICE},
+}
+register_permissions(PERMISSIONS)
 
 
 @scope_rule("metrics.Metric")

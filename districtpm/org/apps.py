@@ -10,6 +10,7 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from districtpm.core.navigation import register_capability
+        from districtpm.org import rules  # noqa: F401  (registers permissions and change rules)
 
         register_capability(
             "org",

@@ -8,7 +8,6 @@ again changes nothing either.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,25 +20,9 @@ from django.db import transaction
 
 from districtpm.audit.log import record, snapshot
 from districtpm.core import intake
-from districtpm.core.intake import InputRefused  # noqa: F401  (re-exported for callers)
-from districtpm.core.scoping import access_for
+from districtpm.core.intake import InputRefused, RowError  # noqa: F401  (re-exported for callers)
+from districtpm.core.scoping import allowed
 from districtpm.org.models import GRADES, Assignment, District, Network, Position, School, Staff
-
-
-@dataclass
-class RowError:
-    """One bad row: where it is and what is wrong with it."""
-
-    file: str
-    line: int
-    reason: str
-    column: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.reason}"
 
 
 @dataclass
@@ -75,10 +58,12 @@ class ImportReport:
         return "Imported: " + ("; ".join(parts) if parts else "no rows") + "."
 
 
-class ImportFailed(Exception):
-    def __init__(self, report: ImportReport) -> None:
-        super().__init__(report.summary())
-        self.report = report
+class ImportFailed(intake.ImportFailed):
+    """An org import that changed nothing; its report lists every bad row."""
+
+    @property
+    def report(self) -> ImportReport:
+        return self.outcome
 
 
 def _read_bytes(stream: IO[bytes] | IO[str], name: str) -> bytes | str:
@@ -100,7 +85,13 @@ def _read_csv(
     Refuses the whole file (InputRefused) when it cannot be read: wrong encoding, NUL bytes,
     blank or repeated headers, too big or too many rows.
     """
-    table = intake.read_csv(_read_bytes(stream, name), name=name)
+    return _checked_rows(intake.read_csv(_read_bytes(stream, name), name=name), name)
+
+
+def _checked_rows(
+    table: intake.CsvTable, name: str
+) -> tuple[list[str], Iterator[tuple[int, dict]], list[RowError]]:
+    """A parsed CSV's header, its rows (values stripped) and a row error per unacceptable field."""
     errors: list[RowError] = []
     rows = []
     for line, values, extra in table.rows:
@@ -156,8 +147,9 @@ def _district() -> District:
     return district
 
 
-def _require(user: Any, permission: str) -> None:
-    if user is not None and not access_for(user).can(permission):
+def _require(user: Any, model: type[Any]) -> None:
+    """Imports are decided by the "import" rules (org/rules.py); no acting user is the system."""
+    if user is not None and not allowed(user, model, "import"):
         raise PermissionDenied("Your role does not allow imports.")
 
 
@@ -235,7 +227,7 @@ def import_schools_csv(
 ) -> ImportReport:
     """Schools from a CSV with columns code, name[, level, lowest_grade, highest_grade,
     network_code, network_name, address]."""
-    _require(acting_user, "org.import")
+    _require(acting_user, School)
     report = ImportReport()
     header, rows, field_errors = _read_csv(name, stream)
     report.errors += _missing_columns(name, header, SCHOOL_COLUMNS)
@@ -354,7 +346,7 @@ def import_staff_csv(
 ) -> ImportReport:
     """Staff from a CSV with columns employee_id, first_name, last_name[, email, position,
     school_codes] where school_codes lists schools separated by semicolons."""
-    _require(acting_user, "org.import")
+    _require(acting_user, Staff)
     report = ImportReport()
     header, rows, field_errors = _read_csv(name, stream)
     report.errors += _missing_columns(name, header, STAFF_COLUMNS)
@@ -484,44 +476,50 @@ ORG_COLUMNS = ["sourcedId", "name", "type"]
 USER_COLUMNS = ["sourcedId", "orgSourcedIds", "role", "givenName", "familyName"]
 
 
-def _bundle_files(path: Path) -> dict[str, bytes]:
-    """The CSV files of a bundle folder or zip, within the input limits."""
-    if path.is_dir():
-        return intake.read_folder(path, name=path.name)
-    return intake.read_zip(path, name=path.name)
-
-
 def import_oneroster(
     path: Path | str | dict[str, bytes], *, acting_user: Any = None, source: str = "web"
 ) -> ImportReport:
     """Schools from orgs.csv and staff with their school assignments from users.csv."""
-    _require(acting_user, "org.import")
-    files = path if isinstance(path, dict) else _bundle_files(Path(path))
+    _require(acting_user, Staff)
+    tables = intake.read_bundle(path, only=("orgs.csv", "users.csv"))
     report = ImportReport()
     for required in ("orgs.csv", "users.csv"):
-        if required not in files:
+        if required not in tables:
             report.errors.append(RowError(required, 0, "file is missing from the bundle"))
     if report.errors:
         raise ImportFailed(report)
     district = _district()
 
-    org_header, org_rows, org_field_errors = _read_csv("orgs.csv", io.BytesIO(files["orgs.csv"]))
-    user_header, user_rows, user_field_errors = _read_csv(
-        "users.csv", io.BytesIO(files["users.csv"])
-    )
+    org_header, org_rows, org_field_errors = _checked_rows(tables["orgs.csv"], "orgs.csv")
+    user_header, user_rows, user_field_errors = _checked_rows(tables["users.csv"], "users.csv")
     report.errors += _missing_columns("orgs.csv", org_header, ORG_COLUMNS)
     report.errors += _missing_columns("users.csv", user_header, USER_COLUMNS)
     if report.errors:
         raise ImportFailed(report)
     report.errors += org_field_errors + user_field_errors
-    bad_org_lines = {e.line for e in org_field_errors}
-    bad_user_lines = {e.line for e in user_field_errors}
+    orgs = _checked_orgs(org_rows, {e.line for e in org_field_errors}, report)
+    existing_schools = {s.source_id: s for s in School.objects.exclude(source_id="")}
+    school_ids = {sid for sid, row in orgs.items() if row["type"] == "school"} | set(
+        existing_schools
+    )
+    users = _checked_users(user_rows, {e.line for e in user_field_errors}, orgs, school_ids, report)
+    if report.errors:
+        raise ImportFailed(report)
+    with transaction.atomic():
+        _save_oneroster(district, orgs, users, existing_schools, report, acting_user, source)
+        _log_import(acting_user, "OneRoster bundle", report, source)
+    return report
 
+
+def _checked_orgs(
+    rows: Iterable[tuple[int, dict]], bad_lines: set[int], report: ImportReport
+) -> dict[str, dict]:
+    """The good rows of orgs.csv by sourcedId; a row error in the report for every bad one."""
     orgs: dict[str, dict] = {}
     seen_orgs: dict[str, int] = {}
-    for line, row in org_rows:
+    for line, row in rows:
         before = len(report.errors)
-        if line in bad_org_lines:
+        if line in bad_lines:
             continue
         sid = row["sourcedId"]
         if row["type"] == "school":
@@ -556,21 +554,27 @@ def import_oneroster(
             seen_orgs.setdefault(sid, line)
         if len(report.errors) == before:
             orgs[sid] = row
-    existing_schools = {s.source_id: s for s in School.objects.exclude(source_id="")}
-    school_ids = {sid for sid, row in orgs.items() if row["type"] == "school"} | set(
-        existing_schools
-    )
+    return orgs
 
+
+def _checked_users(
+    rows: Iterable[tuple[int, dict]],
+    bad_lines: set[int],
+    orgs: dict[str, dict],
+    school_ids: set[str],
+    report: ImportReport,
+) -> list[tuple[dict, list[str]]]:
+    """The good staff rows of users.csv with the schools they name; students are passed by."""
     users = []
     seen_users: dict[str, int] = {}
-    for line, row in user_rows:
+    for line, row in rows:
         before = len(report.errors)
         role = row["role"]
         sid = row["sourcedId"]
         if role in ONEROSTER_SKIPPED_ROLES:
             report.count("skipped", f"{role} row(s), not stored")
             continue
-        if line in bad_user_lines:
+        if line in bad_lines:
             continue
         id_column = "identifier" if row.get("identifier") else "sourcedId"
         for column, field_name, value in (
@@ -627,66 +631,70 @@ def import_oneroster(
             )
         if len(report.errors) == before:
             users.append((row, [o for o in org_refs if o in school_ids]))
-    if report.errors:
-        raise ImportFailed(report)
+    return users
 
-    with transaction.atomic():
-        schools_by_sid = dict(existing_schools)
-        for sid, row in orgs.items():
-            if row["type"] != "school":
-                report.count("skipped", f"{row['type']} org(s)")
-                continue
-            code = row.get("identifier") or sid
-            match = (
-                School.objects.filter(source_id=sid).first()
-                or School.objects.filter(code=code).first()
-            )
-            lookup = {"pk": match.pk} if match else {"code": code}
-            values = {
-                "district": district,
-                "name": row["name"],
-                "source_id": sid,
-                "active": row.get("status", "active") != "tobedeleted",
-            }
-            schools_by_sid[sid] = _upsert(
-                School, lookup, values, "school", report, acting_user, source
-            )
-        positions: dict[str, Position] = {}
-        for role, (code, label, category, evaluated) in ONEROSTER_STAFF_ROLES.items():
-            positions[role], _ = Position.objects.get_or_create(
-                code=code, defaults={"name": label, "category": category, "evaluated": evaluated}
-            )
-        for row, org_refs in users:
-            employee_id = row.get("identifier") or row["sourcedId"]
-            match = Staff.objects.filter(source_id=row["sourcedId"]).first()
-            lookup = {"pk": match.pk} if match else {"employee_id": employee_id}
-            staff = _upsert(
-                Staff,
-                lookup,
-                {
-                    "first_name": row["givenName"],
-                    "last_name": row["familyName"],
-                    "email": row.get("email", ""),
-                    "position": positions[row["role"]],
-                    "source_id": row["sourcedId"],
-                    "active": row.get("status", "active") != "tobedeleted"
-                    and row.get("enabledUser", "true").lower() != "false",
-                },
-                "staff",
-                report,
-                acting_user,
-                source,
-            )
-            _sync_assignments(
-                staff,
-                positions[row["role"]],
-                [schools_by_sid[o] for o in org_refs],
-                report,
-                acting_user,
-                source,
-            )
-        _log_import(acting_user, "OneRoster bundle", report, source)
-    return report
+
+def _save_oneroster(
+    district: District,
+    orgs: dict[str, dict],
+    users: list[tuple[dict, list[str]]],
+    existing_schools: dict[str, School],
+    report: ImportReport,
+    acting_user: Any,
+    source: str,
+) -> None:
+    """Write the checked schools and staff (inside the caller's transaction)."""
+    schools_by_sid = dict(existing_schools)
+    for sid, row in orgs.items():
+        if row["type"] != "school":
+            report.count("skipped", f"{row['type']} org(s)")
+            continue
+        code = row.get("identifier") or sid
+        match = (
+            School.objects.filter(source_id=sid).first() or School.objects.filter(code=code).first()
+        )
+        lookup = {"pk": match.pk} if match else {"code": code}
+        values = {
+            "district": district,
+            "name": row["name"],
+            "source_id": sid,
+            "active": row.get("status", "active") != "tobedeleted",
+        }
+        schools_by_sid[sid] = _upsert(School, lookup, values, "school", report, acting_user, source)
+    positions: dict[str, Position] = {}
+    for role, (code, label, category, evaluated) in ONEROSTER_STAFF_ROLES.items():
+        positions[role], _ = Position.objects.get_or_create(
+            code=code, defaults={"name": label, "category": category, "evaluated": evaluated}
+        )
+    for row, org_refs in users:
+        employee_id = row.get("identifier") or row["sourcedId"]
+        match = Staff.objects.filter(source_id=row["sourcedId"]).first()
+        lookup = {"pk": match.pk} if match else {"employee_id": employee_id}
+        staff = _upsert(
+            Staff,
+            lookup,
+            {
+                "first_name": row["givenName"],
+                "last_name": row["familyName"],
+                "email": row.get("email", ""),
+                "position": positions[row["role"]],
+                "source_id": row["sourcedId"],
+                "active": row.get("status", "active") != "tobedeleted"
+                and row.get("enabledUser", "true").lower() != "false",
+            },
+            "staff",
+            report,
+            acting_user,
+            source,
+        )
+        _sync_assignments(
+            staff,
+            positions[row["role"]],
+            [schools_by_sid[o] for o in org_refs],
+            report,
+            acting_user,
+            source,
+        )
 
 
 def _log_import(acting_user: Any, name: str, report: ImportReport, source: str) -> None:

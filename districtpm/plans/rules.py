@@ -5,7 +5,17 @@ from __future__ import annotations
 from django.db.models import Q
 
 from districtpm.accounts.rules import ALL_SCHOOL_DATA, assigned_networks, assigned_schools, codes_of
-from districtpm.core.scoping import Access, scope_rule
+from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, register_permissions
+from districtpm.core.roles import Role as R
+from districtpm.core.scoping import Access, follows, scope_rule
+
+PERMISSIONS = {
+    "plan.view": DISTRICT_LEADERS
+    | ACTION_TEAMS
+    | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
+    "plan.change": {R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER},
+}
+register_permissions(PERMISSIONS)
 
 
 @scope_rule("plans.Plan")
@@ -49,3 +59,17 @@ def plan_goals(access: Access) -> Q | None:
         | Q(level="school", entity_code__in=schools)
         | Q(level="network", entity_code__in=networks)
     )
+
+
+def plan_changers(access: Access) -> Q | None:
+    """The plan is changed by those who hold plan.change, all of it (they see all of it)."""
+    return Q() if access.can("plan.change") else None
+
+
+for _label in ("plans.Plan", "plans.Priority", "plans.Goal", "plans.Initiative"):
+    scope_rule(_label, "change")(plan_changers)
+
+# A goal's yearly targets and status history, and an initiative's key actions, follow their parent.
+follows("plans.Target", parent="goal")
+follows("plans.GoalStatusRecord", parent="goal", actions=("view",))
+follows("plans.KeyAction", parent="initiative")

@@ -9,6 +9,7 @@ class WebConfig(AppConfig):
     verbose_name = "Web shell"
 
     def ready(self) -> None:
+        from districtpm.web import rules  # noqa: F401  (registers the unbuilt capabilities' permissions)
         from districtpm.web.capabilities import register_placeholders
 
         register_placeholders()

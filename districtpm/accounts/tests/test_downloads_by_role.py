@@ -137,6 +137,7 @@ def district(world):
     team = ActionTeam.objects.create(
         priority=whole_child, name="Whole Child", lead=world.users["team_lead"]
     )
+    team.members.set([world.users["team_member"]])
     plan_year("2026-2027", "performance-dialogues")
     for name, user in world.users.items():
         FeedToken.objects.create(user=user, token=f"token-{name}")

@@ -237,6 +237,7 @@ def test_the_installed_command_prints_no_traceback(tmp_path):
     program = Path(sys.executable).parent / "districtpm"
     env = {**os.environ, "DISTRICTPM_VAR": str(tmp_path / "var")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)  # its own SQLite file, never the suite's server database
     for name in ("random.csv", "entity-bomb.xlsx"):
         path = write(tmp_path, name, bad_files()[name])
         done = subprocess.run(

@@ -1,0 +1,36 @@
+"""Who may see and change school visits: the app's permissions and its scope rule."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from districtpm.accounts.rules import assigned_schools
+from districtpm.core.roles import DISTRICT_LEADERS, SCHOOL_ROLES, Role, register_permissions
+from districtpm.core.scoping import Access, scope_rule
+
+register_permissions(
+    {
+        "skeleton.view": DISTRICT_LEADERS | SCHOOL_ROLES,
+        "skeleton.change": DISTRICT_LEADERS | {Role.PRINCIPAL},
+    }
+)
+
+
+def visited_schools(access: Access) -> Q | None:
+    """The schools whose visits a user sees, as a filter on schools (None for none)."""
+    if not access.can("skeleton.view"):
+        return None
+    if access.has_role(*DISTRICT_LEADERS):
+        return Q()
+    return assigned_schools(access)
+
+
+@scope_rule("skeleton.SchoolVisit")
+def school_visits(access: Access) -> Q | None:
+    """A visit is seen by whoever sees its school's visits."""
+    from districtpm.org.models import School
+
+    schools = visited_schools(access)
+    if schools is None:
+        return None
+    return Q(school__in=School.objects.filter(schools).values("id"))
