@@ -70,3 +70,12 @@ def record(
         after=after,
         note=note[:500],
     )
+
+
+def save_recorded(
+    obj: models.Model, before: dict[str, Any], *, actor: Any, action: str
+) -> AuditEntry:
+    """Save a changed object and append its entry, `before` against the saved state (call it
+    inside the action's transaction)."""
+    obj.save()
+    return record(actor=actor, action=action, obj=obj, before=before, after=snapshot(obj))

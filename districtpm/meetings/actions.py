@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from districtpm.audit.log import record, snapshot
+from districtpm.audit.log import record, save_recorded, snapshot
 from districtpm.core.scoping import allowed
 from districtpm.meetings.models import FeedToken, Meeting, MeetingItem
 
@@ -44,14 +44,7 @@ def close_commitment(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -
     before = snapshot(item)
     item.closed_at = timezone.now()
     item.closed_in = meeting
-    item.save()
-    record(
-        actor=acting_user,
-        action="meetings.item.close",
-        obj=item,
-        before=before,
-        after=snapshot(item),
-    )
+    save_recorded(item, before, actor=acting_user, action="meetings.item.close")
     return item
 
 
@@ -67,14 +60,7 @@ def set_meeting_state(meeting: Meeting, state: str, *, acting_user: Any) -> bool
     before = snapshot(meeting)
     meeting.state = state
     meeting.sequence += 1
-    meeting.save()
-    record(
-        actor=acting_user,
-        action="meetings.meeting.state",
-        obj=meeting,
-        before=before,
-        after=snapshot(meeting),
-    )
+    save_recorded(meeting, before, actor=acting_user, action="meetings.meeting.state")
     return True
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from districtpm.accounts.models import RoleAssignment
-from districtpm.audit.log import record, snapshot
+from districtpm.audit.log import record, save_recorded, snapshot
 from districtpm.core.roles import ACTION_TEAMS
 from districtpm.core.scoping import allowed
 from districtpm.meetings.models import Cycle, FocusMonth, Meeting, MeetingRule
@@ -292,12 +292,5 @@ def move_meeting(meeting: Meeting, new_date: dt.date, reason: str, *, acting_use
     meeting.moved_reason = f"Moved by hand to {new_date:%A %-d %B %Y}: {reason.strip()}"
     meeting.moved_by_hand = True
     meeting.sequence += 1
-    meeting.save()
-    record(
-        actor=acting_user,
-        action="meetings.meeting.move",
-        obj=meeting,
-        before=before,
-        after=snapshot(meeting),
-    )
+    save_recorded(meeting, before, actor=acting_user, action="meetings.meeting.move")
     return meeting
