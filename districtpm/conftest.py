@@ -1,4 +1,5 @@
-"""A small fixed district reused by every test: two networks, two schools, one user per role.
+"""A small fixed district reused by every test: two networks, two schools, and the demo
+district's people, one per role (demo/people.py).
 
 Like healthchecks' Alice and Bob: principal_a runs school A (network 1), principal_b school B
 (network 2), teacher_a and teacher_b teach there, evaluator_a has teacher_a on their caseload.
@@ -15,10 +16,10 @@ import pandas as pd
 import pytest
 from django.contrib.auth.models import User
 
-from districtpm.accounts.models import CaseloadEntry, RoleAssignment
+from districtpm.accounts.models import CaseloadEntry
 from districtpm.analytics import store
 from districtpm.analytics.demo_data import SchoolSpec, generate
-from districtpm.core.roles import Role
+from districtpm.demo.people import create_people
 from districtpm.org.models import (
     Assignment,
     CalendarEvent,
@@ -110,33 +111,10 @@ def world(db) -> World:
         Assignment.objects.create(staff=s, school=school, position=position)
         w.staff[key] = s
 
-    def user(name: str, role: str | None, *, school=None, network=None, staff=None):
-        u = User.objects.create_user(name, password=PASSWORD, first_name=name.title())
-        if role:
-            RoleAssignment.objects.create(user=u, role=role, school=school, network=network)
-        if staff:
-            staff.user = u
-            staff.save()
-        w.users[name] = u
-        return u
-
-    user("admin", Role.DISTRICT_ADMIN)
-    user("pm", Role.PM_OFFICE)
-    user("slt", Role.SENIOR_LEADER)
-    # The Whole Child team's lead and member: tests that make the team add them to it.
-    user("team_lead", Role.ACTION_TEAM_LEAD)
-    user("team_member", Role.ACTION_TEAM_MEMBER)
-    user("network_1", Role.NETWORK_SUPERVISOR, network=n1)
-    user("network_2", Role.NETWORK_SUPERVISOR, network=n2)
-    user("principal_a", Role.PRINCIPAL, school=a, staff=w.staff["principal_a"])
-    user("principal_b", Role.PRINCIPAL, school=b, staff=w.staff["principal_b"])
-    ev_a = user("evaluator_a", Role.EVALUATOR, school=a, staff=w.staff["coach_a"])
-    user("evaluator_b", Role.EVALUATOR, school=b, staff=w.staff["coach_b"])
-    user("teacher_a", Role.TEACHER, school=a, staff=w.staff["teacher_a"])
-    user("teacher_b", Role.TEACHER, school=b, staff=w.staff["teacher_b"])
-    user("hr", Role.HR_PARTNER)
-    user("board", Role.BOARD_MEMBER)
-    user("norole", None)
+    # The same people as the demo district's (demo/people.py), on school A's and B's sides.
+    w.users = create_people({"a": a, "b": b}, password=PASSWORD)
+    w.users["norole"] = User.objects.create_user("norole", password=PASSWORD)
+    ev_a = w.users["evaluator_a"]
     CaseloadEntry.objects.create(evaluator=ev_a, staff=w.staff["teacher_a"], school_year=year)
     return w
 

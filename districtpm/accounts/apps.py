@@ -9,7 +9,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
-        from districtpm.accounts import rules  # noqa: F401  (registers the scoping rules)
         from districtpm.accounts.access import access_from_assignments
         from districtpm.core.scoping import provide_access
 

@@ -7,13 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
-from districtpm.audit.log import record, snapshot
-from districtpm.core.scoping import allowed
+from districtpm.audit.log import record, recorded_change, snapshot
+from districtpm.core.scoping import require
 
 # The meeting cycle (an app above this one) says which month's updates it reviews next.
 _REVIEW_MONTH: list[Callable[[dt.date], dt.date | None]] = []
@@ -31,48 +31,31 @@ def next_review_month(today: dt.date) -> dt.date | None:
 LEADERS_NOTE = "Only the team's lead, its members or the performance management office may do this."
 
 
-def can_update(user: Any, team: ActionTeam) -> bool:
-    """The team's lead, its members, and the performance management office send updates."""
-    return allowed(user, StatusUpdate(team=team), "change")
-
-
-def can_change(user: Any, team: ActionTeam) -> bool:
-    """District leaders change every team's plan and actions; an action team lead their team's."""
-    return allowed(user, ActionPlan(team=team), "change")
-
-
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
 @transaction.atomic
 def submit_update(
-    team: ActionTeam, month: dt.date, data: dict[str, Any], *, user: Any
+    team: ActionTeam, month: dt.date, data: dict[str, Any], *, acting_user: Any
 ) -> StatusUpdate:
     """Create or replace the team's update for a month."""
-    if not can_update(user, team):
-        raise PermissionDenied(LEADERS_NOTE)
+    require(acting_user, StatusUpdate(team=team), message=LEADERS_NOTE)
     month = month_start(month)
     # Lock the team's row first, so two people sending the same month at once take turns: the
     # second then replaces the first's update instead of failing to insert a second one. On
     # PostgreSQL this is the row lock; SQLite's IMMEDIATE transactions already take turns.
     ActionTeam.objects.select_for_update().filter(pk=team.pk).values_list("pk").first()
     update = StatusUpdate.objects.filter(team=team, month=month).first()
-    before = snapshot(update) if update else None
     if update is None:
         update = StatusUpdate(team=team, month=month)
-    for field in ("timeline", "scope", "resources", "narrative"):
-        setattr(update, field, data[field])
-    update.submitted_by = user
-    update.full_clean()
-    update.save()
-    record(
-        actor=user,
-        action="actionplans.update." + ("create" if before is None else "change"),
-        obj=update,
-        before=before,
-        after=snapshot(update),
-    )
+    verb = "change" if update.pk else "create"
+    with recorded_change(
+        update, acting_user=acting_user, action=f"actionplans.update.{verb}", message=LEADERS_NOTE
+    ):
+        for field in ("timeline", "scope", "resources", "narrative"):
+            setattr(update, field, data[field])
+        update.submitted_by = acting_user
     return update
 
 
@@ -84,23 +67,15 @@ def missing_updates(month: dt.date) -> list[ActionTeam]:
 
 @transaction.atomic
 def save_action(
-    plan: ActionPlan, action: PlanAction | None, data: dict[str, Any], *, user: Any
+    plan: ActionPlan, action: PlanAction | None, data: dict[str, Any], *, acting_user: Any
 ) -> PlanAction:
-    if not allowed(user, action or PlanAction(plan=plan), "change"):
-        raise PermissionDenied(LEADERS_NOTE)
-    before = snapshot(action) if action else None
     action = action or PlanAction(plan=plan)
-    for field, value in data.items():
-        setattr(action, field, value)
-    action.full_clean()
-    action.save()
-    record(
-        actor=user,
-        action="actionplans.action." + ("create" if before is None else "change"),
-        obj=action,
-        before=before,
-        after=snapshot(action),
-    )
+    verb = "change" if action.pk else "create"
+    with recorded_change(
+        action, acting_user=acting_user, action=f"actionplans.action.{verb}", message=LEADERS_NOTE
+    ):
+        for field, value in data.items():
+            setattr(action, field, value)
     return action
 
 
@@ -110,10 +85,9 @@ def next_school_year(name: str) -> str:
 
 
 @transaction.atomic
-def close_year(plan: ActionPlan, evaluation: str, *, user: Any) -> ActionPlan:
+def close_year(plan: ActionPlan, evaluation: str, *, acting_user: Any) -> ActionPlan:
     """Record the year-end evaluation and start next year's plan with the open actions."""
-    if not allowed(user, plan, "change"):
-        raise PermissionDenied(LEADERS_NOTE)
+    require(acting_user, plan, message=LEADERS_NOTE)
     if not evaluation.strip():
         raise ValidationError("Write the year-end evaluation before closing the year.")
     if plan.evaluated_at:
@@ -143,7 +117,7 @@ def close_year(plan: ActionPlan, evaluation: str, *, user: Any) -> ActionPlan:
         )
         carried += 1
     record(
-        actor=user,
+        actor=acting_user,
         action="actionplans.plan.close_year",
         obj=plan,
         before=before,
@@ -153,14 +127,13 @@ def close_year(plan: ActionPlan, evaluation: str, *, user: Any) -> ActionPlan:
 
 
 @transaction.atomic
-def save_team(form: Any, *, user: Any) -> ActionTeam:
+def save_team(form: Any, *, acting_user: Any) -> ActionTeam:
     """Create or change a team from its validated form."""
-    if not allowed(user, form.instance, "change"):
-        raise PermissionDenied("Only district leaders set up action teams.")
+    require(acting_user, form.instance, message="Only district leaders set up action teams.")
     before = snapshot(form.instance) if form.instance.pk else None
     team = form.save()
     record(
-        actor=user,
+        actor=acting_user,
         action="actionplans.team." + ("create" if before is None else "update"),
         obj=team,
         before=before,
@@ -170,12 +143,13 @@ def save_team(form: Any, *, user: Any) -> ActionTeam:
 
 
 @transaction.atomic
-def start_plan(team: ActionTeam, school_year: str, objective: str, *, user: Any) -> ActionPlan:
-    if not can_change(user, team):
-        raise PermissionDenied(LEADERS_NOTE)
+def start_plan(
+    team: ActionTeam, school_year: str, objective: str, *, acting_user: Any
+) -> ActionPlan:
+    require(acting_user, ActionPlan(team=team), message=LEADERS_NOTE)
     plan, created = ActionPlan.objects.get_or_create(
         team=team, school_year=school_year, defaults={"objective": objective.strip()}
     )
     if created:
-        record(actor=user, action="actionplans.plan.create", obj=plan, after=snapshot(plan))
+        record(actor=acting_user, action="actionplans.plan.create", obj=plan, after=snapshot(plan))
     return plan

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from districtpm.actionplans import actions
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import allowed
 from districtpm.org.models import SchoolYear
 
 
@@ -44,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "teams": teams,
             "month": month,
-            "can_manage": access_for(request.user).can("actionplans.teams"),
+            "can_manage": allowed(request.user, ActionTeam),
         },
     )
 
@@ -93,7 +93,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     plan_actions = list(plan.actions.select_related("owner")) if plan else []
     for a in plan_actions:
         a.is_overdue = a.is_overdue(today)
-    can_change = actions.can_change(request.user, obj)
+    can_change = allowed(request.user, ActionPlan(team=obj), "change")
     return render(
         request,
         "actionplans/team.html",
@@ -105,13 +105,13 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "updates": obj.updates.select_related("submitted_by")[:12],
             "members": obj.members.order_by("last_name"),
             "can_change": can_change,
-            "can_update": actions.can_update(request.user, obj),
+            "can_update": allowed(request.user, StatusUpdate(team=obj), "change"),
             "action_form": ActionForm() if can_change and plan else None,
             "close_form": CloseYearForm()
             if can_change and plan and not plan.evaluated_at
             else None,
             "this_month": _update_month(today),
-            "can_manage": access_for(request.user).can("actionplans.teams"),
+            "can_manage": allowed(request.user, ActionTeam),
         },
     )
 
@@ -122,18 +122,18 @@ def update(request: HttpRequest, pk: int, month: str) -> HttpResponse:
     first = _month(month)
     existing = StatusUpdate.objects.filter(team=obj, month=first).first()
     form = UpdateForm(request.POST or None, instance=existing)
-    allowed = actions.can_update(request.user, obj)
+    may_update = allowed(request.user, StatusUpdate(team=obj), "change")
     if request.method == "POST":
-        if not allowed:
+        if not may_update:
             raise PermissionDenied("Only the team's lead or members send its update.")
         if form.is_valid():
-            actions.submit_update(obj, first, form.cleaned_data, user=request.user)
+            actions.submit_update(obj, first, form.cleaned_data, acting_user=request.user)
             messages.success(request, f"Status update for {first:%B %Y} saved.")
             return redirect("actionplans:team", pk)
     return render(
         request,
         "actionplans/update.html",
-        {"team": obj, "month": first, "form": form, "existing": existing, "allowed": allowed},
+        {"team": obj, "month": first, "form": form, "existing": existing, "allowed": may_update},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -147,7 +147,7 @@ def add_action(request: HttpRequest, pk: int) -> HttpResponse:
     if plan is None:
         messages.error(request, "This team has no plan for the current school year.")
     elif form.is_valid():
-        actions.save_action(plan, None, form.cleaned_data, user=request.user)
+        actions.save_action(plan, None, form.cleaned_data, acting_user=request.user)
         messages.success(request, "Action added.")
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
@@ -165,7 +165,7 @@ def action_status(request: HttpRequest, pk: int, action: int) -> HttpResponse:
     if status not in PlanAction.Status.values:
         messages.error(request, "Choose a status.")
     else:
-        actions.save_action(found.plan, found, {"status": status}, user=request.user)
+        actions.save_action(found.plan, found, {"status": status}, acting_user=request.user)
         messages.success(request, f"{found.name}: {found.get_status_display()}.")
     return redirect("actionplans:team", pk)
 
@@ -180,7 +180,7 @@ def close_year(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Write the year-end evaluation before closing the year.")
         return redirect("actionplans:team", pk)
     try:
-        nxt = actions.close_year(plan, form.cleaned_data["evaluation"], user=request.user)
+        nxt = actions.close_year(plan, form.cleaned_data["evaluation"], acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("actionplans:team", pk)
@@ -221,7 +221,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk) if pk else None
     form = TeamForm(request.POST or None, instance=obj)
     if request.method == "POST" and form.is_valid():
-        saved = actions.save_team(form, user=request.user)
+        saved = actions.save_team(form, acting_user=request.user)
         messages.success(request, f"{saved.name} saved.")
         return redirect("actionplans:team", saved.pk)
     return render(
@@ -244,6 +244,6 @@ def start_plan(request: HttpRequest, pk: int) -> HttpResponse:
     if year is None:
         messages.error(request, "There is no current school year on the calendar.")
     else:
-        actions.start_plan(obj, year, request.POST.get("objective", ""), user=request.user)
+        actions.start_plan(obj, year, request.POST.get("objective", ""), acting_user=request.user)
         messages.success(request, f"The {year} action plan is started: add its actions.")
     return redirect("actionplans:team", pk)

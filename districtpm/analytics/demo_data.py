@@ -65,6 +65,19 @@ def _happened(school_year: str, month_day: tuple[int, int], as_of: dt.date | Non
     return dt.date(year, month, day) <= as_of
 
 
+@dataclass(frozen=True)
+class _SchoolTraits:
+    """What each school adds to its students' data, one array entry per school."""
+
+    effect: np.ndarray
+    trend: np.ndarray
+    growth: np.ndarray
+    climate: np.ndarray
+    attend: np.ndarray
+    econ_rate: np.ndarray
+    ell_rate: np.ndarray
+
+
 def generate(
     schools: list[SchoolSpec], years: list[str], seed: int = 2026, as_of: dt.date | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -75,9 +88,24 @@ def generate(
     """
     rng = np.random.default_rng(seed)
     starts = [int(y[:4]) for y in years]
+    traits = _draw_school_traits(rng, len(schools))
+    students = _draw_students(rng, schools, starts, traits)
+    sy = _draw_student_years(rng, students, schools, years, traits.trend)
+    # Each table draws from the same generator, so the order of these calls fixes the data.
+    tables = {
+        "student_years": _student_years_table(sy),
+        "enrollments": _enrollments(sy),
+        "assessments": _draw_assessments(rng, sy, traits.growth),
+        "attendance": _draw_attendance(rng, sy, traits.attend),
+        "discipline": _draw_discipline(rng, sy),
+        "credits": _draw_credits(rng, sy),
+        "graduation_cohorts": _draw_graduation_cohorts(rng, sy),
+        "survey_responses": _draw_survey_responses(rng, sy, traits.climate),
+    }
+    return _as_of(tables, years, as_of)
 
-    # ---- schools: effect on achievement, own trend, climate, demographic mix
-    n_schools = len(schools)
+
+def _draw_school_traits(rng: np.random.Generator, n_schools: int) -> _SchoolTraits:
     effect = rng.normal(0, 0.35, n_schools)
     trend = rng.normal(0.04, 0.04, n_schools)
     growth = rng.normal(0, 1, n_schools)
@@ -85,8 +113,16 @@ def generate(
     attend = rng.normal(0, 0.012, n_schools)
     econ_rate = np.clip(0.55 - 0.45 * effect + rng.normal(0, 0.12, n_schools), 0.05, 0.95)
     ell_rate = np.clip(0.25 - 0.2 * effect + rng.normal(0, 0.08, n_schools), 0.01, 0.7)
+    return _SchoolTraits(effect, trend, growth, climate, attend, econ_rate, ell_rate)
 
-    # ---- students: one block per school and cohort (the year they were in PK)
+
+def _draw_cohort_blocks(
+    rng: np.random.Generator, schools: list[SchoolSpec], starts: list[int]
+) -> list[tuple[int, int, int, int, int]]:
+    """(school, cohort, size, lowest grade, highest grade) for each school and cohort.
+
+    A cohort is named by the year its students were in PK.
+    """
     blocks = []
     for s, school in enumerate(schools):
         lo, hi = GRADES.index(school.lowest_grade), GRADES.index(school.highest_grade)
@@ -94,32 +130,42 @@ def generate(
         for cohort in range(starts[0] - hi, starts[-1] - lo + 1):
             size = max(3, int(rng.normal(per_grade, per_grade * 0.08)))
             blocks.append((s, cohort, size, lo, hi))
+    return blocks
+
+
+def _draw_students(
+    rng: np.random.Generator,
+    schools: list[SchoolSpec],
+    starts: list[int],
+    traits: _SchoolTraits,
+) -> pd.DataFrame:
+    """One row per student: school, cohort, groups and latent ability."""
+    blocks = _draw_cohort_blocks(rng, schools, starts)
     sizes = np.array([b[2] for b in blocks])
     n = int(sizes.sum())
     school_idx = np.repeat([b[0] for b in blocks], sizes)
     cohort = np.repeat([b[1] for b in blocks], sizes)
     lo = np.repeat([b[3] for b in blocks], sizes)
     hi = np.repeat([b[4] for b in blocks], sizes)
-    codes = np.array([sc.code for sc in schools])
     student_id = np.char.add("S", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
 
-    econ = rng.random(n) < econ_rate[school_idx]
-    ell = rng.random(n) < ell_rate[school_idx]
+    econ = rng.random(n) < traits.econ_rate[school_idx]
+    ell = rng.random(n) < traits.ell_rate[school_idx]
     swd = rng.random(n) < 0.13
-    mixes = rng.dirichlet(BASE_RACE_MIX * 30, n_schools)
+    mixes = rng.dirichlet(BASE_RACE_MIX * 30, len(schools))
     cum = mixes.cumsum(axis=1)[school_idx]
     race_idx = (rng.random(n)[:, None] > cum).sum(axis=1).clip(0, len(RACES) - 1)
     race = np.array(RACES)[race_idx]
     gender = rng.choice(np.array(["F", "M", "X"]), n, p=[0.49, 0.49, 0.02])
     ability = (
-        effect[school_idx]
+        traits.effect[school_idx]
         - 0.45 * econ
         - 0.5 * ell
         - 0.8 * swd
         + np.vectorize(RACE_EFFECT.get)(race)
         + rng.normal(0, 0.85, n)
     )
-    students = pd.DataFrame(
+    return pd.DataFrame(
         {
             "student_id": student_id,
             "school": school_idx,
@@ -137,30 +183,43 @@ def generate(
         }
     )
 
-    # ---- student_years: each cohort appears in the years its grade is served by its school
+
+def _draw_student_years(
+    rng: np.random.Generator,
+    students: pd.DataFrame,
+    schools: list[SchoolSpec],
+    years: list[str],
+    trend: np.ndarray,
+) -> pd.DataFrame:
+    """Each student in each year their school serves their grade, with that year's achievement."""
+    n = len(students)
     frames = []
-    for y, start in enumerate(starts):
-        gidx = start - students["cohort"].to_numpy()
+    for y, year in enumerate(years):
+        gidx = int(year[:4]) - students["cohort"].to_numpy()
         present = (gidx >= students["lo"].to_numpy()) & (gidx <= students["hi"].to_numpy())
         # A few students leave and a few are missing from a year, as in real data.
         present &= rng.random(n) > 0.03
         part = students[present].copy()
-        part["school_year"] = years[y]
+        part["school_year"] = year
         part["year_index"] = y
         part["gidx"] = gidx[present]
         frames.append(part)
     sy = pd.concat(frames, ignore_index=True)
+    codes = np.array([sc.code for sc in schools])
     sy["grade"] = np.array(GRADES)[sy["gidx"].to_numpy()]
     sy["school_code"] = codes[sy["school"].to_numpy()]
-    m = len(sy)
     # achievement this year: ability, the district's slow improvement, the school's own trend
     sy["achieve"] = (
         sy["ability"]
         + 0.03 * sy["year_index"]
         + trend[sy["school"].to_numpy()] * sy["year_index"]
-        + rng.normal(0, 0.25, m)
+        + rng.normal(0, 0.25, len(sy))
     )
-    student_years = sy[
+    return sy
+
+
+def _student_years_table(sy: pd.DataFrame) -> pd.DataFrame:
+    return sy[
         [
             "student_id",
             "school_year",
@@ -174,7 +233,8 @@ def generate(
         ]
     ].copy()
 
-    # ---- enrollments
+
+def _enrollments(sy: pd.DataFrame) -> pd.DataFrame:
     enrollments = pd.DataFrame(
         {
             "student_id": sy["student_id"],
@@ -185,50 +245,82 @@ def generate(
         }
     )
     enrollments["exit_date"] = enrollments["exit_date"].astype("datetime64[ns]").dt.date
+    return enrollments
 
-    # ---- assessments: state test grades 3-8 and 11; interims grades 1-10, three windows
-    tables = {"student_years": student_years, "enrollments": enrollments}
-    parts = []
+
+def _draw_assessments(
+    rng: np.random.Generator, sy: pd.DataFrame, growth: np.ndarray
+) -> pd.DataFrame:
+    """State tests in grades 3-8 and 11, and three interim windows in grades 1-10."""
     gi = sy["gidx"].to_numpy()
     state_mask = ((gi >= GRADES.index("3")) & (gi <= GRADES.index("8"))) | (
         gi == GRADES.index("11")
     )
     interim_mask = (gi >= GRADES.index("1")) & (gi <= GRADES.index("10"))
     growth_effect = growth[sy["school"].to_numpy()]
+    parts = []
     for subject, shift in (("ela", 0.0), ("math", -0.12)):
-        subject_skill = sy["achieve"].to_numpy() + shift + rng.normal(0, 0.2, m)
-        base = sy.loc[state_mask, ["student_id", "school_year", "school_code", "grade"]].copy()
-        z = subject_skill[state_mask] + rng.normal(0, 0.35, state_mask.sum())
-        base["subject"], base["test"], base["test_window"] = subject, "state", "annual"
-        base["z"] = z
-        base["growth_percentile"] = np.clip(
-            np.round(50 + 9 * growth_effect[state_mask] + rng.normal(0, 26, state_mask.sum())),
-            1,
-            99,
-        )
-        # no growth percentile without a prior year's score
-        first = (sy["year_index"].to_numpy()[state_mask] == 0) | (
-            gi[state_mask] == GRADES.index("3")
-        )
-        base.loc[first, "growth_percentile"] = np.nan
-        parts.append(base)
-        for window, progress in WINDOW_PROGRESS.items():
-            k = int(interim_mask.sum())
-            part = sy.loc[
-                interim_mask, ["student_id", "school_year", "school_code", "grade"]
-            ].copy()
-            part["subject"], part["test"], part["test_window"] = subject, "interim", window
-            part["z"] = subject_skill[interim_mask] + progress + rng.normal(0, 0.5, k)
-            part["growth_percentile"] = np.nan
-            # Some students miss a window.
-            parts.append(part[rng.random(k) > 0.06])
+        subject_skill = sy["achieve"].to_numpy() + shift + rng.normal(0, 0.2, len(sy))
+        parts.append(_draw_state_tests(rng, sy, subject, subject_skill, state_mask, growth_effect))
+        parts.extend(_draw_interims(rng, sy, subject, subject_skill, interim_mask))
     assessments = pd.concat(parts, ignore_index=True)
     z = assessments["z"].to_numpy()
     assessments["scale_score"] = np.round(750 + 35 * z)
     assessments["performance_level"] = np.digitize(z, [-1.0, -0.25, 0.75]) + 1
-    tables["assessments"] = assessments.drop(columns="z")
+    return assessments.drop(columns="z")
 
-    # ---- attendance: ten months, days present drawn from the student's own rate
+
+def _draw_state_tests(
+    rng: np.random.Generator,
+    sy: pd.DataFrame,
+    subject: str,
+    subject_skill: np.ndarray,
+    mask: np.ndarray,
+    growth_effect: np.ndarray,
+) -> pd.DataFrame:
+    """One subject's state test scores (as z) and growth percentiles for the rows in `mask`."""
+    base = sy.loc[mask, ["student_id", "school_year", "school_code", "grade"]].copy()
+    z = subject_skill[mask] + rng.normal(0, 0.35, mask.sum())
+    base["subject"], base["test"], base["test_window"] = subject, "state", "annual"
+    base["z"] = z
+    base["growth_percentile"] = np.clip(
+        np.round(50 + 9 * growth_effect[mask] + rng.normal(0, 26, mask.sum())),
+        1,
+        99,
+    )
+    # no growth percentile without a prior year's score
+    first = (sy["year_index"].to_numpy()[mask] == 0) | (
+        sy["gidx"].to_numpy()[mask] == GRADES.index("3")
+    )
+    base.loc[first, "growth_percentile"] = np.nan
+    return base
+
+
+def _draw_interims(
+    rng: np.random.Generator,
+    sy: pd.DataFrame,
+    subject: str,
+    subject_skill: np.ndarray,
+    mask: np.ndarray,
+) -> list[pd.DataFrame]:
+    """One subject's interim scores (as z) for the rows in `mask`, one frame per window."""
+    k = int(mask.sum())
+    parts = []
+    for window, progress in WINDOW_PROGRESS.items():
+        part = sy.loc[mask, ["student_id", "school_year", "school_code", "grade"]].copy()
+        part["subject"], part["test"], part["test_window"] = subject, "interim", window
+        part["z"] = subject_skill[mask] + progress + rng.normal(0, 0.5, k)
+        part["growth_percentile"] = np.nan
+        # Some students miss a window.
+        parts.append(part[rng.random(k) > 0.06])
+    return parts
+
+
+def _draw_attendance(
+    rng: np.random.Generator, sy: pd.DataFrame, attend: np.ndarray
+) -> pd.DataFrame:
+    """Ten months of attendance, days present drawn from the student's own rate."""
+    m = len(sy)
     rate = np.clip(
         0.952
         + sy["attend_base"].to_numpy()
@@ -236,7 +328,7 @@ def generate(
         + 0.012 * sy["achieve"].to_numpy()
         + attend[sy["school"].to_numpy()]
         + 0.006 * sy["year_index"].to_numpy()
-        - 0.02 * (gi >= GRADES.index("9")),
+        - 0.02 * (sy["gidx"].to_numpy() >= GRADES.index("9")),
         0.45,
         0.995,
     )
@@ -257,9 +349,10 @@ def generate(
                 }
             )
         )
-    tables["attendance"] = pd.concat(month_parts, ignore_index=True)
+    return pd.concat(month_parts, ignore_index=True)
 
-    # ---- discipline
+
+def _draw_discipline(rng: np.random.Generator, sy: pd.DataFrame) -> pd.DataFrame:
     lam = (
         0.09
         * np.exp(
@@ -267,10 +360,10 @@ def generate(
             + 0.35 * sy["swd"].to_numpy()
             + 0.5 * sy["behaviour"].to_numpy()
         )
-        * (gi >= GRADES.index("3"))
+        * (sy["gidx"].to_numpy() >= GRADES.index("3"))
     )
     counts = rng.poisson(lam)
-    rows = np.repeat(np.arange(m), counts)
+    rows = np.repeat(np.arange(len(sy)), counts)
     k = len(rows)
     year0 = sy["school_year"].str[:4].astype(int).to_numpy()[rows]
     offsets = rng.integers(0, 270, k)
@@ -280,7 +373,7 @@ def generate(
         k,
         p=[0.55, 0.22, 0.22, 0.01],
     )
-    tables["discipline"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             "incident_id": np.char.add("I", np.arange(1, k + 1).astype(str)),
             "student_id": sy["student_id"].to_numpy()[rows],
@@ -297,12 +390,13 @@ def generate(
         }
     )
 
-    # ---- credits (grades 9-12)
-    hs = gi >= GRADES.index("9")
-    h = sy[hs]
+
+def _draw_credits(rng: np.random.Generator, sy: pd.DataFrame) -> pd.DataFrame:
+    """Credits of the students in grades 9-12."""
+    h = sy[sy["gidx"].to_numpy() >= GRADES.index("9")]
     failures = rng.poisson(np.exp(-1.1 - 0.9 * h["achieve"].to_numpy()))
     attempted = np.full(len(h), 7.0)
-    tables["credits"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             "student_id": h["student_id"],
             "school_year": h["school_year"],
@@ -314,12 +408,14 @@ def generate(
         }
     )
 
-    # ---- graduation cohorts: the grade 12 students of each year
-    g12 = sy[gi == GRADES.index("12")]
+
+def _draw_graduation_cohorts(rng: np.random.Generator, sy: pd.DataFrame) -> pd.DataFrame:
+    """The outcome of each year's grade 12 students."""
+    g12 = sy[sy["gidx"].to_numpy() == GRADES.index("12")]
     p_grad = 1 / (1 + np.exp(-(2.0 + 1.1 * g12["achieve"].to_numpy())))
     graduated = rng.random(len(g12)) < p_grad
     still = ~graduated & (rng.random(len(g12)) < 0.45)
-    tables["graduation_cohorts"] = pd.DataFrame(
+    return pd.DataFrame(
         {
             "student_id": g12["student_id"],
             "school_year": g12["school_year"],
@@ -331,8 +427,12 @@ def generate(
         }
     )
 
-    # ---- survey (grades 3-12, about 80% respond)
-    surveyed = (gi >= GRADES.index("3")) & (rng.random(m) < 0.8)
+
+def _draw_survey_responses(
+    rng: np.random.Generator, sy: pd.DataFrame, climate: np.ndarray
+) -> pd.DataFrame:
+    """Belonging and climate scores from the students in grades 3-12 who respond (about 80%)."""
+    surveyed = (sy["gidx"].to_numpy() >= GRADES.index("3")) & (rng.random(len(sy)) < 0.8)
     s = sy[surveyed]
     survey_parts = []
     for construct, weight in (("belonging", 0.25), ("climate", 0.35)):
@@ -356,8 +456,7 @@ def generate(
                 }
             )
         )
-    tables["survey_responses"] = pd.concat(survey_parts, ignore_index=True)
-    return _as_of(tables, years, as_of)
+    return pd.concat(survey_parts, ignore_index=True)
 
 
 def _as_of(

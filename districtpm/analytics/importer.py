@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from districtpm.analytics import store
-from districtpm.analytics.schema import GRADES, TABLES
+from districtpm.analytics.schema import GRADES, TABLES, Column, Table
 from districtpm.core import intake
 from districtpm.core.intake import RowError
 
@@ -487,11 +487,29 @@ def import_file(
     data = path.read_bytes()
     result = ImportResult(file=label, file_hash=hashlib.sha256(data).hexdigest())
     source = read_file(path, mapping.get("format"), data=data, name=label)
-    frame, lines = source.frame, source.lines
-    result.source_rows = len(frame)
+    result.source_rows = len(source.frame)
     for line, column, reason in source.problems[:MAX_ERRORS]:
         result.errors.append(RowError(label, line, reason, column))
     markers = {str(m) for m in mapping.get("suppressed", DEFAULT_MARKERS)}
+    _require_columns(mapping, source.frame, result)
+    outputs = _convert_outputs(mapping, source, markers, result, progress)
+    if result.errors:
+        raise ImportFailed(result)
+    frames = _table_frames(outputs, result)
+    if result.errors:
+        raise ImportFailed(result)
+    _write_tables(frames, result, store_path)
+    return result
+
+
+def _add_error(result: ImportResult, line: int, reason: str, column: str) -> None:
+    """Record a bad row, up to MAX_ERRORS of them."""
+    if len(result.errors) < MAX_ERRORS:
+        result.errors.append(RowError(result.file, line, reason, column))
+
+
+def _require_columns(mapping: dict[str, Any], frame: pd.DataFrame, result: ImportResult) -> None:
+    """Raise ImportFailed if the file lacks a column the mapping reads."""
     needed = set()
     for out in mapping["outputs"]:
         needed |= set(out.get("columns", {}).values()) | set(out.get("filter", {}))
@@ -500,121 +518,173 @@ def import_file(
     missing = sorted(needed - set(map(str, frame.columns)))
     if missing:
         result.errors.append(
-            RowError(label, 1, "missing column(s) the mapping needs", ", ".join(missing))
+            RowError(result.file, 1, "missing column(s) the mapping needs", ", ".join(missing))
         )
         raise ImportFailed(result)
+
+
+@dataclass
+class _Progress:
+    """Reports every 2,000th source row converted, counted over all outputs."""
+
+    report: Callable[[int, int], None]
+    total: int
+    done: int = 0
+
+    def advance(self, index: int, last_index: int) -> None:
+        self.done += index - last_index if last_index >= 0 else 1
+        if self.done % 2000 == 0:
+            self.report(self.done, self.total)
+
+
+@dataclass
+class _CellRules:
+    """How one output turns the cells of a source row into typed values."""
+
+    types: dict[str, Column]
+    value_maps: dict[str, dict]
+    periods: dict[str, str]
+    scale: dict[str, Any]
+    markers: set[str]
+    field_cap: int
+
+    def value(self, column: Column, text: str) -> Any:
+        """The typed value of a cell; ValueError (or TypeError, OverflowError) saying why not."""
+        name = column.name
+        if name in self.periods:
+            text = PERIOD_PARSERS[self.periods[name]](text)
+        value = _convert(column.type, text, name)
+        if name in self.scale:
+            value = value * self.scale[name]
+            if isinstance(value, float) and not intake.finite(value):
+                raise ValueError(f"{_shown(text)} is out of range once scaled")
+        if column.values and value not in column.values:
+            raise ValueError(f"unknown code {text!r}; expected one of {', '.join(column.values)}")
+        return value
+
+
+def _convert_outputs(
+    mapping: dict[str, Any],
+    source: Source,
+    markers: set[str],
+    result: ImportResult,
+    progress: Callable[[int, int], None],
+) -> dict[str, list[dict]]:
+    """The typed rows for each table the mapping fills; every bad row goes to result.errors."""
     outputs: dict[str, list[dict]] = {}
     field_cap = intake.limits().max_field_chars
-    total = len(mapping["outputs"]) * max(1, len(frame))
-    done = 0
+    counter = _Progress(progress, len(mapping["outputs"]) * max(1, len(source.frame)))
     for out in mapping["outputs"]:
         table = TABLES[out["table"]]
-        types = {c.name: c for c in table.columns}
-        value_maps = out.get("values", {})
-        periods = out.get("periods", {})
-        scale = out.get("scale", {})
-        converted: list[dict] = []
-        last_index = -1
-        skip_if_empty = out.get("skip_if_empty", [])
-        for index, target in _output_rows(out, frame):
-            if skip_if_empty and all(
-                _is_missing(target.get(c, (None, None))[1]) for c in skip_if_empty
-            ):
-                continue
-            if index != last_index:
-                done += index - last_index if last_index >= 0 else 1
-                if done % 2000 == 0:
-                    progress(done, total)
-                last_index = index
-            line = lines[index]
-            row: dict[str, Any] = {}
-            suppressed = False
-            for name, (source_col, raw) in target.items():
-                column = types[name]
-                if _is_missing(raw):
-                    row[name] = None
-                    continue
-                raw_text = str(raw)
-                # check_field only for the rare value that might fail it: it reads the limits
-                # from settings on each call, too slow for every cell of a large file.
-                if (
-                    source_col != "(constant)"
-                    and (len(raw_text) > field_cap or not raw_text.isprintable())
-                    and (
-                        reason := intake.check_field(
-                            raw_text, name=label, line=line, column=str(source_col)
-                        )
-                    )
-                ):
-                    if len(result.errors) < MAX_ERRORS:
-                        result.errors.append(RowError(label, line, reason, source_col))
-                    row = {}
-                    break
-                text = str(raw).strip()
-                if name in value_maps and text in value_maps[name]:
-                    text = str(value_maps[name][text])
-                if text in markers:
-                    row[name] = None
-                    suppressed = True
-                    continue
-                try:
-                    if name in periods:
-                        text = PERIOD_PARSERS[periods[name]](text)
-                    value = _convert(column.type, text, name)
-                    if name in scale:
-                        value = value * scale[name]
-                        if isinstance(value, float) and not intake.finite(value):
-                            raise ValueError(f"{_shown(text)} is out of range once scaled")
-                    if column.values and value not in column.values:
-                        raise ValueError(
-                            f"unknown code {text!r}; expected one of {', '.join(column.values)}"
-                        )
-                    row[name] = value
-                except (ValueError, TypeError, OverflowError) as exc:
-                    if len(result.errors) < MAX_ERRORS:
-                        result.errors.append(RowError(label, line, str(exc), source_col))
-                    row = {}
-                    break
-            if not row:
-                continue
-            if table.name == "school_values":
-                row["suppressed"] = suppressed
-                if row.get("value") is None and not suppressed and row.get("denominator"):
-                    row["value"] = (row.get("numerator") or 0) / row["denominator"]
-                    if not intake.finite(row["value"]):  # a tiny denominator can overflow
-                        if len(result.errors) < MAX_ERRORS:
-                            source_col = target.get("denominator", ("(none)", None))[0]
-                            result.errors.append(
-                                RowError(
-                                    label,
-                                    line,
-                                    "numerator / denominator is out of range",
-                                    source_col,
-                                )
-                            )
-                        continue
-            for column in table.columns:
-                if (
-                    column.required
-                    and row.get(column.name) is None
-                    and not (table.name == "school_values" and column.name == "suppressed")
-                ):
-                    if len(result.errors) < MAX_ERRORS:
-                        source_col = target.get(column.name, ("(none)", None))[0]
-                        result.errors.append(
-                            RowError(
-                                label, line, f"{column.name} is required but empty", source_col
-                            )
-                        )
-                    row = {}
-                    break
-            if row:
-                row["_line"] = line
-                converted.append(row)
+        rules = _CellRules(
+            types={c.name: c for c in table.columns},
+            value_maps=out.get("values", {}),
+            periods=out.get("periods", {}),
+            scale=out.get("scale", {}),
+            markers=markers,
+            field_cap=field_cap,
+        )
+        converted = _convert_output(out, table, rules, source, result, counter)
         outputs.setdefault(table.name, []).extend(converted)
-    progress(total, total)
-    if result.errors:
-        raise ImportFailed(result)
+    progress(counter.total, counter.total)
+    return outputs
+
+
+def _convert_output(
+    out: dict,
+    table: Table,
+    rules: _CellRules,
+    source: Source,
+    result: ImportResult,
+    counter: _Progress,
+) -> list[dict]:
+    """The typed rows of one output, each with its source line as `_line`."""
+    converted: list[dict] = []
+    last_index = -1
+    skip_if_empty = out.get("skip_if_empty", [])
+    for index, target in _output_rows(out, source.frame):
+        if skip_if_empty and all(
+            _is_missing(target.get(c, (None, None))[1]) for c in skip_if_empty
+        ):
+            continue
+        if index != last_index:
+            counter.advance(index, last_index)
+            last_index = index
+        line = source.lines[index]
+        row, suppressed = _typed_row(target, rules, line, result)
+        if not row:
+            continue
+        if table.name == "school_values":
+            row["suppressed"] = suppressed
+            if row.get("value") is None and not suppressed and row.get("denominator"):
+                row["value"] = (row.get("numerator") or 0) / row["denominator"]
+                if not intake.finite(row["value"]):  # a tiny denominator can overflow
+                    source_col = target.get("denominator", ("(none)", None))[0]
+                    _add_error(result, line, "numerator / denominator is out of range", source_col)
+                    continue
+        empty = _first_empty_required(table, row)
+        if empty is not None:
+            source_col = target.get(empty, ("(none)", None))[0]
+            _add_error(result, line, f"{empty} is required but empty", source_col)
+            continue
+        row["_line"] = line
+        converted.append(row)
+    return converted
+
+
+def _typed_row(
+    target: dict[str, tuple[str, Any]], rules: _CellRules, line: int, result: ImportResult
+) -> tuple[dict[str, Any], bool]:
+    """The row's typed values and whether any cell was suppressed; an empty row if one is bad."""
+    row: dict[str, Any] = {}
+    suppressed = False
+    for name, (source_col, raw) in target.items():
+        column = rules.types[name]
+        if _is_missing(raw):
+            row[name] = None
+            continue
+        raw_text = str(raw)
+        # check_field only for the rare value that might fail it: it reads the limits
+        # from settings on each call, too slow for every cell of a large file.
+        if (
+            source_col != "(constant)"
+            and (len(raw_text) > rules.field_cap or not raw_text.isprintable())
+            and (
+                reason := intake.check_field(
+                    raw_text, name=result.file, line=line, column=str(source_col)
+                )
+            )
+        ):
+            _add_error(result, line, reason, source_col)
+            return {}, False
+        text = str(raw).strip()
+        if name in rules.value_maps and text in rules.value_maps[name]:
+            text = str(rules.value_maps[name][text])
+        if text in rules.markers:
+            row[name] = None
+            suppressed = True
+            continue
+        try:
+            row[name] = rules.value(column, text)
+        except (ValueError, TypeError, OverflowError) as exc:
+            _add_error(result, line, str(exc), source_col)
+            return {}, False
+    return row, suppressed
+
+
+def _first_empty_required(table: Table, row: dict[str, Any]) -> str | None:
+    for column in table.columns:
+        if (
+            column.required
+            and row.get(column.name) is None
+            and not (table.name == "school_values" and column.name == "suppressed")
+        ):
+            return column.name
+    return None
+
+
+def _table_frames(outputs: dict[str, list[dict]], result: ImportResult) -> dict[str, pd.DataFrame]:
+    """A frame per table; rows repeating another's key go to result.errors."""
     frames = {}
     for name, rows in outputs.items():
         f = pd.DataFrame(rows, columns=[*TABLES[name].column_names, "_line"])
@@ -625,7 +695,7 @@ def import_file(
             for i in f.index[dupes & f.duplicated(subset=key, keep="first")][:MAX_ERRORS]:
                 result.errors.append(
                     RowError(
-                        label,
+                        result.file,
                         int(f.at[i, "_line"]),
                         f"repeats the {name} row of line {int(first_lines[i])} "
                         f"({', '.join(str(f.at[i, k]) for k in key)})",
@@ -633,18 +703,28 @@ def import_file(
                     )
                 )
         frames[name] = f.drop(columns="_line")
-    if result.errors:
-        raise ImportFailed(result)
+    return frames
+
+
+def _school_years(frame: pd.DataFrame) -> set[str]:
+    """The school years (or periods) a table's rows cover."""
+    if "school_year" in frame.columns:
+        return set(frame["school_year"].dropna().unique())
+    if "period" in frame.columns:
+        return set(frame["period"].dropna().unique())
+    return set()
+
+
+def _write_tables(
+    frames: dict[str, pd.DataFrame], result: ImportResult, store_path: Path | None
+) -> None:
+    """Replace the frames' rows in the store and log the import, all in one transaction."""
     with store.connect(store_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             for name, f in frames.items():
                 result.rows[name] = store.replace_rows(con, name, f)
-                years = set()
-                if "school_year" in f.columns:
-                    years = set(f["school_year"].dropna().unique())
-                elif "period" in f.columns:
-                    years = set(f["period"].dropna().unique())
+                years = _school_years(f)
                 result.school_years[name] = years
                 con.execute(
                     "INSERT INTO _imports "
@@ -663,4 +743,3 @@ def import_file(
         except Exception:
             con.execute("ROLLBACK")
             raise
-    return result

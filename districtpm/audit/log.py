@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 
 from districtpm.audit.models import AuditEntry
+from districtpm.core.scoping import require
 
 
 def _plain(value: Any) -> Any:
@@ -79,3 +81,30 @@ def save_recorded(
     inside the action's transaction)."""
     obj.save()
     return record(actor=actor, action=action, obj=obj, before=before, after=snapshot(obj))
+
+
+@contextmanager
+def recorded_change(
+    obj: models.Model,
+    *,
+    acting_user: Any,
+    action: str,
+    permission: str = "change",
+    message: str | None = None,
+) -> Iterator[dict[str, Any] | None]:
+    """The three steps of one change to a workflow object, for an app's actions.py:
+
+        with recorded_change(goal, acting_user=user, action="plans.goal.change"):
+            goal.name = name
+
+    checks that the user may `permission` the object (`require`, by its app's scope rules), opens
+    one transaction, and on leaving the block validates and saves the object and appends the audit
+    entry with its state before (None for a new object, which is also what the block receives)
+    and after. An exception inside the block saves and records nothing."""
+    require(acting_user, obj, permission, message)
+    with transaction.atomic():
+        before = snapshot(obj) if obj.pk is not None else None
+        yield before
+        obj.full_clean()
+        obj.save()
+        record(actor=acting_user, action=action, obj=obj, before=before, after=snapshot(obj))

@@ -204,92 +204,123 @@ def read_zip(
     """
     shown = display_name(name)
     lim = limits()
-    source: Any = data_or_path
+    with _open_zip(_sized_source(data_or_path, shown), shown) as bundle:
+        infos = [i for i in bundle.infolist() if not i.is_dir()]
+        _check_declared(infos, shown, lim)
+        files: dict[str, bytes] = {}
+        total = 0
+        for base, info in _wanted_members(infos, shown, allowed_suffixes):
+            files[base] = _read_member(bundle, info, base, shown, lim, already_read=total)
+            total += len(files[base])
+        return files
+
+
+def _sized_source(data_or_path: bytes | str | os.PathLike | IO[bytes], shown: str) -> Any:
+    """What zipfile can open, once the file is known to be within the upload limit."""
     if isinstance(data_or_path, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(data_or_path))
         check_size(len(source.getbuffer()), name=shown)
-    elif isinstance(data_or_path, (str, os.PathLike)):
+        return source
+    if isinstance(data_or_path, (str, os.PathLike)):
         path = Path(data_or_path)
         try:
             check_size(path.stat().st_size, name=shown)
         except OSError:
             raise InputRefused(f"{shown} could not be opened.") from None
-    not_zip = f"{shown} is not a zip file. Upload the .zip file of CSV files as exported."
+    return data_or_path
+
+
+def _open_zip(source: Any, shown: str) -> zipfile.ZipFile:
     try:
-        bundle = zipfile.ZipFile(source)
+        return zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise InputRefused(not_zip) from None
-    with bundle:
-        infos = [i for i in bundle.infolist() if not i.is_dir()]
-        if len(infos) > lim.max_zip_members:
+        raise InputRefused(
+            f"{shown} is not a zip file. Upload the .zip file of CSV files as exported."
+        ) from None
+
+
+def _check_declared(infos: list[zipfile.ZipInfo], shown: str, lim: Limits) -> None:
+    """Refuse a zip whose headers declare too many members or too much expanded data."""
+    if len(infos) > lim.max_zip_members:
+        raise InputRefused(
+            f"{shown} holds {len(infos):,} files; a zip may hold at most {lim.max_zip_members:,}."
+        )
+    declared = sum(i.file_size for i in infos)
+    if declared > lim.max_expanded_bytes:
+        raise InputRefused(
+            f"{shown} expands to {_size(declared)}; a zip may expand to at most "
+            f"{_size(lim.max_expanded_bytes)}."
+        )
+    for info in infos:
+        _check_ratio(info, info.file_size, shown, lim)
+
+
+def _wanted_members(
+    infos: list[zipfile.ZipInfo], shown: str, allowed_suffixes: tuple[str, ...]
+) -> list[tuple[str, zipfile.ZipInfo]]:
+    """The members to read, by base name, once every member's name has been checked."""
+    wanted = []
+    seen: dict[str, str] = {}
+    for info in infos:
+        _check_member_name(info.filename, shown)
+        if _is_junk(info.filename):
+            continue
+        base = PurePosixPath(info.filename.replace("\\", "/")).name
+        lower = base.lower()
+        if lower.endswith(NESTED_ARCHIVE_SUFFIXES):
             raise InputRefused(
-                f"{shown} holds {len(infos):,} files; a zip may hold at most "
-                f"{lim.max_zip_members:,}."
+                f"{shown} contains another archive ({base}); put the CSV files directly in one zip."
             )
-        declared = sum(i.file_size for i in infos)
-        if declared > lim.max_expanded_bytes:
+        if not lower.endswith(tuple(s.lower() for s in allowed_suffixes)):
+            continue
+        if lower in seen:
             raise InputRefused(
-                f"{shown} expands to {_size(declared)}; a zip may expand to at most "
-                f"{_size(lim.max_expanded_bytes)}."
+                f"{shown} contains {base} twice ({seen[lower]} and {info.filename}); keep only one."
             )
-        for info in infos:
-            _check_ratio(info, info.file_size, shown, lim)
-        wanted = []
-        seen: dict[str, str] = {}
-        for info in infos:
-            _check_member_name(info.filename, shown)
-            if _is_junk(info.filename):
-                continue
-            base = PurePosixPath(info.filename.replace("\\", "/")).name
-            lower = base.lower()
-            if lower.endswith(NESTED_ARCHIVE_SUFFIXES):
-                raise InputRefused(
-                    f"{shown} contains another archive ({base}); put the CSV files directly "
-                    "in one zip."
-                )
-            if not lower.endswith(tuple(s.lower() for s in allowed_suffixes)):
-                continue
-            if lower in seen:
-                raise InputRefused(
-                    f"{shown} contains {base} twice ({seen[lower]} and {info.filename}); "
-                    "keep only one."
-                )
-            seen[lower] = info.filename
-            if info.flag_bits & 0x1:
-                raise InputRefused(
-                    f"{shown} is password-protected ({base}); export it without a password."
-                )
-            wanted.append((base, info))
-        files: dict[str, bytes] = {}
-        total = 0
-        for base, info in wanted:
-            chunks = []
-            read = 0
-            try:
-                with bundle.open(info) as member:
-                    while chunk := member.read(_CHUNK):
-                        total += len(chunk)
-                        read += len(chunk)
-                        _check_ratio(info, read, shown, lim)  # a forged header is caught here
-                        if total > lim.max_expanded_bytes:
-                            raise InputRefused(
-                                f"{shown} expands to more than {_size(lim.max_expanded_bytes)}; "
-                                "it was not read further."
-                            )
-                        chunks.append(chunk)
-            except InputRefused:
-                raise
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-                raise InputRefused(
-                    f"{shown} is damaged: {base} cannot be read. Export the zip again."
-                ) from None
-            except (NotImplementedError, RuntimeError):
-                raise InputRefused(
-                    f"{shown} uses a compression method or encryption that cannot be read "
-                    f"({base}); save it as an ordinary zip."
-                ) from None
-            files[base] = b"".join(chunks)
-        return files
+        seen[lower] = info.filename
+        if info.flag_bits & 0x1:
+            raise InputRefused(
+                f"{shown} is password-protected ({base}); export it without a password."
+            )
+        wanted.append((base, info))
+    return wanted
+
+
+def _read_member(
+    bundle: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    base: str,
+    shown: str,
+    lim: Limits,
+    *,
+    already_read: int,
+) -> bytes:
+    """One member's bytes, refused as soon as it or the whole zip expands past its limit."""
+    chunks = []
+    read = 0
+    try:
+        with bundle.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                read += len(chunk)
+                _check_ratio(info, read, shown, lim)  # a forged header is caught here
+                if already_read + read > lim.max_expanded_bytes:
+                    raise InputRefused(
+                        f"{shown} expands to more than {_size(lim.max_expanded_bytes)}; "
+                        "it was not read further."
+                    )
+                chunks.append(chunk)
+    except InputRefused:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        raise InputRefused(
+            f"{shown} is damaged: {base} cannot be read. Export the zip again."
+        ) from None
+    except (NotImplementedError, RuntimeError):
+        raise InputRefused(
+            f"{shown} uses a compression method or encryption that cannot be read "
+            f"({base}); save it as an ordinary zip."
+        ) from None
+    return b"".join(chunks)
 
 
 def read_folder(
@@ -563,13 +594,13 @@ def check_xlsx(data: bytes, *, name: str) -> None:
 class RowError:
     """One bad row: where it is and what is wrong with it."""
 
-    file: str
-    line: int
+    file: str  # the file, or the sheet of a workbook
+    line: int | None  # None for the file as a whole
     reason: str
     column: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}"
+        where = self.file if self.line is None else f"{self.file}, line {self.line}"
         if self.column:
             where += f", column {self.column}"
         return f"{where}: {self.reason}"
@@ -581,6 +612,17 @@ class ImportFailed(Exception):
     def __init__(self, outcome: Any) -> None:
         super().__init__(outcome.summary())
         self.outcome = outcome
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The outcome of an import refused for its bad rows alone (a workbook, say)."""
+
+    errors: list[RowError]
+
+    def summary(self) -> str:
+        count = len(self.errors)
+        return f"Nothing was imported: {count} problem{'s' if count != 1 else ''} to fix."
 
 
 # ---------------------------------------------------------------- OneRoster bundles

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -186,6 +187,33 @@ def allowed(user: Any, target: models.Model | type[models.Model], action: str = 
         return True
     parents = _parent_model(model._meta.label, parent)._default_manager
     return parents.filter(parent_condition, pk=parent_id).exists()
+
+
+def parents_reached(child: type[models.Model], user: Any, action: str = "change") -> QuerySet:
+    """The parent rows under which the user may `action` a new child of this model (the teams
+    whose update they may send, the meetings they may record in), as one queryset: what a list
+    page asks instead of `allowed` for each row."""
+    access = access_for(user)
+    label = child._meta.label
+    parent, on_parent = _PARENTS[(label, action)]
+    parents = _parent_model(label, parent)._default_manager.all()
+    condition = Q() if access.is_superuser else on_parent(access) if access.user_id else None
+    return parents.none() if condition is None else parents.filter(condition)
+
+
+def require(
+    acting_user: Any,
+    target: models.Model | type[models.Model],
+    action: str = "change",
+    message: str | None = None,
+) -> None:
+    """The permission check every action makes first: PermissionDenied unless `allowed`. No acting
+    user is the system itself (a command, the demo builder), which does as it is told."""
+    if acting_user is not None and not allowed(acting_user, target, action):
+        model = target if isinstance(target, type) else type(target)
+        raise PermissionDenied(
+            message or f"Your role does not allow changing {model._meta.verbose_name_plural}."
+        )
 
 
 class ScopedQuerySet(models.QuerySet):

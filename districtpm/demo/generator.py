@@ -11,13 +11,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import User
 from django.db import transaction
 
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
-from districtpm.core.roles import Role
 from districtpm.demo.models import DemoBuild
+from districtpm.demo.people import PEOPLE, create_people, scope_of, two_sides
 from districtpm.org.models import (
     Assignment,
     CalendarEvent,
@@ -346,6 +344,35 @@ def build_demo(
     result = BuildResult()
 
     progress("district, divisions and networks")
+    district, divisions = _district_and_divisions()
+    networks = _networks(district, spec.networks)
+
+    progress("school years and calendars")
+    years = _school_years(district)
+    current_year = years[-1]
+
+    progress(f"{spec.schools} schools")
+    positions = {
+        code: Position.objects.create(code=code, name=name, category=cat, evaluated=ev)
+        for code, name, cat, ev in POSITIONS
+    }
+    schools, enrollments = _schools(rng, spec, district, networks)
+
+    progress("designations")
+    _designations(rng, years, schools)
+
+    progress("staff")
+    result.staff = _staff(rng, schools, enrollments, positions, divisions, networks, current_year)
+    result.schools = len(schools)
+
+    progress("demo accounts")
+    result.accounts = _demo_accounts(schools, current_year)
+    DemoBuild.objects.create(scale=scale, seed=seed, schools=result.schools, staff=result.staff)
+    return result
+
+
+def _district_and_divisions() -> tuple[District, dict[str, Division]]:
+    """The district, its divisions and their departments; the divisions by code."""
     district = District.objects.create(name="Front Range Public Schools", code="FRPS", state="CO")
     divisions = {}
     for code, name, departments in DIVISIONS:
@@ -359,17 +386,23 @@ def build_demo(
                 kind=Division.Kind.DEPARTMENT,
                 parent=division,
             )
-    network_names = [
+    return district, divisions
+
+
+def _networks(district: District, count: int) -> list[Network]:
+    names = [
         f"{DIRECTIONS[i % len(DIRECTIONS)]} Network"
         + (f" {i // len(DIRECTIONS) + 1}" if i >= len(DIRECTIONS) else "")
-        for i in range(spec.networks)
+        for i in range(count)
     ]
-    networks = [
+    return [
         Network.objects.create(district=district, code=f"N{i + 1:02d}", name=name)
-        for i, name in enumerate(network_names)
+        for i, name in enumerate(names)
     ]
 
-    progress("school years and calendars")
+
+def _school_years(district: District) -> list[SchoolYear]:
+    """The current school year and the two before it, with their calendars."""
     start = current_start_year()
     years = []
     for start_year in (start - 2, start - 1, start):
@@ -385,13 +418,13 @@ def build_demo(
             for k, n, s, e in events
         )
         years.append(year)
-    current_year = years[-1]
+    return years
 
-    progress(f"{spec.schools} schools")
-    positions = {
-        code: Position.objects.create(code=code, name=name, category=cat, evaluated=ev)
-        for code, name, cat, ev in POSITIONS
-    }
+
+def _schools(
+    rng: random.Random, spec: Scale, district: District, networks: list[Network]
+) -> tuple[list[School], dict[str, int]]:
+    """The schools in the scale's mix of levels, and each one's enrolment by school code."""
     level_plan = []
     for level, low, high, share, mean, suffix in LEVEL_MIX:
         level_plan += [(level, low, high, mean, suffix)] * max(1, round(share * spec.schools))
@@ -427,9 +460,11 @@ def build_demo(
         )
         schools.append(school)
     School.objects.bulk_create(schools)
-    schools = list(School.objects.order_by("code"))
+    return list(School.objects.order_by("code")), enrollments
 
-    progress("designations")
+
+def _designations(rng: random.Random, years: list[SchoolYear], schools: list[School]) -> None:
+    """About one school in twenty CSI and one in ten TSI, drawn again each year."""
     designations = []
     for year in years:
         for school in schools:
@@ -444,14 +479,22 @@ def build_demo(
                 )
     Designation.objects.bulk_create(designations)
 
-    progress("staff")
+
+def _staff(
+    rng: random.Random,
+    schools: list[School],
+    enrollments: dict[str, int],
+    positions: dict[str, Position],
+    divisions: dict[str, Division],
+    networks: list[Network],
+    current_year: SchoolYear,
+) -> int:
+    """Every school's staff by its size, and the central office's; how many people in all."""
     staff_rows: list[Staff] = []
     assignment_rows: list[tuple[int, str, str]] = []
-    counter = 0
 
     def person(position: str, **extra) -> Staff:
-        nonlocal counter
-        counter += 1
+        counter = len(staff_rows) + 1
         first, last = rng.choice(GIVEN), rng.choice(SURNAMES)
         return Staff(
             employee_id=f"E{100000 + counter}",
@@ -498,126 +541,40 @@ def build_demo(
         ),
         batch_size=2000,
     )
-    result.schools = len(schools)
-    result.staff = len(created)
-
-    progress("demo accounts")
-    result.accounts = _demo_accounts(rng, schools, networks, current_year)
-    DemoBuild.objects.create(scale=scale, seed=seed, schools=result.schools, staff=result.staff)
-    return result
+    return len(created)
 
 
-def _demo_accounts(
-    rng: random.Random, schools: list[School], networks: list[Network], year: SchoolYear
-) -> list[dict]:
-    """One login per role; two, in different schools or networks, for school-scoped roles."""
-    accounts: list[dict] = []
-    password_hash = make_password(DEMO_PASSWORD)  # hashed once: the hash is deliberately slow
-
-    def make(
-        username: str,
-        first: str,
-        last: str,
-        role: str,
-        *,
-        school: School | None = None,
-        network: Network | None = None,
-        team: str = "",
-        staff: Staff | None = None,
-        superuser: bool = False,
-    ) -> User:
-        user = User.objects.create(
-            username=username,
-            password=password_hash,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@frps.example.org",
-        )
-        if superuser:
-            user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
-        # An action team role's team is the team's membership, set when the teams are built
-        # (cycle_data); `team` here only names it in the list of demo logins.
-        RoleAssignment.objects.create(user=user, role=role, school=school, network=network)
-        if staff is not None:
-            staff.user = user
-            staff.save(update_fields=["user"])
-        scope = school.name if school else network.name if network else team or "District"
-        accounts.append(
-            {"username": username, "password": DEMO_PASSWORD, "role": role, "scope": scope}
-        )
-        return user
-
-    def staff_at(school: School, position: str) -> Staff:
-        return (
-            Staff.objects.filter(
-                assignments__school=school, position__code=position, user__isnull=True
-            )
-            .order_by("pk")
-            .first()
-        )
-
-    make("admin", "Dana", "Okafor", Role.DISTRICT_ADMIN, superuser=True)
-    make("pm.office", "Priya", "Raman", Role.PM_OFFICE)
-    make("senior.leader", "Marcus", "Bell", Role.SENIOR_LEADER)
-    make("team.lead", "Elena", "Vasquez", Role.ACTION_TEAM_LEAD, team="Whole Child")
-    make("team.member", "Tom", "Nakamura", Role.ACTION_TEAM_MEMBER, team="Whole Child")
-    make("hr.partner", "Grace", "Mensah", Role.HR_PARTNER)
-    make("board.member", "Robert", "Lindqvist", Role.BOARD_MEMBER)
-    # Two schools in different networks, for the school-scoped roles.
-    school_a = schools[0]
-    school_b = next(s for s in schools if s.network_id != school_a.network_id)
-    for suffix, network in (("a", school_a.network), ("b", school_b.network)):
-        make(
-            f"network.{suffix}",
-            rng.choice(GIVEN),
-            rng.choice(SURNAMES),
-            Role.NETWORK_SUPERVISOR,
-            network=network,
-        )
-    for suffix, school in (("a", school_a), ("b", school_b)):
-        principal = staff_at(school, "principal")
-        make(
-            f"principal.{suffix}",
-            principal.first_name,
-            principal.last_name,
-            Role.PRINCIPAL,
-            school=school,
-            staff=principal,
-        )
-        coach = staff_at(school, "coach")
-        evaluator = make(
-            f"evaluator.{suffix}",
-            coach.first_name,
-            coach.last_name,
-            Role.EVALUATOR,
-            school=school,
-            staff=coach,
-        )
-        teacher = staff_at(school, "teacher")
-        make(
-            f"teacher.{suffix}",
-            teacher.first_name,
-            teacher.last_name,
-            Role.TEACHER,
-            school=school,
-            staff=teacher,
-        )
+def _demo_accounts(schools: list[School], year: SchoolYear) -> list[dict]:
+    """The people of demo/people.py, one login per role (two, on sides a and b, for school-scoped
+    roles), and the caseloads of side a's and b's evaluators and principals."""
+    sides = two_sides(schools)
+    users = create_people(
+        sides, password=DEMO_PASSWORD, email_domain="frps.example.org", superusers=["admin"]
+    )
+    for side, school in sides.items():
         # The evaluator's caseload: the first dozen teachers at the school, this demo teacher too.
         teachers = Staff.objects.filter(assignments__school=school, position__code="teacher")
         CaseloadEntry.objects.bulk_create(
-            CaseloadEntry(evaluator=evaluator, staff=t, school_year=year)
+            CaseloadEntry(evaluator=users[f"evaluator_{side}"], staff=t, school_year=year)
             for t in teachers.order_by("pk")[:12]
         )
         # The principal supervises the assistant principal and coaches.
-        principal_user = User.objects.get(username=f"principal.{suffix}")
         leaders = Staff.objects.filter(
             assignments__school=school, position__code__in=["assistant_principal", "coach"]
         )
         CaseloadEntry.objects.bulk_create(
-            CaseloadEntry(evaluator=principal_user, staff=s, school_year=year) for s in leaders
+            CaseloadEntry(evaluator=users[f"principal_{side}"], staff=s, school_year=year)
+            for s in leaders
         )
-    return accounts
+    return [
+        {
+            "username": person.username,
+            "password": DEMO_PASSWORD,
+            "role": person.role,
+            "scope": scope_of(person, users[person.key]),
+        }
+        for person in PEOPLE
+    ]
 
 
 def demo_accounts() -> list[dict]:

@@ -80,69 +80,86 @@ def build_demo_plan() -> Plan:
         priority = Priority.objects.create(
             plan=plan, name=name, order=order, description=description, owner=lead
         )
-        for metric_id, dim, value, change, statement in goals:
-            baseline = (
-                MetricValue.objects.filter(
-                    metric_id=metric_id,
-                    level="district",
-                    group_dim=dim,
-                    group_value=value,
-                    suppressed=False,
-                )
-                .order_by("period")
-                .first()
-            )
-            if baseline is None or metric_id not in metrics:
-                continue
-            goal = Goal.objects.create(
-                plan=plan,
-                priority=priority,
-                statement=f"{statement} by {goal_year}",
-                metric=metrics[metric_id],
-                group_dim=dim,
-                group_value=value,
-                baseline_year=baseline.period,
-                baseline_value=round(baseline.value, 3),
-                goal_year=goal_year,
-                tolerance=abs(change) / 4,
-                owner=lead,
-            )
-            steps = int(goal_year[:4]) - int(baseline.period[:4])
-            Target.objects.bulk_create(
-                Target(
-                    goal=goal,
-                    school_year=f"{int(baseline.period[:4]) + k}-"
-                    f"{int(baseline.period[:4]) + k + 1}",
-                    value=round(baseline.value + change * k / steps, 3),
-                )
-                for k in range(1, steps + 1)
-            )
+        for goal in goals:
+            _demo_goal(priority, goal, metrics, goal_year, lead)
         for index, (initiative_name, leading) in enumerate(initiatives):
             initiative = Initiative.objects.create(
                 priority=priority, name=initiative_name, owner=lead
             )
             initiative.leading_metrics.set([metrics[m] for m in leading if m in metrics])
-            for k, (action, milestone) in enumerate(
-                [
-                    ("Set up the team and its monthly review", False),
-                    ("First cycle of data review with schools", True),
-                    ("Mid-year adjustment of the plan", True),
-                ]
-            ):
-                KeyAction.objects.create(
-                    initiative=initiative,
-                    name=action,
-                    milestone=milestone,
-                    owner=lead,
-                    due_date=dt.date(int(years[-1][:4]), 9, 15)
-                    + dt.timedelta(days=60 * k + 7 * index),
-                    status=[
-                        KeyAction.Status.DONE,
-                        KeyAction.Status.IN_PROGRESS,
-                        KeyAction.Status.NOT_STARTED,
-                    ][k],
-                )
+            _demo_key_actions(initiative, int(years[-1][:4]), index, lead)
     from districtpm.demo.cycle_data import build_demo_teams
 
     build_demo_teams(plan)  # the priorities' action teams: who is on them is access to their work
     return plan
+
+
+def _demo_goal(
+    priority: Priority, goal: tuple, metrics: dict[str, Metric], goal_year: str, lead: User | None
+) -> None:
+    """A goal from its first year's district value, with a straight line of yearly targets."""
+    metric_id, dim, value, change, statement = goal
+    baseline = (
+        MetricValue.objects.filter(
+            metric_id=metric_id,
+            level="district",
+            group_dim=dim,
+            group_value=value,
+            suppressed=False,
+        )
+        .order_by("period")
+        .first()
+    )
+    if baseline is None or metric_id not in metrics:
+        return
+    created = Goal.objects.create(
+        plan=priority.plan,
+        priority=priority,
+        statement=f"{statement} by {goal_year}",
+        metric=metrics[metric_id],
+        group_dim=dim,
+        group_value=value,
+        baseline_year=baseline.period,
+        baseline_value=round(baseline.value, 3),
+        goal_year=goal_year,
+        tolerance=abs(change) / 4,
+        owner=lead,
+    )
+    first = int(baseline.period[:4])
+    steps = int(goal_year[:4]) - first
+    Target.objects.bulk_create(
+        Target(
+            goal=created,
+            school_year=f"{first + k}-{first + k + 1}",
+            value=round(baseline.value + change * k / steps, 3),
+        )
+        for k in range(1, steps + 1)
+    )
+
+
+DEMO_KEY_ACTIONS = [
+    ("Set up the team and its monthly review", False, KeyAction.Status.DONE, "The team's time"),
+    (
+        "First cycle of data review with schools",
+        True,
+        KeyAction.Status.IN_PROGRESS,
+        "Two analysts, a day a month",
+    ),
+    ("Mid-year adjustment of the plan", True, KeyAction.Status.NOT_STARTED, ""),
+]
+
+
+def _demo_key_actions(
+    initiative: Initiative, year_start: int, index: int, lead: User | None
+) -> None:
+    """Three key actions a term apart, the later initiatives' a week behind the earlier ones'."""
+    for k, (name, milestone, status, resources) in enumerate(DEMO_KEY_ACTIONS):
+        KeyAction.objects.create(
+            initiative=initiative,
+            name=name,
+            milestone=milestone,
+            owner=lead,
+            due_date=dt.date(year_start, 9, 15) + dt.timedelta(days=60 * k + 7 * index),
+            status=status,
+            resources=resources,
+        )

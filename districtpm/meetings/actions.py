@@ -12,16 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from districtpm.audit.log import record, save_recorded, snapshot
-from districtpm.core.scoping import allowed
+from districtpm.core.scoping import require
 from districtpm.meetings.models import FeedToken, Meeting, MeetingItem
 
 
 def _allow(user: Any, target: Any) -> None:
     """Decided by the change rules (meetings/rules.py): first the role, then the meeting's scope."""
-    if not allowed(user, type(target), "change"):
-        raise PermissionDenied("Your role does not allow this change.")
-    if not allowed(user, target, "change"):
-        raise PermissionDenied("This meeting is outside your access.")
+    require(user, type(target), message="Your role does not allow this change.")
+    require(user, target, message="This meeting is outside your access.")
 
 
 @transaction.atomic

@@ -272,89 +272,128 @@ def _span(shape: Any, slide_width: int, margin: int) -> None:
     shape.left, shape.top, shape.width, shape.height = margin, top, slide_width - 2 * margin, height
 
 
-def to_pptx(pack: Pack) -> bytes:
-    from pptx import Presentation
-    from pptx.enum.text import MSO_AUTO_SIZE
-    from pptx.util import Inches, Pt
-
-    deck = Presentation()
-    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+def _add_title_slide(deck: Any, pack: Pack, margin: int) -> None:
     title, sub = _title_lines(pack)
     slide = deck.slides.add_slide(deck.slide_layouts[0])
     slide.shapes.title.text = text(title)
     slide.placeholders[1].text = text(sub)
-    margin = Inches(0.6)
     for shape in slide.placeholders:
         _span(shape, deck.slide_width, margin)
 
+
+def _add_agenda_slide(deck: Any, agenda: list[str], margin: int) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[1])
     slide.shapes.title.text = "Agenda"
     for shape in slide.placeholders:
         _span(shape, deck.slide_width, margin)
     body = slide.placeholders[1].text_frame
-    body.text = text(pack.meeting.agenda[0]) if pack.meeting.agenda else "Review of the data pack"
-    for item in pack.meeting.agenda[1:]:
+    body.text = text(agenda[0]) if agenda else "Review of the data pack"
+    for item in agenda[1:]:
         body.add_paragraph().text = text(item)
 
-    if pack.goals:
-        slide = deck.slides.add_slide(deck.slide_layouts[5])
-        slide.shapes.title.text = "Goals: where they stand"
-        rows = len(pack.goals) + 1
-        table = slide.shapes.add_table(
-            rows, 5, Inches(0.5), Inches(1.6), Inches(12.3), Inches(0.4 * rows)
-        ).table
-        for i, head in enumerate(["Goal", "Result", "Target", "Status", "Forecast"]):
-            table.cell(0, i).text = head
-        for r, row in enumerate(pack.goals, start=1):
-            status = row.status
-            forecast = row.forecast
-            cells = [
-                row.goal.statement,
-                row.metric.format_value(status.actual) if status else "—",
-                row.metric.format_value(status.target) if status else "—",
-                status.label if status else "No baseline",
-                (
-                    f"{row.metric.format_value(forecast.value)} in {forecast.school_year}"
-                    + (
-                        f" ({forecast.probability:.0%} chance)"
-                        if forecast.probability is not None
-                        else ""
-                    )
-                )
-                if forecast
-                else "—",
-            ]
-            for c, value in enumerate(cells):
-                table.cell(r, c).text = text(value)
-                table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(12)
 
+def _forecast_cell(row: scorecard.Row) -> str:
+    forecast = row.forecast
+    if not forecast:
+        return "—"
+    chance = f" ({forecast.probability:.0%} chance)" if forecast.probability is not None else ""
+    return f"{row.metric.format_value(forecast.value)} in {forecast.school_year}{chance}"
+
+
+def _goal_cells(row: scorecard.Row) -> list[str]:
+    """Goal, result, target, status and forecast: one row of the goals table."""
+    status = row.status
+    return [
+        row.goal.statement,
+        row.metric.format_value(status.actual) if status else "—",
+        row.metric.format_value(status.target) if status else "—",
+        status.label if status else "No baseline",
+        _forecast_cell(row),
+    ]
+
+
+def _add_goals_slide(deck: Any, goals: list[scorecard.Row]) -> None:
+    from pptx.util import Inches, Pt
+
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Goals: where they stand"
+    rows = len(goals) + 1
+    table = slide.shapes.add_table(
+        rows, 5, Inches(0.5), Inches(1.6), Inches(12.3), Inches(0.4 * rows)
+    ).table
+    for i, head in enumerate(["Goal", "Result", "Target", "Status", "Forecast"]):
+        table.cell(0, i).text = head
+    for r, row in enumerate(goals, start=1):
+        for c, value in enumerate(_goal_cells(row)):
+            table.cell(r, c).text = text(value)
+            table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(12)
+
+
+def _add_chart_title(slide: Any, chart: Chart, slide_width: int, margin: int) -> None:
+    from pptx.enum.text import MSO_AUTO_SIZE
+    from pptx.util import Pt
+
+    title = slide.shapes.title
+    title.text = text(chart.title)
+    _span(title, slide_width, margin)
+    # a goal statement can be long: a smaller size, and shrink to fit beyond that
+    title.text_frame.paragraphs[0].font.size = Pt(28)
+    title.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+
+
+def _add_chart_picture(slide: Any, chart: Chart, number: int) -> None:
+    from pptx.util import Inches
+
+    picture = slide.shapes.add_picture(
+        io.BytesIO(chart_png(chart)), Inches(0.4), Inches(1.4), width=Inches(8.4)
+    )
+    picture.name = f"Chart {number}"
+    picture._element.nvPicPr.cNvPr.set("descr", text(f"Chart: {chart.title}"))
+
+
+def _add_chart_table(slide: Any, chart: Chart) -> None:
+    """The table of the numbers the chart draws, with their n, beside it."""
+    from pptx.util import Inches, Pt
+
+    shown = chart.table[:14]
+    table = slide.shapes.add_table(
+        len(shown) + 1, 3, Inches(9.0), Inches(1.4), Inches(4.0), Inches(0.3 * (len(shown) + 1))
+    ).table
+    for i, head in enumerate(["", "Value", "n"]):
+        table.cell(0, i).text = head
+    for r, (label, period, value, n) in enumerate(shown, start=1):
+        table.cell(r, 0).text = text(f"{label} {period}".strip() if label != period else period)
+        table.cell(r, 1).text = text(_fmt(chart, value))
+        table.cell(r, 2).text = "" if n is None else f"{n:,}"
+        for c in range(3):
+            table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(10)
+
+
+def _add_chart_slide(deck: Any, chart: Chart, number: int, margin: int) -> None:
+    from pptx.util import Inches
+
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    _add_chart_title(slide, chart, deck.slide_width, margin)
+    _add_chart_picture(slide, chart, number)
+    _add_chart_table(slide, chart)
+    if chart.note:
+        box = slide.shapes.add_textbox(Inches(0.4), Inches(6.8), Inches(12), Inches(0.4))
+        box.text_frame.text = text(chart.note)
+
+
+def to_pptx(pack: Pack) -> bytes:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    margin = Inches(0.6)
+    _add_title_slide(deck, pack, margin)
+    _add_agenda_slide(deck, pack.meeting.agenda, margin)
+    if pack.goals:
+        _add_goals_slide(deck, pack.goals)
     for number, chart in enumerate(pack.charts, start=1):
-        slide = deck.slides.add_slide(deck.slide_layouts[5])
-        slide.shapes.title.text = text(chart.title)
-        _span(slide.shapes.title, deck.slide_width, margin)
-        # a goal statement can be long: a smaller size, and shrink to fit beyond that
-        slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(28)
-        slide.shapes.title.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
-        picture = slide.shapes.add_picture(
-            io.BytesIO(chart_png(chart)), Inches(0.4), Inches(1.4), width=Inches(8.4)
-        )
-        picture.name = f"Chart {number}"
-        picture._element.nvPicPr.cNvPr.set("descr", text(f"Chart: {chart.title}"))
-        shown = chart.table[:14]
-        table = slide.shapes.add_table(
-            len(shown) + 1, 3, Inches(9.0), Inches(1.4), Inches(4.0), Inches(0.3 * (len(shown) + 1))
-        ).table
-        for i, head in enumerate(["", "Value", "n"]):
-            table.cell(0, i).text = head
-        for r, (label, period, value, n) in enumerate(shown, start=1):
-            table.cell(r, 0).text = text(f"{label} {period}".strip() if label != period else period)
-            table.cell(r, 1).text = text(_fmt(chart, value))
-            table.cell(r, 2).text = "" if n is None else f"{n:,}"
-            for c in range(3):
-                table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(10)
-        if chart.note:
-            box = slide.shapes.add_textbox(Inches(0.4), Inches(6.8), Inches(12), Inches(0.4))
-            box.text_frame.text = text(chart.note)
+        _add_chart_slide(deck, chart, number, margin)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()

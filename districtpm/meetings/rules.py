@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from districtpm.accounts.rules import any_of
 from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, register_permissions
 from districtpm.core.roles import Role as R
 from districtpm.core.scoping import Access, follows, scope_rule
+from districtpm.org.rules import any_of
 
 PERMISSIONS = {
     "meetings.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.BOARD_MEMBER},

@@ -12,14 +12,13 @@ import datetime as dt
 from typing import Any
 
 from dateutil.relativedelta import relativedelta, weekday
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from districtpm.accounts.models import RoleAssignment
 from districtpm.audit.log import record, save_recorded, snapshot
 from districtpm.core.roles import ACTION_TEAMS
-from districtpm.core.scoping import allowed
+from districtpm.core.scoping import require
 from districtpm.meetings.models import Cycle, FocusMonth, Meeting, MeetingRule
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import CalendarEvent, SchoolYear
@@ -119,11 +118,7 @@ def attendees_for(rule: MeetingRule, priority: Priority) -> set[int]:
     return users
 
 
-def _allow(user: Any, target: Any) -> None:
-    """Changing the cycle or its meetings is the district leaders' (the system, with no acting
-    user — the command line, the demo — plans as it is told)."""
-    if user is not None and not allowed(user, target, "change"):
-        raise PermissionDenied("Your role does not allow changing the meeting cycle.")
+CYCLE_NOTE = "Your role does not allow changing the meeting cycle."
 
 
 def _create_cycle(year: SchoolYear, preset: str, plan: Plan) -> Cycle:
@@ -151,21 +146,9 @@ def plan_year(
     """Create the year's cycle from a preset (once) and its meetings from the cycle's rules.
     Planning again brings meetings in line with changed rules and months, keeping UIDs and
     meetings moved by hand."""
-    _allow(acting_user, Cycle)
-    if preset not in PRESETS:
-        raise PlanningError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-    year = SchoolYear.objects.filter(name=school_year).first()
-    if year is None:
-        raise PlanningError(f"There is no school year {school_year} on the calendar.")
-    plan = Plan.objects.first()
-    if plan is None:
-        raise PlanningError(
-            "There is no strategic plan: its priorities are what the cycle is about."
-        )
-    cycle = Cycle.objects.filter(school_year=year, preset=preset).first()
-    if cycle is None:
-        cycle = _create_cycle(year, preset, plan)
-    calendar = SchoolCalendar(year)
+    require(acting_user, Cycle, message=CYCLE_NOTE)
+    cycle = _cycle_to_plan(school_year, preset)
+    calendar = SchoolCalendar(cycle.school_year)
     today = timezone.localdate()
     counts = {"created": 0, "changed": 0, "unchanged": 0, "removed": 0}
     months = list(
@@ -198,32 +181,10 @@ def plan_year(
             else:
                 if not meeting.moved_by_hand:
                     values.update(date=held, moved_reason=reason)
-                upcoming = meeting.date >= today
-                if upcoming and not meeting.items.exists():
-                    values["agenda"] = list(rule.agenda)
-                changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
-                invited = attendees_for(rule, focus.priority)
-                if upcoming and invited != set(meeting.attendees.values_list("id", flat=True)):
-                    meeting.attendees.set(invited)
-                    changed.setdefault("attendees", True)
-                if changed:
-                    before = snapshot(meeting)
-                    for k, v in changed.items():
-                        if k != "attendees":
-                            setattr(meeting, k, v)
-                    meeting.sequence += 1
-                    meeting.save()
-                    record(
-                        actor=acting_user,
-                        action="meetings.meeting.replan",
-                        obj=meeting,
-                        before=before,
-                        after=snapshot(meeting),
-                        source=source,
-                    )
-                    counts["changed"] += 1
-                else:
-                    counts["unchanged"] += 1
+                changed = _replan(
+                    meeting, rule, values, today, acting_user=acting_user, source=source
+                )
+                counts["changed" if changed else "unchanged"] += 1
             keep.add(meeting.pk)
     stale = cycle.meetings.exclude(pk__in=keep)
     counts["removed"] = stale.count()
@@ -238,6 +199,60 @@ def plan_year(
     return cycle, counts
 
 
+def _cycle_to_plan(school_year: str, preset: str) -> Cycle:
+    """The year's cycle for a preset, created from the preset the first time."""
+    if preset not in PRESETS:
+        raise PlanningError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    year = SchoolYear.objects.filter(name=school_year).first()
+    if year is None:
+        raise PlanningError(f"There is no school year {school_year} on the calendar.")
+    plan = Plan.objects.first()
+    if plan is None:
+        raise PlanningError(
+            "There is no strategic plan: its priorities are what the cycle is about."
+        )
+    cycle = Cycle.objects.filter(school_year=year, preset=preset).first()
+    return cycle if cycle is not None else _create_cycle(year, preset, plan)
+
+
+def _replan(
+    meeting: Meeting,
+    rule: MeetingRule,
+    values: dict[str, Any],
+    today: dt.date,
+    *,
+    acting_user: Any,
+    source: str,
+) -> bool:
+    """Bring a planned meeting in line with its rule: its values, and for an upcoming meeting
+    its invitations and (while nothing is recorded in it) its agenda. Whether it changed."""
+    upcoming = meeting.date >= today
+    if upcoming and not meeting.items.exists():
+        values["agenda"] = list(rule.agenda)
+    changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
+    invited = attendees_for(rule, values["priority"])
+    if upcoming and invited != set(meeting.attendees.values_list("id", flat=True)):
+        meeting.attendees.set(invited)
+        changed.setdefault("attendees", True)
+    if not changed:
+        return False
+    before = snapshot(meeting)
+    for k, v in changed.items():
+        if k != "attendees":
+            setattr(meeting, k, v)
+    meeting.sequence += 1
+    meeting.save()
+    record(
+        actor=acting_user,
+        action="meetings.meeting.replan",
+        obj=meeting,
+        before=before,
+        after=snapshot(meeting),
+        source=source,
+    )
+    return True
+
+
 @transaction.atomic
 def save_settings(
     cycle: Cycle,
@@ -248,7 +263,7 @@ def save_settings(
     acting_user: Any,
 ) -> dict[str, int]:
     """Store changed rules, priorities per month and skipped months, then plan the year again."""
-    _allow(acting_user, cycle)
+    require(acting_user, cycle, message=CYCLE_NOTE)
     before = _settings(cycle)
     for rule in rules:
         rule.save()
@@ -284,7 +299,7 @@ def _settings(cycle: Cycle) -> dict[str, Any]:
 @transaction.atomic
 def move_meeting(meeting: Meeting, new_date: dt.date, reason: str, *, acting_user: Any) -> Meeting:
     """Move one meeting by hand; the reason is kept and planning again leaves it where it is."""
-    _allow(acting_user, meeting)
+    require(acting_user, meeting, message=CYCLE_NOTE)
     if not reason.strip():
         raise PlanningError("Say why the meeting moves.")
     before = snapshot(meeting)

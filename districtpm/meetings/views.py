@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from districtpm.actionplans.models import ActionPlan, ActionTeam, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
 from districtpm.core.roles import DISTRICT_LEADERS
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import access_for, allowed
 from districtpm.meetings import actions, ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
 from districtpm.meetings.presets import PRESETS
@@ -97,7 +97,7 @@ def year(request: HttpRequest) -> HttpResponse:
             "form": PlanYearForm(
                 initial={"school_year": school_year.name if school_year else None}
             ),
-            "can_plan": access_for(user).can("meetings.change"),
+            "can_plan": allowed(user, Cycle),
             "today": today,
         },
     )
@@ -208,7 +208,8 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         focus_plans = []
-    can_record = access.can("meetings.record")
+    can_record = allowed(user, MeetingItem(meeting=obj))
+    can_change = allowed(user, obj)
     return render(
         request,
         "meetings/meeting.html",
@@ -224,11 +225,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "focus_plans": focus_plans,
             "today": timezone.localdate(),
             "item_form": ItemForm(meeting=obj) if can_record else None,
-            "move_form": MoveForm(initial={"date": obj.date})
-            if access.can("meetings.change")
-            else None,
+            "move_form": MoveForm(initial={"date": obj.date}) if can_change else None,
             "attendees_form": AttendeesForm(initial={"attendees": obj.attendees.all()})
-            if access.can("meetings.change")
+            if can_change
             else None,
             "attendees": obj.attendees.order_by("last_name", "username"),
             "board_only": board_only,

@@ -27,7 +27,7 @@ import pandas as pd
 from districtpm.analytics import store
 from districtpm.analytics.demo_data import SchoolSpec, generate
 from districtpm.metrics import engine, measures, reference
-from districtpm.metrics.definitions import MetricDefinition, load_all
+from districtpm.metrics.definitions import Measure, MetricDefinition, load_all
 from districtpm.metrics.suppression import suppress
 
 KEYS = ["metric", "level", "entity_code", "grade", "period", "group_dim", "group_value"]
@@ -139,8 +139,22 @@ SOURCE_SQL = {
 }
 
 
-def metric_sql(d: MetricDefinition) -> str:
-    m = d.measure
+_PERIOD_SQL = {
+    "school_year": "school_year",
+    "month": "month",
+    "window": "school_year || ' ' || test_window",
+}
+_LEVEL_SETS = {
+    "district": "()",
+    "network": "(network_code)",
+    "school": "(school_code)",
+    "grade": "(school_code, grade)",
+}
+_LEVEL_FLAGS = {"network_code": "g_net", "school_code": "g_school", "grade": "g_grade"}
+
+
+def _rows_sql(d: MetricDefinition) -> str:
+    """The source rows after the filter, rolled up per student when the definition says so."""
     src = SOURCE_SQL.get(d.source, f"SELECT * FROM {d.source}")
     where = f"WHERE {_sql(d.filter)}" if d.filter else ""
     rows = f"SELECT * FROM ({src}) s {where}"
@@ -150,47 +164,53 @@ def metric_sql(d: MetricDefinition) -> str:
         )
         aggs = ", ".join(f"{how}({c}) AS {c}" for c, how in d.rollup.items())
         rows = f"SELECT {', '.join(keys)}, {aggs} FROM ({rows}) f GROUP BY {', '.join(keys)}"
-    period = {
-        "school_year": "school_year",
-        "month": "month",
-        "window": "school_year || ' ' || test_window",
-    }[d.period]
-    dims = ["all", *d.groups]
-    group_join = (
-        ""
-        if d.source in ("student_years", "student_discipline")
-        else (
-            "LEFT JOIN (SELECT student_id, school_year, econ_disadv AS g_econ_disadv, ell AS g_ell, swd AS g_swd, "
-            "race AS g_race, gender AS g_gender FROM student_years) y USING (student_id, school_year)"
-        )
-    )
-    gcol = (lambda g: g) if not group_join else (lambda g: f"g_{g}")
+    return rows
 
-    def label(g: str) -> str:
-        col = gcol(g)
-        if g in ("econ_disadv", "ell", "swd"):
-            return f"coalesce(CASE WHEN {col} THEN 'yes' WHEN NOT {col} THEN 'no' END, 'unknown')"
-        return f"coalesce(CAST({col} AS VARCHAR), 'unknown')"
 
-    case = (
-        "CASE dim " + " ".join(f"WHEN '{g}' THEN {label(g)}" for g in dims[1:]) + " ELSE 'all' END"
+def _group_join(source: str) -> str:
+    """The join that brings the student group columns to a source without them ("" if it has them)."""
+    if source in ("student_years", "student_discipline"):
+        return ""
+    return (
+        "LEFT JOIN (SELECT student_id, school_year, econ_disadv AS g_econ_disadv, ell AS g_ell, swd AS g_swd, "
+        "race AS g_race, gender AS g_gender FROM student_years) y USING (student_id, school_year)"
     )
-    how = m.kind.behaviour
-    parts = {
+
+
+def _group_label(group: str, joined: bool) -> str:
+    col = f"g_{group}" if joined else group
+    if group in ("econ_disadv", "ell", "swd"):
+        return f"coalesce(CASE WHEN {col} THEN 'yes' WHEN NOT {col} THEN 'no' END, 'unknown')"
+    return f"coalesce(CAST({col} AS VARCHAR), 'unknown')"
+
+
+def _group_value_case(groups: tuple[str, ...], joined: bool) -> str:
+    whens = " ".join(f"WHEN '{g}' THEN {_group_label(g, joined)}" for g in groups)
+    return "CASE dim " + whens + " ELSE 'all' END"
+
+
+def _part_sql(m: Measure, part: str) -> str:
+    """The SQL aggregate for one part of a measure (n, numerator or denominator)."""
+    return {
         measures.ROWS: lambda: "count(*)",
         measures.VALUES: lambda: f"count({m.column})",
         measures.CONDITION: lambda: f"sum(CASE WHEN {_sql(m.condition)} THEN 1 ELSE 0 END)",
         measures.COLUMN: lambda: f"sum({m.column})",
         measures.NUMERATOR: lambda: f"sum({m.numerator})",
         measures.DENOMINATOR: lambda: f"sum({m.denominator})",
-    }
+    }[part]()
 
-    def double(part: str | None) -> str:
-        return f"{parts[part]()}::DOUBLE" if part else "NULL::DOUBLE"
 
+def _double(m: Measure, part: str | None) -> str:
+    return f"{_part_sql(m, part)}::DOUBLE" if part else "NULL::DOUBLE"
+
+
+def _aggregates(m: Measure) -> tuple[str, str]:
+    """The aggregate columns of a measure and the expression of its value over them."""
+    how = m.kind.behaviour
     agg = (
-        f"{parts[how.n]()} AS n, {double(how.numerator)} AS numerator, "
-        f"{double(how.denominator)} AS denominator"
+        f"{_part_sql(m, how.n)} AS n, {_double(m, how.numerator)} AS numerator, "
+        f"{_double(m, how.denominator)} AS denominator"
     )
     if how.value == measures.QUANTILE:
         agg += f", quantile_cont({m.column}, {m.kind.fraction(m.p)}) AS v"
@@ -199,27 +219,40 @@ def metric_sql(d: MetricDefinition) -> str:
         value = "numerator / nullif(denominator, 0)"
     else:
         value = "numerator"
-    level_sets = {
-        "district": "()",
-        "network": "(network_code)",
-        "school": "(school_code)",
-        "grade": "(school_code, grade)",
-    }
-    sets = ", ".join(
-        f"({', '.join(x for x in [level_sets[lv].strip('()'), 'period', 'school_year', 'dim', 'group_value'] if x)})"
-        for lv in d.levels
+    return agg, value
+
+
+def _grouping_sets(levels: tuple[str, ...]) -> str:
+    return ", ".join(
+        f"({', '.join(x for x in [_LEVEL_SETS[lv].strip('()'), 'period', 'school_year', 'dim', 'group_value'] if x)})"
+        for lv in levels
     )
-    dim_values = ", ".join(f"('{g}')" for g in dims)
+
+
+def _level_columns(levels: tuple[str, ...]) -> tuple[str, str]:
+    """The level key columns (NULL where no level uses them) and their grouping flags."""
     used = {
-        "network_code": "network" in d.levels,
-        "school_code": bool({"school", "grade"} & set(d.levels)),
-        "grade": "grade" in d.levels,
+        "network_code": "network" in levels,
+        "school_code": bool({"school", "grade"} & set(levels)),
+        "grade": "grade" in levels,
     }
-    names = {"network_code": "g_net", "school_code": "g_school", "grade": "g_grade"}
     key_columns = ", ".join(c if on else f"NULL::VARCHAR AS {c}" for c, on in used.items())
     flags = ", ".join(
-        f"grouping({c}) AS {names[c]}" if on else f"1 AS {names[c]}" for c, on in used.items()
+        f"grouping({c}) AS {_LEVEL_FLAGS[c]}" if on else f"1 AS {_LEVEL_FLAGS[c]}"
+        for c, on in used.items()
     )
+    return key_columns, flags
+
+
+def metric_sql(d: MetricDefinition) -> str:
+    rows = _rows_sql(d)
+    period = _PERIOD_SQL[d.period]
+    group_join = _group_join(d.source)
+    case = _group_value_case(d.groups, joined=bool(group_join))
+    agg, value = _aggregates(d.measure)
+    sets = _grouping_sets(d.levels)
+    dim_values = ", ".join(f"('{g}')" for g in ["all", *d.groups])
+    key_columns, flags = _level_columns(d.levels)
     return f"""
     WITH rows AS (
         SELECT *, {period} AS period

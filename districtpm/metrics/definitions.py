@@ -188,78 +188,126 @@ def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> 
     problems, common = _problems_for(raw, default_min_n)
     gap = None
     measure = None
-    source = raw.get("source", "")
-    filter_text = raw.get("filter")
     rollup: dict[str, str] = {}
-    period = raw.get("period", "school_year")
     if "gap" in raw:
-        g = raw["gap"]
-        if not isinstance(g, dict) or set(g) != {"metric", "dimension", "focal", "reference"}:
-            problems.append("gap needs metric, dimension, focal and reference")
-        elif g["dimension"] not in GROUP_DIMENSIONS:
-            problems.append(f"gap dimension must be one of {', '.join(GROUP_DIMENSIONS)}")
-        else:
-            gap = Gap(
-                str(g["metric"]),
-                g["dimension"],
-                _group_value(g["focal"]),
-                _group_value(g["reference"]),
-            )
-        for forbidden in ("source", "measure", "filter"):
-            if forbidden in raw:
-                problems.append(f"a gap takes its {forbidden} from its metric; remove {forbidden}")
+        gap, found = _parse_gap(raw)
     else:
-        if source not in SOURCES:
-            problems.append(f"source must be one of {', '.join(sorted(SOURCES))}")
-            columns: tuple[str, ...] = ()
-        else:
-            columns = SOURCES[source].columns
-        if period not in GRAINS:
-            problems.append(f"period must be one of {', '.join(GRAINS)}")
-        elif columns and any(c not in columns for c in GRAIN_COLUMNS[period]):
-            problems.append(f"source {source} has no {period} column")
-        if filter_text is not None and columns:
-            problem = _expression_problem(
-                "filter", str(filter_text), _column_kinds(source, columns), metric_id=raw.get("id")
-            )
-            if problem:
-                problems.append(problem)
-        raw_rollup = raw.get("rollup") or {}
-        if not isinstance(raw_rollup, dict) or any(
-            v not in ("sum", "max", "min", "mean") or k not in columns
-            for k, v in raw_rollup.items()
-        ):
-            problems.append("rollup maps source columns to sum, max, min or mean")
-        else:
-            rollup = dict(raw_rollup)
-        visible = tuple(rollup) if rollup else columns
-        m = raw.get("measure")
-        if not isinstance(m, dict) or m.get("kind") not in MEASURE_KINDS:
-            problems.append(f"measure.kind must be one of {', '.join(MEASURE_KINDS)}")
-        else:
-            measure = Measure(
-                kind=MeasureKind(m["kind"]),
-                column=m.get("column"),
-                condition=m.get("condition"),
-                numerator=m.get("numerator"),
-                denominator=m.get("denominator"),
-                p=m.get("p"),
-            )
-            problems += _measure_problems(
-                measure,
-                visible if columns else (),
-                _condition_kinds(source, visible, rollup) if columns else {},
-                raw.get("id"),
-            )
+        measure, rollup, found = _parse_computed(raw)
+    problems += found
     if problems:
         raise DefinitionError(where, problems)
+    return _definition_from(raw, where, common, measure=measure, rollup=rollup, gap=gap)
+
+
+def _parse_gap(raw: dict[str, Any]) -> tuple[Gap | None, list[str]]:
+    """The gap of a gap definition, with the problems found in it."""
+    problems: list[str] = []
+    gap = None
+    g = raw["gap"]
+    if not isinstance(g, dict) or set(g) != {"metric", "dimension", "focal", "reference"}:
+        problems.append("gap needs metric, dimension, focal and reference")
+    elif g["dimension"] not in GROUP_DIMENSIONS:
+        problems.append(f"gap dimension must be one of {', '.join(GROUP_DIMENSIONS)}")
+    else:
+        gap = Gap(
+            str(g["metric"]),
+            g["dimension"],
+            _group_value(g["focal"]),
+            _group_value(g["reference"]),
+        )
+    for forbidden in ("source", "measure", "filter"):
+        if forbidden in raw:
+            problems.append(f"a gap takes its {forbidden} from its metric; remove {forbidden}")
+    return gap, problems
+
+
+def _parse_computed(raw: dict[str, Any]) -> tuple[Measure | None, dict[str, str], list[str]]:
+    """The measure and roll-up of a metric computed from a source, with the problems found."""
+    source = raw.get("source", "")
+    columns, problems = _source_columns(source)
+    problems += _period_problems(raw.get("period", "school_year"), source, columns)
+    problems += _filter_problems(raw, source, columns)
+    rollup, rollup_problems = _parse_rollup(raw.get("rollup") or {}, columns)
+    measure, measure_problems = _parse_measure(raw, source, columns, rollup)
+    return measure, rollup, problems + rollup_problems + measure_problems
+
+
+def _source_columns(source: Any) -> tuple[tuple[str, ...], list[str]]:
+    """The columns of the named source, or none and the problem when there is no such source."""
+    if source not in SOURCES:
+        return (), [f"source must be one of {', '.join(sorted(SOURCES))}"]
+    return SOURCES[source].columns, []
+
+
+def _period_problems(period: Any, source: Any, columns: tuple[str, ...]) -> list[str]:
+    if period not in GRAINS:
+        return [f"period must be one of {', '.join(GRAINS)}"]
+    if columns and any(c not in columns for c in GRAIN_COLUMNS[period]):
+        return [f"source {source} has no {period} column"]
+    return []
+
+
+def _filter_problems(raw: dict[str, Any], source: Any, columns: tuple[str, ...]) -> list[str]:
+    filter_text = raw.get("filter")
+    if filter_text is None or not columns:
+        return []
+    problem = _expression_problem(
+        "filter", str(filter_text), _column_kinds(source, columns), metric_id=raw.get("id")
+    )
+    return [problem] if problem else []
+
+
+def _parse_rollup(raw_rollup: Any, columns: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    if not isinstance(raw_rollup, dict) or any(
+        v not in ("sum", "max", "min", "mean") or k not in columns for k, v in raw_rollup.items()
+    ):
+        return {}, ["rollup maps source columns to sum, max, min or mean"]
+    return dict(raw_rollup), []
+
+
+def _parse_measure(
+    raw: dict[str, Any], source: Any, columns: tuple[str, ...], rollup: dict[str, str]
+) -> tuple[Measure | None, list[str]]:
+    """The measure, checked against the columns it sees after the roll-up."""
+    m = raw.get("measure")
+    if not isinstance(m, dict) or m.get("kind") not in MEASURE_KINDS:
+        return None, [f"measure.kind must be one of {', '.join(MEASURE_KINDS)}"]
+    measure = Measure(
+        kind=MeasureKind(m["kind"]),
+        column=m.get("column"),
+        condition=m.get("condition"),
+        numerator=m.get("numerator"),
+        denominator=m.get("denominator"),
+        p=m.get("p"),
+    )
+    visible = tuple(rollup) if rollup else columns
+    problems = _measure_problems(
+        measure,
+        visible if columns else (),
+        _condition_kinds(source, visible, rollup) if columns else {},
+        raw.get("id"),
+    )
+    return measure, problems
+
+
+def _definition_from(
+    raw: dict[str, Any],
+    where: str,
+    common: dict[str, Any],
+    *,
+    measure: Measure | None,
+    rollup: dict[str, str],
+    gap: Gap | None,
+) -> MetricDefinition:
+    """The definition of a checked mapping; `common` holds the fields `_problems_for` read."""
+    filter_text = raw.get("filter")
     return MetricDefinition(
         id=raw["id"],
         name=raw["name"],
         description=str(raw.get("description", "")).strip(),
-        source=source,
+        source=raw.get("source", ""),
         measure=measure,
-        period=period if not gap else "school_year",
+        period=raw.get("period", "school_year") if not gap else "school_year",
         filter=str(filter_text) if filter_text is not None else None,
         rollup=rollup,
         gap=gap,

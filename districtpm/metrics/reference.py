@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+from pandas.api.typing import DataFrameGroupBy
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.metrics import measures
-from districtpm.metrics.definitions import MetricDefinition
+from districtpm.metrics.definitions import Measure, MetricDefinition
 from districtpm.metrics.engine import OUTPUT_COLUMNS
 from districtpm.metrics.expressions import compile_to_pandas
 
@@ -44,7 +45,24 @@ def _source(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
     return tables[d.source].copy()
 
 
+_LEVEL_KEYS = {
+    "district": [],
+    "network": ["network_code"],
+    "school": ["school_code"],
+    "grade": ["school_code", "grade"],
+}
+
+
 def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
+    frame = _rows(tables, d)
+    frame = _with_groups(tables, frame, d.source)
+    frame = _with_parts(frame, d.measure)
+    out = [_aggregate(frame, d, level, dim) for level in d.levels for dim in ["all", *d.groups]]
+    return pd.concat(out, ignore_index=True)
+
+
+def _rows(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
+    """The source rows after the filter and the roll-up, each with its period."""
     frame = _source(tables, d)
     if d.filter:
         frame = frame[compile_to_pandas(d.filter, frame).fillna(False).astype(bool)]
@@ -59,7 +77,12 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
         frame["period"] = frame["month"]
     else:
         frame["period"] = frame["school_year"]
-    if d.source not in ("student_years", "student_discipline"):
+    return frame
+
+
+def _with_groups(tables: dict[str, pd.DataFrame], frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The rows with their network and their student groups labelled yes, no or unknown."""
+    if source not in ("student_years", "student_discipline"):
         frame = frame.merge(
             tables["student_years"][["student_id", "school_year", *GROUPS]],
             on=["student_id", "school_year"],
@@ -73,7 +96,11 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
         if frame[g].dtype == bool or str(frame[g].dtype) == "boolean":
             frame[g] = frame[g].map({True: "yes", False: "no"})
         frame[g] = frame[g].astype(object).where(frame[g].notna(), "unknown").astype(str)
-    m = d.measure
+    return frame
+
+
+def _with_parts(frame: pd.DataFrame, m: Measure) -> pd.DataFrame:
+    """The rows that count towards n, with each row's numerator and denominator (`_num`, `_den`)."""
     how = m.kind.behaviour
     if how.n == measures.VALUES:  # n counts values, so rows without one take no part
         frame = frame[frame[m.column].notna()]
@@ -91,38 +118,40 @@ def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFram
         frame = frame.copy()
         frame["_num"] = parts[how.numerator]()
         frame["_den"] = parts[how.denominator]() if how.denominator else float("nan")
-    out = []
-    level_keys = {
-        "district": [],
-        "network": ["network_code"],
-        "school": ["school_code"],
-        "grade": ["school_code", "grade"],
-    }
-    for level in d.levels:
-        for dim in ["all", *d.groups]:
-            keys = level_keys[level] + ["period", "school_year"] + ([] if dim == "all" else [dim])
-            grouped = frame.groupby(keys, as_index=False, dropna=False)
-            if how.value == measures.QUANTILE:
-                q = m.kind.fraction(m.p)
-                agg = grouped.agg(
-                    n=(m.column, "count"), value=(m.column, lambda s, q=q: s.quantile(q))
-                )
-                agg["numerator"] = agg["denominator"] = float("nan")
-            else:
-                agg = grouped.agg(
-                    n=("_num", "size"), numerator=("_num", "sum"), denominator=("_den", "sum")
-                )
-                if m.kind.is_ratio:
-                    agg["value"] = agg["numerator"] / agg["denominator"]
-                else:
-                    agg["value"] = agg["numerator"]
-                    agg["denominator"] = float("nan")
-            agg["metric"], agg["level"] = d.id, level
-            agg["entity_code"] = (
-                "district" if level == "district" else agg[level_keys[level][0]].astype(str)
-            )
-            agg["grade"] = agg["grade"] if level == "grade" else ""
-            agg["group_dim"] = dim
-            agg["group_value"] = "all" if dim == "all" else agg[dim]
-            out.append(agg[OUTPUT_COLUMNS])
-    return pd.concat(out, ignore_index=True)
+    return frame
+
+
+def _aggregate(frame: pd.DataFrame, d: MetricDefinition, level: str, dim: str) -> pd.DataFrame:
+    """The metric's rows for one level and one student group dimension ("all" for everyone)."""
+    keys = _LEVEL_KEYS[level] + ["period", "school_year"] + ([] if dim == "all" else [dim])
+    grouped = frame.groupby(keys, as_index=False, dropna=False)
+    m = d.measure
+    if m.kind.behaviour.value == measures.QUANTILE:
+        agg = _quantile(grouped, m)
+    else:
+        agg = _sums(grouped, m)
+    agg["metric"], agg["level"] = d.id, level
+    agg["entity_code"] = (
+        "district" if level == "district" else agg[_LEVEL_KEYS[level][0]].astype(str)
+    )
+    agg["grade"] = agg["grade"] if level == "grade" else ""
+    agg["group_dim"] = dim
+    agg["group_value"] = "all" if dim == "all" else agg[dim]
+    return agg[OUTPUT_COLUMNS]
+
+
+def _quantile(grouped: DataFrameGroupBy, m: Measure) -> pd.DataFrame:
+    q = m.kind.fraction(m.p)
+    agg = grouped.agg(n=(m.column, "count"), value=(m.column, lambda s, q=q: s.quantile(q)))
+    agg["numerator"] = agg["denominator"] = float("nan")
+    return agg
+
+
+def _sums(grouped: DataFrameGroupBy, m: Measure) -> pd.DataFrame:
+    agg = grouped.agg(n=("_num", "size"), numerator=("_num", "sum"), denominator=("_den", "sum"))
+    if m.kind.is_ratio:
+        agg["value"] = agg["numerator"] / agg["denominator"]
+    else:
+        agg["value"] = agg["numerator"]
+        agg["denominator"] = float("nan")
+    return agg

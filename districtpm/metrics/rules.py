@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from districtpm.accounts.rules import ALL_SCHOOL_DATA, any_of, assigned_schools, codes_of
 from districtpm.core.roles import ALL_ROLES, register_permissions
 from districtpm.core.roles import Role as R
 from districtpm.core.scoping import Access, scope_rule
+from districtpm.org.rules import ALL_SCHOOL_DATA, any_of, assigned_schools, codes_of
 
 PERMISSIONS = {
     "data.view": ALL_ROLES - {R.TEACHER},
@@ -44,5 +44,6 @@ def metric_values(access: Access) -> Q | None:
 
 
 @scope_rule("metrics.DataImport")
+@scope_rule("metrics.DataImport", "change")
 def data_imports(access: Access) -> Q | None:
     return Q() if access.can("data.import") else None

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.utils import timezone
 
@@ -28,7 +27,7 @@ from districtpm.analytics import store
 from districtpm.analytics.importer import ImportFailed, ImportResult, import_file, load_mapping
 from districtpm.audit.log import record
 from districtpm.core import intake
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import require
 from districtpm.metrics.compute import affected_metrics, recompute
 from districtpm.metrics.definitions import load_all
 from districtpm.metrics.models import DataImport
@@ -69,8 +68,7 @@ def lineage_tag(task: DataImport) -> str:
 
 def queue_import(upload: Any, mapping: str, *, acting_user: Any) -> DataImport:
     """Keep an uploaded file under var/uploads and start importing it in the background."""
-    if not access_for(acting_user).can("data.import"):
-        raise PermissionDenied("Your role does not import data.")
+    require(acting_user, DataImport, message="Your role does not import data.")
     folder = Path(settings.VAR_DIR) / "uploads"
     folder.mkdir(exist_ok=True)
     stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"

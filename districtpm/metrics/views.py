@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.core.access import get_visible_or_404, requires
 from districtpm.core.cells import append_row, csv_writer, safe_row
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import allowed
 from districtpm.metrics import charts
-from districtpm.metrics.models import ComputeRun, Metric, MetricValue
+from districtpm.metrics.models import ComputeRun, DataImport, Metric, MetricValue
 from districtpm.org.models import District, Network, School
 
 LEVEL_LABELS = {"district": "District", "network": "Network", "school": "School", "grade": "Grade"}
@@ -44,7 +44,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "metrics": metrics,
             "kind": kind,
             "last_run": ComputeRun.objects.first(),
-            "can_import": access_for(request.user).can("data.import"),
+            "can_import": allowed(request.user, DataImport),
         },
     )
 

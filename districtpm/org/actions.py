@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from districtpm.audit.log import record, snapshot
-from districtpm.core.scoping import allowed
+from districtpm.core.scoping import require
 from districtpm.org.models import (
     Assignment,
     CalendarEvent,
@@ -18,13 +17,6 @@ from districtpm.org.models import (
     SchoolYear,
     Staff,
 )
-
-
-def _require(user: Any, target: models.Model | type[models.Model], action: str = "change") -> None:
-    """Decided by the change rules (org/rules.py); no acting user is the system itself."""
-    if user is not None and not allowed(user, target, action):
-        name = target._meta.verbose_name_plural
-        raise PermissionDenied(f"Your role does not allow changing {name}.")
 
 
 def _save_audited(
@@ -65,7 +57,7 @@ def _save_audited(
 def save_school(
     school_id: int | None, data: dict[str, Any], *, acting_user: Any, district: Any = None
 ) -> School:
-    _require(acting_user, School)
+    require(acting_user, School)
     action = "org.school.create" if school_id is None else "org.school.update"
     defaults = {"district": district} if district is not None else None
     return _save_audited(
@@ -77,7 +69,7 @@ def save_school(
 def save_network(
     network_id: int | None, data: dict[str, Any], *, acting_user: Any, district: Any = None
 ) -> Network:
-    _require(acting_user, Network)
+    require(acting_user, Network)
     action = "org.network.create" if network_id is None else "org.network.update"
     defaults = {"district": district} if district is not None else None
     return _save_audited(
@@ -89,7 +81,7 @@ def save_network(
 def save_school_year(
     year_id: int | None, data: dict[str, Any], *, acting_user: Any, district: Any = None
 ) -> SchoolYear:
-    _require(acting_user, SchoolYear)
+    require(acting_user, SchoolYear)
     action = "org.schoolyear.create" if year_id is None else "org.schoolyear.update"
     defaults = {"district": district} if district is not None else None
     return _save_audited(
@@ -101,7 +93,7 @@ def save_school_year(
 def save_calendar_event(
     event_id: int | None, data: dict[str, Any], *, acting_user: Any, school_year: SchoolYear
 ) -> CalendarEvent:
-    _require(acting_user, CalendarEvent(school_year=school_year))
+    require(acting_user, CalendarEvent(school_year=school_year))
     action = "org.calendar.create" if event_id is None else "org.calendar.update"
     return _save_audited(
         CalendarEvent,
@@ -115,14 +107,14 @@ def save_calendar_event(
 
 @transaction.atomic
 def delete_calendar_event(event: CalendarEvent, *, acting_user: Any) -> None:
-    _require(acting_user, event, "delete")
+    require(acting_user, event, "delete")
     record(actor=acting_user, action="org.calendar.delete", obj=event, before=snapshot(event))
     event.delete()
 
 
 @transaction.atomic
 def save_staff(staff_id: int | None, data: dict[str, Any], *, acting_user: Any) -> Staff:
-    _require(acting_user, Staff)
+    require(acting_user, Staff)
     action = "org.staff.create" if staff_id is None else "org.staff.update"
     return _save_audited(Staff, staff_id, data, acting_user=acting_user, action=action)
 
@@ -131,7 +123,7 @@ def save_staff(staff_id: int | None, data: dict[str, Any], *, acting_user: Any) 
 def set_designation(
     school: School, school_year: SchoolYear, kind: str, *, acting_user: Any, note: str = ""
 ) -> Designation:
-    _require(acting_user, Designation(school=school))
+    require(acting_user, Designation(school=school))
     designation, created = Designation.objects.get_or_create(
         school=school, school_year=school_year, kind=kind, defaults={"note": note}
     )
@@ -148,7 +140,7 @@ def set_designation(
 
 @transaction.atomic
 def remove_designation(designation: Designation, *, acting_user: Any) -> None:
-    _require(acting_user, designation, "delete")
+    require(acting_user, designation, "delete")
     record(
         actor=acting_user,
         action="org.designation.remove",
@@ -163,7 +155,7 @@ def remove_designation(designation: Designation, *, acting_user: Any) -> None:
 def assign_staff(
     staff: Staff, school: School, position: Any, *, acting_user: Any, fte: Any = 1
 ) -> Assignment:
-    _require(acting_user, Assignment(staff=staff))
+    require(acting_user, Assignment(staff=staff))
     assignment, created = Assignment.objects.get_or_create(
         staff=staff, school=school, position=position, defaults={"fte": fte}
     )
@@ -180,7 +172,7 @@ def assign_staff(
 
 @transaction.atomic
 def unassign_staff(assignment: Assignment, *, acting_user: Any) -> None:
-    _require(acting_user, assignment, "delete")
+    require(acting_user, assignment, "delete")
     record(
         actor=acting_user,
         action="org.assignment.remove",

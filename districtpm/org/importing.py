@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
 from districtpm.audit.log import record, snapshot
 from districtpm.core import intake
 from districtpm.core.intake import InputRefused, RowError  # noqa: F401  (re-exported for callers)
-from districtpm.core.scoping import allowed
+from districtpm.core.scoping import require
 from districtpm.org.models import GRADES, Assignment, District, Network, Position, School, Staff
 
 
@@ -147,11 +147,7 @@ def _district() -> District:
     return district
 
 
-def _require(user: Any, model: type[Any]) -> None:
-    """Imports are decided by the "import" rules (org/rules.py); no acting user is the system."""
-    if user is not None and not allowed(user, model, "import"):
-        raise PermissionDenied("Your role does not allow imports.")
-
+IMPORT_NOTE = "Your role does not allow imports."
 
 LEVEL_ALIASES = {
     **{choice.value: choice.value for choice in School.Level},
@@ -227,77 +223,17 @@ def import_schools_csv(
 ) -> ImportReport:
     """Schools from a CSV with columns code, name[, level, lowest_grade, highest_grade,
     network_code, network_name, address]."""
-    _require(acting_user, School)
-    report = ImportReport()
-    header, rows, field_errors = _read_csv(name, stream)
-    report.errors += _missing_columns(name, header, SCHOOL_COLUMNS)
-    if report.errors:
-        raise ImportFailed(report)
+    require(acting_user, School, "import", IMPORT_NOTE)
+    report, rows = _read_checked(name, stream, SCHOOL_COLUMNS)
     district = _district()
     known_networks = {n.code: n for n in Network.objects.filter(district=district)}
     seen: dict[str, int] = {}
     clean_rows = []
-    report.errors += field_errors
-    bad_lines = {e.line for e in field_errors}
     for line, row in rows:
-        before = len(report.errors)
-        if line in bad_lines:
-            continue
-        code, school_name = row.get("code", ""), row.get("name", "")
-        for column, model, field_name in (
-            ("code", School, "code"),
-            ("name", School, "name"),
-            ("address", School, "address"),
-            ("network_code", Network, "code"),
-            ("network_name", Network, "name"),
-        ):
-            report.errors += _too_long(model, field_name, row.get(column, ""), name, line, column)
-        if not code:
-            report.errors.append(RowError(name, line, "school code is empty", "code"))
-        elif code in seen:
-            report.errors.append(
-                RowError(
-                    name,
-                    line,
-                    f"school code {code} is repeated (first on line {seen[code]})",
-                    "code",
-                )
-            )
-        else:
-            seen[code] = line
-        if not school_name:
-            report.errors.append(RowError(name, line, "school name is empty", "name"))
-        level = LEVEL_ALIASES.get(row.get("level", "").lower() or "elementary")
-        if level is None:
-            report.errors.append(
-                RowError(name, line, f"unknown level {row.get('level')!r}", "level")
-            )
-        low = _grade(row.get("lowest_grade") or "K")
-        high = _grade(row.get("highest_grade") or "5")
-        if low is None:
-            report.errors.append(
-                RowError(name, line, f"unknown grade {row.get('lowest_grade')!r}", "lowest_grade")
-            )
-        if high is None:
-            report.errors.append(
-                RowError(name, line, f"unknown grade {row.get('highest_grade')!r}", "highest_grade")
-            )
-        if low and high and GRADES.index(low) > GRADES.index(high):
-            report.errors.append(
-                RowError(name, line, "highest grade is below lowest grade", "highest_grade")
-            )
-        network_code = row.get("network_code", "")
-        if network_code and network_code not in known_networks and not row.get("network_name"):
-            report.errors.append(
-                RowError(
-                    name,
-                    line,
-                    f"unknown network {network_code!r} and no network_name to create it",
-                    "network_code",
-                )
-            )
-        if len(report.errors) == before:
-            clean_rows.append((row, level, low, high))
+        errors, grades = _school_row_errors(name, line, row, seen, known_networks)
+        report.errors += errors
+        if not errors:
+            clean_rows.append((row, *grades))
     if report.errors:
         raise ImportFailed(report)
     with transaction.atomic():
@@ -335,6 +271,67 @@ def import_schools_csv(
     return report
 
 
+def _read_checked(
+    name: str, stream: IO, required: list[str]
+) -> tuple[ImportReport, list[tuple[int, dict[str, str]]]]:
+    """The CSV's rows that passed the field checks, and a report holding the ones that did not;
+    ImportFailed at once when a required column is missing."""
+    report = ImportReport()
+    header, rows, field_errors = _read_csv(name, stream)
+    report.errors += _missing_columns(name, header, required)
+    if report.errors:
+        raise ImportFailed(report)
+    report.errors += field_errors
+    bad_lines = {e.line for e in field_errors}
+    return report, [(line, row) for line, row in rows if line not in bad_lines]
+
+
+def _repeated(name: str, line: int, column: str, label: str, value: str, seen: dict) -> list:
+    """An error for a key seen on an earlier line (and remember this one's line)."""
+    if value in seen:
+        reason = f"{label} {value} is repeated (first on line {seen[value]})"
+        return [RowError(name, line, reason, column)]
+    seen[value] = line
+    return []
+
+
+def _school_row_errors(
+    name: str, line: int, row: dict[str, str], seen: dict[str, int], known_networks: dict
+) -> tuple[list[RowError], tuple[str | None, str | None, str | None]]:
+    """What is wrong with one school's row, and its level and lowest and highest grades."""
+    errors: list[RowError] = []
+    for column, model, field_name in (
+        ("code", School, "code"),
+        ("name", School, "name"),
+        ("address", School, "address"),
+        ("network_code", Network, "code"),
+        ("network_name", Network, "name"),
+    ):
+        errors += _too_long(model, field_name, row.get(column, ""), name, line, column)
+    code = row.get("code", "")
+    if not code:
+        errors.append(RowError(name, line, "school code is empty", "code"))
+    else:
+        errors += _repeated(name, line, "code", "school code", code, seen)
+    if not row.get("name", ""):
+        errors.append(RowError(name, line, "school name is empty", "name"))
+    level = LEVEL_ALIASES.get(row.get("level", "").lower() or "elementary")
+    if level is None:
+        errors.append(RowError(name, line, f"unknown level {row.get('level')!r}", "level"))
+    low = _grade(row.get("lowest_grade") or "K")
+    high = _grade(row.get("highest_grade") or "5")
+    for grade, column in ((low, "lowest_grade"), (high, "highest_grade")):
+        if grade is None:
+            errors.append(RowError(name, line, f"unknown grade {row.get(column)!r}", column))
+    if low and high and GRADES.index(low) > GRADES.index(high):
+        errors.append(RowError(name, line, "highest grade is below lowest grade", "highest_grade"))
+    network_code = row.get("network_code", "")
+    if network_code and network_code not in known_networks and not row.get("network_name"):
+        reason = f"unknown network {network_code!r} and no network_name to create it"
+        errors.append(RowError(name, line, reason, "network_code"))
+    return errors, (level, low, high)
+
+
 # ---------------------------------------------------------------- plain CSV: staff
 
 
@@ -346,73 +343,18 @@ def import_staff_csv(
 ) -> ImportReport:
     """Staff from a CSV with columns employee_id, first_name, last_name[, email, position,
     school_codes] where school_codes lists schools separated by semicolons."""
-    _require(acting_user, Staff)
-    report = ImportReport()
-    header, rows, field_errors = _read_csv(name, stream)
-    report.errors += _missing_columns(name, header, STAFF_COLUMNS)
-    if report.errors:
-        raise ImportFailed(report)
+    require(acting_user, Staff, "import", IMPORT_NOTE)
+    report, rows = _read_checked(name, stream, STAFF_COLUMNS)
     positions = {p.code: p for p in Position.objects.all()}
     schools = {s.code: s for s in School.objects.all()}
     seen: dict[str, int] = {}
     clean_rows = []
-    report.errors += field_errors
-    bad_lines = {e.line for e in field_errors}
     for line, row in rows:
-        before = len(report.errors)
-        if line in bad_lines:
-            continue
-        emp = row.get("employee_id", "")
-        for column, field_name in (
-            ("employee_id", "employee_id"),
-            ("first_name", "first_name"),
-            ("last_name", "last_name"),
-            ("email", "email"),
-        ):
-            report.errors += _too_long(Staff, field_name, row.get(column, ""), name, line, column)
-        if not emp:
-            report.errors.append(RowError(name, line, "employee_id is empty", "employee_id"))
-        elif emp in seen:
-            report.errors.append(
-                RowError(
-                    name,
-                    line,
-                    f"employee_id {emp} is repeated (first on line {seen[emp]})",
-                    "employee_id",
-                )
-            )
-        else:
-            seen[emp] = line
-        for col in ("first_name", "last_name"):
-            if not row.get(col):
-                report.errors.append(RowError(name, line, f"{col} is empty", col))
-        email = row.get("email", "")
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                report.errors.append(
-                    RowError(name, line, f"{email!r} is not an email address", "email")
-                )
-        position_code = row.get("position", "")
-        if position_code and position_code not in positions:
-            report.errors.append(
-                RowError(name, line, f"unknown position {position_code!r}", "position")
-            )
-        codes = [c.strip() for c in re.split(r"[;|]", row.get("school_codes", "")) if c.strip()]
-        unknown = [c for c in codes if c not in schools]
-        if unknown:
-            report.errors.append(
-                RowError(
-                    name, line, f"unknown school code(s): {', '.join(unknown)}", "school_codes"
-                )
-            )
-        if codes and not position_code:
-            report.errors.append(
-                RowError(name, line, "a position is needed to assign a school", "position")
-            )
-        if len(report.errors) == before:
-            clean_rows.append((row, positions.get(position_code), [schools[c] for c in codes]))
+        errors, codes = _staff_row_errors(name, line, row, seen, positions, schools)
+        report.errors += errors
+        if not errors:
+            position = positions.get(row.get("position", ""))
+            clean_rows.append((row, position, [schools[c] for c in codes]))
     if report.errors:
         raise ImportFailed(report)
     with transaction.atomic():
@@ -434,6 +376,45 @@ def import_staff_csv(
             _sync_assignments(staff, position, row_schools, report, acting_user, source)
         _log_import(acting_user, name, report, source)
     return report
+
+
+def _staff_row_errors(
+    name: str,
+    line: int,
+    row: dict[str, str],
+    seen: dict[str, int],
+    positions: dict[str, Position],
+    schools: dict[str, School],
+) -> tuple[list[RowError], list[str]]:
+    """What is wrong with one person's row, and the codes of the schools it assigns them to."""
+    errors: list[RowError] = []
+    for column in ("employee_id", "first_name", "last_name", "email"):
+        errors += _too_long(Staff, column, row.get(column, ""), name, line, column)
+    emp = row.get("employee_id", "")
+    if not emp:
+        errors.append(RowError(name, line, "employee_id is empty", "employee_id"))
+    else:
+        errors += _repeated(name, line, "employee_id", "employee_id", emp, seen)
+    for col in ("first_name", "last_name"):
+        if not row.get(col):
+            errors.append(RowError(name, line, f"{col} is empty", col))
+    email = row.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(RowError(name, line, f"{email!r} is not an email address", "email"))
+    position_code = row.get("position", "")
+    if position_code and position_code not in positions:
+        errors.append(RowError(name, line, f"unknown position {position_code!r}", "position"))
+    codes = [c.strip() for c in re.split(r"[;|]", row.get("school_codes", "")) if c.strip()]
+    unknown = [c for c in codes if c not in schools]
+    if unknown:
+        reason = f"unknown school code(s): {', '.join(unknown)}"
+        errors.append(RowError(name, line, reason, "school_codes"))
+    if codes and not position_code:
+        errors.append(RowError(name, line, "a position is needed to assign a school", "position"))
+    return errors, codes
 
 
 def _sync_assignments(
@@ -480,7 +461,7 @@ def import_oneroster(
     path: Path | str | dict[str, bytes], *, acting_user: Any = None, source: str = "web"
 ) -> ImportReport:
     """Schools from orgs.csv and staff with their school assignments from users.csv."""
-    _require(acting_user, Staff)
+    require(acting_user, Staff, "import", IMPORT_NOTE)
     tables = intake.read_bundle(path, only=("orgs.csv", "users.csv"))
     report = ImportReport()
     for required in ("orgs.csv", "users.csv"):
@@ -589,17 +570,8 @@ def _checked_users(
             report.errors.append(RowError("users.csv", line, f"unknown role {role!r}", "role"))
         if not sid:
             report.errors.append(RowError("users.csv", line, "sourcedId is empty", "sourcedId"))
-        elif sid in seen_users:
-            report.errors.append(
-                RowError(
-                    "users.csv",
-                    line,
-                    f"sourcedId {sid} is repeated (first on line {seen_users[sid]})",
-                    "sourcedId",
-                )
-            )
         else:
-            seen_users[sid] = line
+            report.errors += _repeated("users.csv", line, "sourcedId", "sourcedId", sid, seen_users)
         for col in ("givenName", "familyName"):
             if not row[col]:
                 report.errors.append(RowError("users.csv", line, f"{col} is empty", col))

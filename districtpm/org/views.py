@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from districtpm.core.access import get_visible_or_404, requires
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import access_for, allowed
 from districtpm.org import actions, importing
 from districtpm.org.forms import (
     AssignmentForm,
@@ -108,8 +108,8 @@ def home(request: HttpRequest) -> HttpResponse:
             .filter(parent=None)
             .annotate(n_departments=Count("departments")),
             "can_see_staff": access.can("staff.view"),
-            "can_change": access.can("org.change"),
-            "can_import": access.can("org.import"),
+            "can_change": allowed(request.user, School),
+            "can_import": allowed(request.user, School, "import"),
         },
     )
 
@@ -154,7 +154,7 @@ def schools(request: HttpRequest) -> HttpResponse:
         "levels": School.Level.choices,
         "designation_kinds": Designation.Kind.choices,
         "current_year": current,
-        "can_change": access_for(user).can("org.change"),
+        "can_change": allowed(user, School),
     }
     template = "org/_school_rows.html" if request.headers.get("HX-Request") else "org/schools.html"
     return render(request, template, context)
@@ -181,7 +181,7 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
             "school": obj,
             "designations": obj.designations.select_related("school_year"),
             "staff_page": staff,
-            "can_change": access.can("org.change"),
+            "can_change": allowed(request.user, obj),
             "designation_form": DesignationForm(
                 school_years=SchoolYear.objects.all(),
                 initial={"school_year": SchoolYear.objects.current()},
@@ -254,7 +254,7 @@ def networks(request: HttpRequest) -> HttpResponse:
         "org/networks.html",
         {
             "networks": qs,
-            "can_change": access_for(request.user).can("org.change"),
+            "can_change": allowed(request.user, Network),
         },
     )
 
@@ -268,7 +268,7 @@ def network(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "network": obj,
             "schools": School.objects.visible_to(request.user).filter(network=obj),
-            "can_change": access_for(request.user).can("org.change"),
+            "can_change": allowed(request.user, obj),
         },
     )
 
@@ -306,7 +306,7 @@ def years(request: HttpRequest) -> HttpResponse:
         "org/years.html",
         {
             "years": SchoolYear.objects.visible_to(request.user),
-            "can_change": access_for(request.user).can("org.calendar.change"),
+            "can_change": allowed(request.user, SchoolYear),
         },
     )
 
@@ -321,7 +321,7 @@ def year(request: HttpRequest, pk: int) -> HttpResponse:
             "year": obj,
             "events": obj.events.all(),
             "instructional_days": obj.instructional_days(),
-            "can_change": access_for(request.user).can("org.calendar.change"),
+            "can_change": allowed(request.user, obj),
         },
     )
 
@@ -405,7 +405,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "school": school_id,
         "schools": School.objects.visible_to(user).only("id", "name"),
-        "can_change": access_for(user).can("staff.change"),
+        "can_change": allowed(user, Staff),
     }
     template = (
         "org/_staff_rows.html" if request.headers.get("HX-Request") else "org/staff_list.html"
@@ -418,7 +418,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(
         Staff.objects.select_related("position", "division"), request.user, pk=pk
     )
-    can_change = access_for(request.user).can("staff.change")
+    can_change = allowed(request.user, Assignment(staff=obj))
     form = None
     if can_change:
         schools = School.objects.visible_to(request.user)

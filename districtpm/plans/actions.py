@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from districtpm.audit.log import record, snapshot
-from districtpm.core.scoping import allowed
+from districtpm.core.scoping import require
 from districtpm.plans.models import Goal, Plan, Target
 
-
-def _require(user: Any, target: Any = Plan) -> None:
-    """Decided by the change rules (plans/rules.py); no acting user is the system itself."""
-    if user is not None and not allowed(user, target, "change"):
-        raise PermissionDenied("Your role does not allow changing the plan.")
+PLAN_NOTE = "Your role does not allow changing the plan."
 
 
 @transaction.atomic
 def create_plan(data: dict[str, Any], *, acting_user: Any) -> Plan:
-    _require(acting_user)
+    require(acting_user, Plan, message=PLAN_NOTE)
     plan = Plan(**data)
     plan.full_clean()
     plan.save()
@@ -42,7 +37,7 @@ def save_goal(
     acting_user: Any,
 ) -> Goal:
     """Create or change a goal and its yearly targets; the audit row holds both."""
-    _require(acting_user, Goal)
+    require(acting_user, Goal, message=PLAN_NOTE)
     leading = data.pop("leading_metrics", None)
     if goal_id is None:
         goal, before = Goal(plan=plan), None
@@ -74,7 +69,7 @@ def save_goal(
 def save_part(form: Any, *, acting_user: Any, plan: Plan | None = None) -> Any:
     """Create or change a part of the plan (the plan itself, a priority, an initiative, a key
     action) from its validated form; the audit row holds before and after."""
-    _require(acting_user, form.instance)
+    require(acting_user, form.instance, message=PLAN_NOTE)
     obj = form.instance
     label = obj._meta.model_name
     before = None

@@ -191,7 +191,7 @@ class KeyActionForm(forms.ModelForm):
         from districtpm.plans.models import KeyAction
 
         model = KeyAction
-        fields = ["initiative", "name", "milestone", "owner", "due_date", "status"]
+        fields = ["initiative", "name", "milestone", "owner", "due_date", "resources", "status"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, plan: Plan, **kwargs) -> None:

@@ -170,5 +170,3 @@ class KeyAction(WorkItem):
     """A key action or milestone of an initiative, with its owner and date."""
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="actions")
-    # Key actions have no resources column yet; adding one is a migration of its own.
-    resources = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from districtpm.accounts.rules import ALL_SCHOOL_DATA, assigned_networks, assigned_schools, codes_of
 from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, register_permissions
 from districtpm.core.roles import Role as R
 from districtpm.core.scoping import Access, follows, scope_rule
+from districtpm.org.rules import ALL_SCHOOL_DATA, assigned_networks, assigned_schools, codes_of
 
 PERMISSIONS = {
     "plan.view": DISTRICT_LEADERS

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.metrics.models import Metric, MetricValue
 from districtpm.org.models import Network, School, SchoolYear
@@ -149,108 +151,169 @@ def _largest_gap(metric: Metric, gaps: dict[str, list[GroupCell]]) -> GroupCell 
     return min(behind, key=lambda c: sign * c.gap, default=None)
 
 
-def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard:
-    goals = _goals(user, plan, entity)
-    metric_ids = {g.metric_id for g, _ in goals}
-    period = expected_period()
-    visible = MetricValue.objects.visible_to(user)
+_Cells = dict[tuple[str, str], tuple]  # (group dim, group value) -> (value, n, suppressed)
 
-    # Every value of every goal's measure for this entity: all periods, all groups, one query.
-    values: dict[str, dict[str, dict[tuple[str, str], tuple]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
+
+def _entity_values(
+    visible: QuerySet[MetricValue], metric_ids: set[str], entity: Entity
+) -> dict[str, dict[str, _Cells]]:
+    """Every value of every goal's measure for this entity: all periods, all groups, one query."""
+    values: dict[str, dict[str, _Cells]] = defaultdict(lambda: defaultdict(dict))
     for metric_id, p, dim, group, value, n, suppressed in visible.filter(
         metric_id__in=metric_ids, level=entity.level, entity_code=entity.code, grade=""
     ).values_list("metric_id", "period", "group_dim", "group_value", "value", "n", "suppressed"):
         values[metric_id][p][(dim, group)] = (value, n, suppressed)
+    return values
 
-    # The children's values for the baseline years and the expected period, one query.
+
+def _child_values(
+    visible: QuerySet[MetricValue],
+    goals: list[tuple[Goal, bool]],
+    entity: Entity,
+    children: list[Entity],
+    period: str | None,
+) -> dict[tuple, float | None]:
+    """The children's values for the baseline years and the expected period, one query."""
     child_level = CHILD_LEVEL[entity.level]
-    child_values: dict[tuple, float | None] = {}
-    if children and child_level:
-        periods = {g.baseline_year for g, _ in goals} | ({period} if period else set())
-        for metric_id, code, p, dim, group, value in visible.filter(
-            metric_id__in=metric_ids,
-            level=child_level,
-            entity_code__in=[c.code for c in children],
-            period__in=periods,
-            grade="",
-        ).values_list("metric_id", "entity_code", "period", "group_dim", "group_value", "value"):
-            child_values[(metric_id, code, p, dim, group)] = value
+    out: dict[tuple, float | None] = {}
+    if not (children and child_level):
+        return out
+    periods = {g.baseline_year for g, _ in goals} | ({period} if period else set())
+    for metric_id, code, p, dim, group, value in visible.filter(
+        metric_id__in={g.metric_id for g, _ in goals},
+        level=child_level,
+        entity_code__in=[c.code for c in children],
+        period__in=periods,
+        grade="",
+    ).values_list("metric_id", "entity_code", "period", "group_dim", "group_value", "value"):
+        out[(metric_id, code, p, dim, group)] = value
+    return out
 
+
+def _actual(by_period: dict[str, _Cells], period: str, key: tuple[str, str]) -> float | None:
+    cell = by_period.get(period, {}).get(key)
+    return cell[0] if cell else None
+
+
+def _status(
+    goal: Goal,
+    baseline: float | None,
+    targets: dict[str, float],
+    by_period: dict[str, _Cells],
+    period: str | None,
+) -> tuple[Status | None, bool]:
+    """The goal's status in the expected period, and whether that period's value is suppressed."""
+    if not (period and baseline is not None):
+        return None, False
+    key = (goal.group_dim, goal.group_value)
+    status = goal_status(
+        direction=goal.metric.direction,
+        tolerance=goal.tolerance,
+        expected_period=period,
+        actual=_actual(by_period, period, key),
+        target=trajectory(goal.baseline_year, baseline, targets, period),
+    )
+    cell = by_period.get(period, {}).get(key)
+    return status, bool(cell and cell[2])
+
+
+def _forecast(
+    goal: Goal,
+    entity: Entity,
+    baseline: float | None,
+    targets: dict[str, float],
+    trend: list[tuple[str, float | None]],
+    current: SchoolYear | None,
+    past: list[str],
+) -> forecasting.Forecast | None:
+    """The goal year's forecast, for a goal of all students with a baseline."""
+    if current is None or goal.group_dim != "all" or baseline is None:
+        return None
+    found = forecasting.for_goal(
+        goal.metric,
+        entity.level,
+        entity.code,
+        current.name,
+        past,
+        {p: v for p, v in trend if p in past},
+        goal.goal_year,
+        trajectory(goal.baseline_year, baseline, targets, current.name),
+        targets.get(goal.goal_year),
+    )
+    return found[-1] if found else None
+
+
+def _child_statuses(
+    goal: Goal,
+    children: list[Entity],
+    child_values: dict[tuple, float | None],
+    period: str | None,
+) -> dict[str, Status | None]:
+    """Each child's status on the district goal carried down from its own baseline."""
+    if not (child_values and period):
+        return {}
+    key = (goal.group_dim, goal.group_value)
+    out: dict[str, Status | None] = {}
+    for child in children:
+        base = child_values.get((goal.metric_id, child.code, goal.baseline_year, *key))
+        if base is None:
+            out[child.code] = None
+            continue
+        out[child.code] = goal_status(
+            direction=goal.metric.direction,
+            tolerance=goal.tolerance,
+            expected_period=period,
+            actual=child_values.get((goal.metric_id, child.code, period, *key)),
+            target=trajectory(goal.baseline_year, base, _carried_targets(goal, base), period),
+        )
+    return out
+
+
+def _row(
+    goal: Goal,
+    carried: bool,
+    by_period: dict[str, _Cells],
+    entity: Entity,
+    period: str | None,
+    current: SchoolYear | None,
+    past: list[str],
+) -> Row:
+    key = (goal.group_dim, goal.group_value)
+    baseline = _actual(by_period, goal.baseline_year, key) if carried else goal.baseline_value
+    targets = _carried_targets(goal, baseline) if carried else goal.targets_by_year
+    status, suppressed = _status(goal, baseline, targets, by_period, period)
+    trend = [(p, _actual(by_period, p, key)) for p in sorted(by_period) if _is_school_year(p)]
+    gap_period = period if period in by_period else (trend[-1][0] if trend else None)
+    gap_cells = by_period.get(gap_period, {}) if gap_period else {}
+    overall = gap_cells.get(("all", "all"), (None,))[0]
+    gaps = _gap_cells(goal.metric, gap_cells, overall)
+    return Row(
+        goal=goal,
+        carried=carried,
+        baseline=baseline,
+        targets=targets,
+        status=status,
+        trend=trend,
+        gaps=gaps,
+        gap_period=gap_period,
+        largest_gap=_largest_gap(goal.metric, gaps),
+        forecast=_forecast(goal, entity, baseline, targets, trend, current, past),
+        suppressed=suppressed,
+    )
+
+
+def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard:
+    goals = _goals(user, plan, entity)
+    period = expected_period()
+    visible = MetricValue.objects.visible_to(user)
+    values = _entity_values(visible, {g.metric_id for g, _ in goals}, entity)
+    child_values = _child_values(visible, goals, entity, children, period)
     current = SchoolYear.objects.current()
     past = [y for y in completed_years() if current is None or y < current.name]
     rows = []
     for goal, carried in goals:
-        by_period = values[goal.metric_id]
-        key = (goal.group_dim, goal.group_value)
-
-        def actual(p: str, by_period=by_period, key=key) -> float | None:
-            cell = by_period.get(p, {}).get(key)
-            return cell[0] if cell else None
-
-        baseline = actual(goal.baseline_year) if carried else goal.baseline_value
-        targets = _carried_targets(goal, baseline) if carried else goal.targets_by_year
-        status = None
-        suppressed = False
-        if period and baseline is not None:
-            target = trajectory(goal.baseline_year, baseline, targets, period)
-            status = goal_status(
-                direction=goal.metric.direction,
-                tolerance=goal.tolerance,
-                expected_period=period,
-                actual=actual(period),
-                target=target,
-            )
-            cell = by_period.get(period, {}).get(key)
-            suppressed = bool(cell and cell[2])
-        trend = [(p, actual(p)) for p in sorted(by_period) if _is_school_year(p)]
-        gap_period = period if period in by_period else (trend[-1][0] if trend else None)
-        gap_cells = by_period.get(gap_period, {}) if gap_period else {}
-        overall = gap_cells.get(("all", "all"), (None,))[0]
-        gaps = _gap_cells(goal.metric, gap_cells, overall)
-        forecast = None
-        if current is not None and goal.group_dim == "all" and baseline is not None:
-            history = {p: v for p, v in trend if p in past}
-            found = forecasting.for_goal(
-                goal.metric,
-                entity.level,
-                entity.code,
-                current.name,
-                past,
-                history,
-                goal.goal_year,
-                trajectory(goal.baseline_year, baseline, targets, current.name),
-                targets.get(goal.goal_year),
-            )
-            forecast = found[-1] if found else None
-        row = Row(
-            goal=goal,
-            carried=carried,
-            baseline=baseline,
-            targets=targets,
-            status=status,
-            trend=trend,
-            gaps=gaps,
-            gap_period=gap_period,
-            largest_gap=_largest_gap(goal.metric, gaps),
-            forecast=forecast,
-            suppressed=suppressed,
-        )
-        if child_values and period:
-            for child in children:
-                base = child_values.get((goal.metric_id, child.code, goal.baseline_year, *key))
-                if base is None:
-                    row.children[child.code] = None
-                    continue
-                child_targets = _carried_targets(goal, base)
-                row.children[child.code] = goal_status(
-                    direction=goal.metric.direction,
-                    tolerance=goal.tolerance,
-                    expected_period=period,
-                    actual=child_values.get((goal.metric_id, child.code, period, *key)),
-                    target=trajectory(goal.baseline_year, base, child_targets, period),
-                )
+        row = _row(goal, carried, values[goal.metric_id], entity, period, current, past)
+        row.children = _child_statuses(goal, children, child_values, period)
         rows.append(row)
     return Scorecard(plan, entity, period, rows, children, parent=None)
 

@@ -19,7 +19,6 @@ import datetime as dt
 import io
 import zipfile
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -29,9 +28,11 @@ from django.db import transaction
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.audit.log import record, snapshot
 from districtpm.core import intake
+from districtpm.core.intake import RowError
+from districtpm.core.scoping import require
 from districtpm.metrics.models import Metric
 from districtpm.org.models import Network, School
-from districtpm.plans.actions import _require
+from districtpm.plans.actions import PLAN_NOTE
 from districtpm.plans.forms import _school_year
 from districtpm.plans.models import Goal, Initiative, KeyAction, Plan, Priority, Target
 
@@ -52,7 +53,7 @@ GOAL_COLUMNS = [
     "leading_metrics",
 ]
 INITIATIVE_COLUMNS = ["priority", "name", "description", "owner", "leading_metrics"]
-ACTION_COLUMNS = ["initiative", "name", "milestone", "owner", "due_date", "status"]
+ACTION_COLUMNS = ["initiative", "name", "milestone", "owner", "due_date", "status", "resources"]
 REQUIRED = {
     "Priorities": {"name"},
     "Goals": {"statement", "metric", "baseline_year", "baseline_value", "goal_year"},
@@ -61,20 +62,11 @@ REQUIRED = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    line: int | None
-    reason: str
+class PlanImportError(intake.ImportFailed):
+    """A workbook that created nothing; `problems` names every bad row."""
 
-    def __str__(self) -> str:
-        where = f"{self.sheet}, line {self.line}" if self.line else self.sheet
-        return f"{where}: {self.reason}"
-
-
-class PlanImportError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the workbook")
+    def __init__(self, problems: list[intake.RowError]) -> None:
+        super().__init__(intake.Rejected(problems))
         self.problems = problems
 
 
@@ -102,19 +94,19 @@ def _sheet_rows(book, sheet: str):
         yield line, values
 
 
-def _field_problem(sheet: str, line: int, column: str, value: Any) -> Problem | None:
-    """A Problem for a cell that is too long or holds control characters, else None."""
+def _field_problem(sheet: str, line: int, column: str, value: Any) -> RowError | None:
+    """A RowError for a cell that is too long or holds control characters, else None."""
     if not isinstance(value, str):
         return None
     reason = intake.check_field(value, name=sheet, line=line, column=column)
-    return Problem(sheet, line, f"{column}: {reason}.") if reason else None
+    return RowError(sheet, line, f"{column}: {reason}.") if reason else None
 
 
-def _rows(book, sheet: str, problems: list[Problem], optional: bool = False):
+def _rows(book, sheet: str, problems: list[RowError], optional: bool = False):
     """(line, {column: value}) for each non-empty row of a sheet."""
     if sheet not in book.sheetnames:
         if not optional:
-            problems.append(Problem(sheet, None, f"The workbook has no sheet named {sheet!r}."))
+            problems.append(RowError(sheet, None, f"The workbook has no sheet named {sheet!r}."))
         return []
     rows = _sheet_rows(book, sheet)
     first = next(rows, None)
@@ -125,7 +117,7 @@ def _rows(book, sheet: str, problems: list[Problem], optional: bool = False):
     for position, name in enumerate(names, start=1):
         if name and name in seen:  # which of the two would be read is a guess: refuse
             problems.append(
-                Problem(
+                RowError(
                     sheet,
                     1,
                     f"The column {name!r} appears twice (columns {seen[name]} and {position}); "
@@ -136,7 +128,7 @@ def _rows(book, sheet: str, problems: list[Problem], optional: bool = False):
         seen.setdefault(name, position)
     missing = REQUIRED.get(sheet, set()) - set(names)
     if missing:
-        problems.append(Problem(sheet, 1, f"Missing column(s): {', '.join(sorted(missing))}."))
+        problems.append(RowError(sheet, 1, f"Missing column(s): {', '.join(sorted(missing))}."))
         return []
     out = []
     for line, values in rows:
@@ -156,14 +148,14 @@ class _Reader:
 
     def __init__(self, book) -> None:
         self.book = book
-        self.problems: list[Problem] = []
+        self.problems: list[RowError] = []
         self.users = {u.username: u for u in get_user_model().objects.filter(is_active=True)}
         self.metrics = {m.id: m for m in Metric.objects.filter(active=True)}
         self.schools = set(School.objects.values_list("code", flat=True))
         self.networks = set(Network.objects.values_list("code", flat=True))
 
     def bad(self, sheet: str, line: int | None, reason: str) -> None:
-        self.problems.append(Problem(sheet, line, reason))
+        self.problems.append(RowError(sheet, line, reason))
 
     def year(self, sheet: str, line: int, column: str, value: Any) -> str | None:
         try:
@@ -371,6 +363,10 @@ class _Reader:
             status = _text(row.get("status")).lower() or "not_started"
             if status not in statuses:
                 self.bad(s, line, f"status {status!r} must be one of {', '.join(statuses)}.")
+            resources = _text(row.get("resources"))
+            limit = KeyAction._meta.get_field("resources").max_length
+            if len(resources) > limit:
+                self.bad(s, line, f"resources is longer than {limit} characters.")
             out.append(
                 {
                     "initiative": initiative,
@@ -379,6 +375,7 @@ class _Reader:
                     "owner": self.owner(s, line, row.get("owner")),
                     "due_date": due,
                     "status": statuses.get(status, "not_started"),
+                    "resources": resources,
                 }
             )
         return out
@@ -388,17 +385,17 @@ def import_plan(data: bytes, *, acting_user: Any, name: str = "The file") -> Pla
     """Create a plan from a workbook, or raise PlanImportError naming every bad row."""
     from openpyxl import load_workbook
 
-    _require(acting_user)
+    require(acting_user, Plan, message=PLAN_NOTE)
     try:
         # size, zip, expanded size and entity declarations, before openpyxl parses anything
         intake.check_xlsx(data, name=name)
     except intake.InputRefused as exc:
-        raise PlanImportError([Problem("file", None, str(exc))]) from None
+        raise PlanImportError([RowError("file", None, str(exc))]) from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises several kinds for a file that is not a workbook
         raise PlanImportError(
-            [Problem("file", None, "Not an Excel workbook that can be read; save it as .xlsx.")]
+            [RowError("file", None, "Not an Excel workbook that can be read; save it as .xlsx.")]
         ) from None
     try:
         reader = _Reader(book)
@@ -411,7 +408,7 @@ def import_plan(data: bytes, *, acting_user: Any, name: str = "The file") -> Pla
     except _TooLong as exc:
         cap = intake.limits().max_rows
         raise PlanImportError(
-            [Problem(str(exc), None, f"The sheet has more than {cap:,} rows; nothing was read.")]
+            [RowError(str(exc), None, f"The sheet has more than {cap:,} rows; nothing was read.")]
         ) from None
     except (
         KeyError,
@@ -426,7 +423,7 @@ def import_plan(data: bytes, *, acting_user: Any, name: str = "The file") -> Pla
         # a sheet damaged past its first rows (openpyxl reads lazily); XML errors are
         # SyntaxErrors, zip errors OSErrors or ValueErrors
         raise PlanImportError(
-            [Problem("file", None, "The workbook is damaged; save it again from Excel.")]
+            [RowError("file", None, "The workbook is damaged; save it again from Excel.")]
         ) from None
     finally:
         book.close()
@@ -487,32 +484,38 @@ def export_plan(plan: Plan, *, user: Any = None) -> bytes:
 
     from districtpm.core.cells import append_row
 
-    class _SafeSheet:
-        """A sheet whose text cells are stored as text, so no name or statement is a formula."""
-
-        def __init__(self, sheet) -> None:
-            self.sheet = sheet
-
-        def append(self, row: list) -> None:
-            append_row(self.sheet, row)
-
     book = Workbook()
-    book.active.title = "Plan"
-    sheet = _SafeSheet(book.active)
-    sheet.append(["field", "value"])
-    for name in PLAN_FIELDS:
-        sheet.append([name, getattr(plan, name)])
+    book.remove(book.active)
+    sheets = {
+        "Plan": [["field", "value"]] + [[name, getattr(plan, name)] for name in PLAN_FIELDS],
+        "Priorities": _priority_rows(plan),
+        "Goals": _goal_rows(plan, user),
+        "Initiatives": _initiative_rows(plan),
+        "Actions": _action_rows(plan),
+    }
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            append_row(sheet, row)  # text cells stored as text: no name or statement is a formula
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
-    def username(user) -> str:
-        return user.username if user else ""
 
-    sheet = _SafeSheet(book.create_sheet("Priorities"))
-    sheet.append(PRIORITY_COLUMNS)
+def _username(user: Any) -> str:
+    return user.username if user else ""
+
+
+def _priority_rows(plan: Plan) -> list[list]:
+    rows = [PRIORITY_COLUMNS]
     for p in plan.priorities.select_related("owner"):
-        sheet.append([p.order, p.name, p.description, username(p.owner)])
+        rows.append([p.order, p.name, p.description, _username(p.owner)])
+    return rows
 
-    # The same scope as the plan's pages: a principal's workbook holds district goals and their
-    # own school's and network's, never another school's baselines and targets.
+
+def _goal_rows(plan: Plan, user: Any) -> list[list]:
+    """The goals in the same scope as the plan's pages: a principal's workbook holds district
+    goals and their own school's and network's, never another school's baselines and targets."""
     goals_query = Goal.objects.filter(plan=plan)
     if user is not None:
         goals_query = Goal.objects.visible_to(user).filter(plan=plan)
@@ -522,11 +525,10 @@ def export_plan(plan: Plan, *, user: Any = None) -> bytes:
         )
     )
     years = sorted({t.school_year for g in goals for t in g.targets.all()})
-    sheet = _SafeSheet(book.create_sheet("Goals"))
-    sheet.append(GOAL_COLUMNS + years)
+    rows = [GOAL_COLUMNS + years]
     for g in goals:
         targets = g.targets_by_year
-        sheet.append(
+        rows.append(
             [
                 g.priority.name if g.priority else "",
                 g.statement,
@@ -543,36 +545,38 @@ def export_plan(plan: Plan, *, user: Any = None) -> bytes:
             ]
             + [targets.get(y) for y in years]
         )
+    return rows
 
-    sheet = _SafeSheet(book.create_sheet("Initiatives"))
-    sheet.append(INITIATIVE_COLUMNS)
+
+def _initiative_rows(plan: Plan) -> list[list]:
+    rows = [INITIATIVE_COLUMNS]
     initiatives = Initiative.objects.filter(priority__plan=plan).select_related("priority", "owner")
     for i in initiatives.prefetch_related("leading_metrics"):
-        sheet.append(
+        rows.append(
             [
                 i.priority.name,
                 i.name,
                 i.description,
-                username(i.owner),
+                _username(i.owner),
                 ", ".join(sorted(m.id for m in i.leading_metrics.all())),
             ]
         )
+    return rows
 
-    sheet = _SafeSheet(book.create_sheet("Actions"))
-    sheet.append(ACTION_COLUMNS)
-    for a in KeyAction.objects.filter(initiative__priority__plan=plan).select_related(
-        "initiative", "owner"
-    ):
-        sheet.append(
+
+def _action_rows(plan: Plan) -> list[list]:
+    rows = [ACTION_COLUMNS]
+    actions = KeyAction.objects.filter(initiative__priority__plan=plan)
+    for a in actions.select_related("initiative", "owner"):
+        rows.append(
             [
                 a.initiative.name,
                 a.name,
                 "yes" if a.milestone else "no",
-                username(a.owner),
+                _username(a.owner),
                 a.due_date,
                 a.status,
+                a.resources,
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return rows

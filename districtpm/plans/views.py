@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.core.access import get_visible_or_404, requires
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import allowed
 from districtpm.metrics import charts
 from districtpm.org.models import Network, School, SchoolYear
 from districtpm.plans import actions, progress, scorecard, spreadsheet
@@ -29,7 +29,7 @@ def _current_plan(user) -> Plan | None:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     plan = _current_plan(user)
-    can_change = access_for(user).can("plan.change")
+    can_change = allowed(user, Plan)
     if plan is None:
         return render(request, "plans/empty.html", {"can_change": can_change})
     goals = list(
@@ -91,7 +91,7 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
             "leading": _leading_links(obj),
             "history": obj.status_history.all(),
             "spec": charts.trend_spec(obj.metric, chart_rows, obj.statement),
-            "can_change": access_for(request.user).can("plan.change"),
+            "can_change": allowed(request.user, Plan),
         },
     )
 
@@ -271,7 +271,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
                 upload.read(), acting_user=request.user, name=upload.name
             )
         except intake.InputRefused as exc:
-            problems = [spreadsheet.Problem("file", None, str(exc))]
+            problems = [intake.RowError("file", None, str(exc))]
         except spreadsheet.PlanImportError as exc:
             problems = exc.problems
         else:

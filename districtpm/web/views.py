@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
 from districtpm.core.access import public, requires
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import access_for, parents_reached
 from districtpm.org.models import Network, School, SchoolYear, Staff
 from districtpm.web.capabilities import PLACEHOLDERS, Capability
 
@@ -47,7 +47,6 @@ def _meetings_and_updates(user, access) -> dict:
         return {}
     from django.utils import timezone
 
-    from districtpm.actionplans.actions import can_update
     from districtpm.actionplans.models import ActionTeam, StatusUpdate
     from districtpm.meetings.models import Meeting
 
@@ -62,9 +61,8 @@ def _meetings_and_updates(user, access) -> dict:
     explore = Meeting.objects.filter(rule__kind="explore", date__gte=today).order_by("date").first()
     if explore and access.can("actionplans.view"):
         sent = StatusUpdate.objects.filter(month=explore.focus_month).values("team_id")
-        for team in ActionTeam.objects.visible_to(user).exclude(id__in=sent):
-            if can_update(user, team):
-                owed.append(team)
+        senders = parents_reached(StatusUpdate, user, "change").values("pk")
+        owed = list(ActionTeam.objects.visible_to(user).exclude(id__in=sent).filter(id__in=senders))
     return {"next_meetings": upcoming, "owed_updates": owed, "next_explore": explore}
 
 

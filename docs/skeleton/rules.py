@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from districtpm.accounts.rules import assigned_schools
 from districtpm.core.roles import DISTRICT_LEADERS, SCHOOL_ROLES, Role, register_permissions
 from districtpm.core.scoping import Access, scope_rule
+from districtpm.org.rules import assigned_schools
 
 register_permissions(
     {

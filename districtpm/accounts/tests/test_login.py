@@ -14,7 +14,7 @@ from districtpm.conftest import PASSWORD
 
 def test_sign_in_and_out(world):
     client = Client()
-    response = client.post(reverse("login"), {"username": "principal_a", "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": "principal.a", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
     assert "Aspen Elementary" in client.get("/").content.decode()
     client.post(reverse("logout"))
@@ -22,7 +22,7 @@ def test_sign_in_and_out(world):
 
 
 def test_wrong_password_says_so(world):
-    response = Client().post(reverse("login"), {"username": "principal_a", "password": "nope"})
+    response = Client().post(reverse("login"), {"username": "principal.a", "password": "nope"})
     assert response.status_code == 200
     assert "did not match" in response.content.decode()
 
@@ -30,19 +30,19 @@ def test_wrong_password_says_so(world):
 def test_repeated_failures_lock_the_account(world, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("login"), {"username": "principal_a", "password": "wrong"})
-    response = client.post(reverse("login"), {"username": "principal_a", "password": PASSWORD})
+        client.post(reverse("login"), {"username": "principal.a", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "principal.a", "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.content.decode()
     assert client.get("/").status_code == 302  # still signed out
     # Another account from the same address is not locked.
-    other = client.post(reverse("login"), {"username": "principal_b", "password": PASSWORD})
+    other = client.post(reverse("login"), {"username": "principal.b", "password": PASSWORD})
     assert other.status_code == 302
 
 
 def test_login_form_requires_csrf(world):
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("login"), {"username": "principal_a", "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": "principal.a", "password": PASSWORD})
     assert response.status_code == 403
 
 

@@ -72,7 +72,7 @@ RATED = {"timeline": "on_track", "scope": "at_risk", "resources": "on_track", "n
 def test_a_missing_update_sends_exactly_one_reminder_to_the_lead_before_explore(teams, smtp, world):
     a, b = teams
     explore = Meeting.objects.get(rule__kind="explore", focus_month=dt.date(2026, 12, 1))
-    submit_update(b, explore.focus_month, RATED, user=world.users["slt"])
+    submit_update(b, explore.focus_month, RATED, acting_user=world.users["slt"])
     too_early = explore.date - dt.timedelta(days=10)
     assert send_reminders(too_early) == []
     before = explore.date - dt.timedelta(days=2)
@@ -103,7 +103,7 @@ def test_the_remind_command_sends_through_smtp(teams, smtp, capsys):
 @time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC))
 def test_missing_and_overdue_updates_show_on_the_cycle_page(teams, login, world):
     a, b = teams
-    submit_update(a, dt.date(2026, 9, 1), RATED, user=world.users["team_lead"])
+    submit_update(a, dt.date(2026, 9, 1), RATED, acting_user=world.users["team_lead"])
     page = login(world.users["pm"]).get(reverse("meetings:year") + "?year=2026-2027").content
     page = page.decode()
     september = page[page.index("September 2026") : page.index("October 2026")]
@@ -125,7 +125,7 @@ def test_only_the_team_sends_its_update(teams, login, world):
     assert bad.status_code == 400
     assert StatusUpdate.objects.get(team=a).timeline == "on_track"
     with pytest.raises(PermissionDenied):
-        submit_update(a, dt.date(2026, 11, 1), RATED, user=world.users["board"])
+        submit_update(a, dt.date(2026, 11, 1), RATED, acting_user=world.users["board"])
 
 
 def test_year_end_carries_open_actions_into_next_year(teams, login, world):
@@ -148,7 +148,7 @@ def test_year_end_carries_open_actions_into_next_year(teams, login, world):
     plan.refresh_from_db()
     assert plan.evaluation == "Half done." and plan.evaluated_at
     with pytest.raises(Exception, match="closed already"):
-        close_year(plan, "again", user=world.users["team_lead"])
+        close_year(plan, "again", acting_user=world.users["team_lead"])
     assert login(world.users["team_member"]).post(url, {"year": "2026-2027"}).status_code == 403
 
 
@@ -190,7 +190,7 @@ def test_home_shows_next_meetings_and_the_update_a_lead_owes(teams, login, world
     assert "Your next meetings" in page
     assert "Whole Child: December update" in page
     assert reverse("actionplans:update", args=[a.pk, "2026-12-01"]) in page
-    submit_update(a, dt.date(2026, 12, 1), RATED, user=world.users["team_lead"])
+    submit_update(a, dt.date(2026, 12, 1), RATED, acting_user=world.users["team_lead"])
     assert "Status update due" not in login(world.users["team_lead"]).get("/").content.decode()
     assert "Your next meetings" not in login(world.users["teacher_a"]).get("/").content.decode()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from districtpm.actionplans import actions
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.core.scoping import allowed, restrict
 from districtpm.plans.models import Plan, Priority
@@ -29,8 +28,8 @@ def _reach(world, team):
     return {
         name: (
             ActionTeam.objects.restrict(user).filter(pk=team.pk).exists(),
-            actions.can_change(user, team),
-            actions.can_update(user, team),
+            allowed(user, ActionPlan(team=team), "change"),
+            allowed(user, StatusUpdate(team=team), "change"),
             action in restrict(PlanAction.objects.all(), user),
             allowed(user, action, "change"),
         )
@@ -46,7 +45,7 @@ def test_members_reach_their_team_and_others_do_not(world, team):
     assert reach["principal_a"] == (False, False, False, False, False)
     other = ActionTeam.objects.get(name="Opportunity Gap")
     assert not ActionTeam.objects.restrict(world.users["team_member"]).filter(pk=other.pk).exists()
-    assert not actions.can_update(world.users["team_member"], other)
+    assert not allowed(world.users["team_member"], StatusUpdate(team=other), "change")
 
 
 def test_renaming_a_team_changes_nobodys_access(world, team):
@@ -67,7 +66,7 @@ def test_leaving_a_team_ends_its_reach(world, team):
     team.members.remove(member)
     member = type(member).objects.get(pk=member.pk)  # a fresh request
     assert not ActionTeam.objects.restrict(member).filter(pk=team.pk).exists()
-    assert not actions.can_update(member, team)
+    assert not allowed(member, StatusUpdate(team=team), "change")
     assert not StatusUpdate.objects.restrict(member).exists()
 
 

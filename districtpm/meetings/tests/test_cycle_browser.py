@@ -41,7 +41,7 @@ def ready(plan, world):  # noqa: F811
 def test_a_month_of_performance_dialogues_in_the_browser(ready, world, live_server, browser):  # noqa: F811
     base = live_server.url
     # 1. The PM office plans the year.
-    sign_in(browser, base, "pm")
+    sign_in(browser, base, "pm.office")
     browser.find_element(By.LINK_TEXT, "Meeting cycles").click()
     wait_until(browser, lambda b: heading(b).startswith("Meeting cycles"))
     assert "No meetings" in browser.page_source
@@ -53,7 +53,7 @@ def test_a_month_of_performance_dialogues_in_the_browser(ready, world, live_serv
     explore = Meeting.objects.get(rule__kind="explore", focus_month="2026-11-01")
 
     # 2. The action team lead sends the November update.
-    sign_in(browser, base, "team_lead")
+    sign_in(browser, base, "team.lead")
     browser.find_element(By.LINK_TEXT, "Action teams and plans").click()
     browser.find_element(By.LINK_TEXT, "Great Schools").click()
     wait_until(browser, lambda b: heading(b).startswith("Great Schools"))
@@ -66,7 +66,7 @@ def test_a_month_of_performance_dialogues_in_the_browser(ready, world, live_serv
     wait_until(browser, lambda b: "Status update for November 2026 saved" in b.page_source)
 
     # 3. At Explore the update sits beside the data pack; a decision is recorded.
-    sign_in(browser, base, "pm")
+    sign_in(browser, base, "pm.office")
     browser.get(f"{base}/meetings/?year=2026-2027")
     browser.find_element(By.CSS_SELECTOR, f'a[href="/meetings/{explore.pk}/"]').click()
     wait_until(browser, lambda b: heading(b).startswith("Performance Dialogues: Explore"))

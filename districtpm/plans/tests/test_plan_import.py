@@ -37,7 +37,7 @@ GOOD = {
     ],
     "Priorities": [
         ["order", "name", "description", "owner"],
-        [1, "Early literacy", "Reading by grade 3.", "pm"],
+        [1, "Early literacy", "Reading by grade 3.", "pm.office"],
         [2, "Attendance", "", ""],
     ],
     "Goals": [
@@ -92,11 +92,17 @@ GOOD = {
     ],
     "Initiatives": [
         ["priority", "name", "description", "owner", "leading_metrics"],
-        ["Early literacy", "Reading coaches", "A coach in every K-3 building.", "slt", ""],
+        [
+            "Early literacy",
+            "Reading coaches",
+            "A coach in every K-3 building.",
+            "senior.leader",
+            "",
+        ],
     ],
     "Actions": [
         ["initiative", "name", "milestone", "owner", "due_date", "status"],
-        ["Reading coaches", "Hire coaches", "yes", "slt", "2026-01-15", "in progress"],
+        ["Reading coaches", "Hire coaches", "yes", "senior.leader", "2026-01-15", "in progress"],
     ],
 }
 
@@ -120,7 +126,11 @@ def test_a_plan_imports_from_a_workbook_with_audit(plan, login, world):  # noqa:
     )
     assert aspen.tolerance == 0.02  # the default when the cell is empty
     action = KeyAction.objects.get(initiative__priority__plan=new)
-    assert action.milestone and action.status == "in_progress" and action.owner.username == "slt"
+    assert (
+        action.milestone
+        and action.status == "in_progress"
+        and action.owner.username == "senior.leader"
+    )
     assert AuditEntry.objects.filter(action="plans.plan.import").count() == 1
     assert AuditEntry.objects.filter(action="plans.goal.create", source="import").count() == 2
 
@@ -134,6 +144,8 @@ def test_a_bad_workbook_reports_every_bad_row_and_saves_nothing(plan, login, wor
     bad["Goals"][2][9] = "2030-2032"  # not a school year
     bad["Initiatives"][1][0] = "Math"  # unknown priority
     bad["Actions"][1][4] = "next spring"  # not a date
+    bad["Actions"][0].append("resources")
+    bad["Actions"][1].append("x" * 301)  # longer than the field
     before = (Plan.objects.count(), Goal.objects.count(), AuditEntry.objects.count())
     client = login(world.users["pm"])
     upload = SimpleUploadedFile("plan.xlsx", workbook(**bad))
@@ -148,9 +160,10 @@ def test_a_bad_workbook_reports_every_bad_row_and_saves_nothing(plan, login, wor
         "goal_year &#x27;2030-2032&#x27; is not a school year like 2027-2028.",
         "priority &#x27;Math&#x27; is not on the Priorities sheet.",
         "due_date &#x27;next spring&#x27; is not a date like 2027-03-31.",
+        "resources is longer than 300 characters.",
     ]:
         assert expected in page, expected
-    assert "Nothing was imported: 7 problems to fix." in page
+    assert "Nothing was imported: 8 problems to fix." in page
     assert '<td class="num">3</td>' in page  # Goals, line 3
     after = (Plan.objects.count(), Goal.objects.count(), AuditEntry.objects.count())
     assert after == before
@@ -169,7 +182,9 @@ def test_export_then_import_gives_the_same_plan(plan, login, world):  # noqa: F8
     goal = make_goal(plan)
     goal.leading_metrics.set(["ela_interim_on_track"])
     initiative = Initiative.objects.create(priority=plan.priorities.get(), name="Coaching")
-    KeyAction.objects.create(initiative=initiative, name="Hire", milestone=True)
+    KeyAction.objects.create(
+        initiative=initiative, name="Hire", milestone=True, resources="Two coaches, 0.5 FTE each"
+    )
     client = login(world.users["slt"])
     response = client.get(reverse("plans:plan_export"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -198,7 +213,7 @@ def test_export_then_import_gives_the_same_plan(plan, login, world):  # noqa: F8
             )
             for g in p.goals.all()
         ] + [
-            (a.initiative.name, a.name, a.milestone, a.status)
+            (a.initiative.name, a.name, a.milestone, a.status, a.resources)
             for a in KeyAction.objects.filter(initiative__priority__plan=p)
         ]
 

@@ -81,7 +81,7 @@ def test_the_command_refuses_bad_files_without_a_traceback(plan, world, tmp_path
     bomb.write_bytes(with_sheet_xml(workbook(**GOOD), ENTITY_BOMB))
     for path in (bomb, tmp_path / "missing.xlsx"):
         with pytest.raises(CommandError) as error:
-            call_command("plan", "import", str(path), "--as", "pm")
+            call_command("plan", "import", str(path), "--as", "pm.office")
         assert "Nothing was imported" in str(error.value) or "cannot be read" in str(error.value)
         assert str(tmp_path) not in str(error.value)
     assert Plan.objects.count() == 1

@@ -287,7 +287,7 @@ def test_plan_commands_export_and_import(plan, tmp_path, capsys):  # noqa: F811
     book = load_workbook(path)
     book["Plan"]["B2"] = "Copy"
     book.save(path)
-    call_command("plan", "import", str(path), "--as", "pm")
+    call_command("plan", "import", str(path), "--as", "pm.office")
     assert "Imported Copy: 1 goals." in capsys.readouterr().out
 
 

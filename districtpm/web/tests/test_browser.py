@@ -97,7 +97,7 @@ def click_through_navigation(browser) -> list[str]:
 
 
 def test_principal_clicks_through_the_shell(world, live_server, browser):
-    sign_in(browser, live_server.url, "principal_a")
+    sign_in(browser, live_server.url, "principal.a")
     visited = click_through_navigation(browser)
     assert "Organisation" in visited and "Educator evaluation" in visited
     assert "Meeting cycles" not in visited and "Audit log" not in visited
@@ -116,7 +116,7 @@ def test_principal_clicks_through_the_shell(world, live_server, browser):
 
 
 def test_pm_office_clicks_through_and_filters_with_htmx(world, live_server, browser):
-    sign_in(browser, live_server.url, "pm")
+    sign_in(browser, live_server.url, "pm.office")
     visited = click_through_navigation(browser)
     assert {"Organisation", "Meeting cycles", "Strategic plan", "Audit log"} <= set(visited)
     assert "Educator evaluation" not in visited
@@ -133,7 +133,7 @@ def test_pm_office_clicks_through_and_filters_with_htmx(world, live_server, brow
 
 
 def test_keyboard_user_reaches_the_skip_link_first(world, live_server, browser):
-    sign_in(browser, live_server.url, "teacher_a")
+    sign_in(browser, live_server.url, "teacher.a")
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
     focused = browser.switch_to.active_element

@@ -86,7 +86,7 @@ def test_every_template_family_satisfies_the_policy(
     assert any("Content Security Policy" in p for p in console_problems(browser))
 
     visit(browser, f"{base}/login/")
-    sign_in(browser, base, "pm")
+    sign_in(browser, base, "pm.office")
     problems: dict[str, list[str]] = {}
     pages = [
         "/",

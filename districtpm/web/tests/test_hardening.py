@@ -165,12 +165,12 @@ def test_one_address_trying_many_usernames_is_locked_out(world, settings):
     for n in range(25):
         spray.post(reverse("login"), {"username": f"guess{n}", "password": "Summer2026!"})
     # Even the right password of a real account is refused from that address now.
-    response = spray.post(reverse("login"), {"username": "principal_a", "password": PASSWORD})
+    response = spray.post(reverse("login"), {"username": "principal.a", "password": PASSWORD})
     assert response.status_code == 429
     assert spray.get("/").status_code == 302  # not signed in
     # Another address is unaffected.
     other = Client(REMOTE_ADDR="198.51.100.20")
-    response = other.post(reverse("login"), {"username": "principal_a", "password": PASSWORD})
+    response = other.post(reverse("login"), {"username": "principal.a", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/"
 
 
@@ -185,7 +185,7 @@ def test_a_few_mistakes_from_a_shared_address_do_not_lock_everyone(world, settin
             shared.post(reverse("login"), {"username": user.username, "password": "oops"})
             mistakes += 1
     assert mistakes < settings.AXES_IP_FAILURE_LIMIT
-    response = shared.post(reverse("login"), {"username": "principal_b", "password": PASSWORD})
+    response = shared.post(reverse("login"), {"username": "principal.b", "password": PASSWORD})
     assert response.status_code == 302
 
 
@@ -194,5 +194,5 @@ def test_the_address_limit_is_a_setting(world, settings):
     client = Client(REMOTE_ADDR="203.0.113.9")
     for n in range(limit):
         client.post(reverse("login"), {"username": f"guess{n}", "password": "x"})
-    response = client.post(reverse("login"), {"username": "principal_b", "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": "principal.b", "password": PASSWORD})
     assert response.status_code == 429
