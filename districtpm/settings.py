@@ -99,7 +99,8 @@ WSGI_APPLICATION = "districtpm.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Templates every app shares (a form page, its fields, pagination, a confirmation).
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -130,7 +130,9 @@ def close_year(plan: ActionPlan, evaluation: str, *, acting_user: Any) -> Action
 def save_team(form: Any, *, acting_user: Any) -> ActionTeam:
     """Create or change a team from its validated form."""
     require(acting_user, form.instance, message="Only district leaders set up action teams.")
-    before = snapshot(form.instance) if form.instance.pk else None
+    # The form's instance already holds the posted values: the state before is the stored row.
+    stored = ActionTeam.objects.filter(pk=form.instance.pk).first() if form.instance.pk else None
+    before = snapshot(stored) if stored else None
     team = form.save()
     record(
         actor=acting_user,

@@ -111,6 +111,8 @@ class Reminder(models.Model):
         "meetings.Meeting", null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["team", "month"], name="one_reminder_per_team_month")

@@ -89,10 +89,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     )
     year = request.GET.get("year") or _current_year_name()
     plan = ActionPlan.objects.filter(team=obj, school_year=year).first()
-    today = timezone.localdate()
     plan_actions = list(plan.actions.select_related("owner")) if plan else []
-    for a in plan_actions:
-        a.is_overdue = a.is_overdue(today)
     can_change = allowed(request.user, ActionPlan(team=obj), "change")
     return render(
         request,
@@ -110,7 +107,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "close_form": CloseYearForm()
             if can_change and plan and not plan.evaluated_at
             else None,
-            "this_month": _update_month(today),
+            "this_month": _update_month(timezone.localdate()),
             "can_manage": allowed(request.user, ActionTeam),
         },
     )
@@ -226,7 +223,7 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return redirect("actionplans:team", saved.pk)
     return render(
         request,
-        "org/form.html",
+        "core/form.html",
         {
             "form": form,
             "title": f"Edit {obj}" if obj else "New action team",

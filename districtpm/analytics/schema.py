@@ -49,6 +49,30 @@ GENDERS = ("F", "M", "X")
 SUBJECTS = ("ela", "math", "science")
 WINDOWS = ("fall", "winter", "spring", "annual")
 
+
+def period_order(period: str) -> int:
+    """Where a period falls in time, as a number that sorts like the calendar: a school year
+    ("2025-2026") before its windows in their order ("2025-2026 fall", "… winter", "… spring"),
+    and a month ("2025-09") by its place in the school year that runs from July to June.
+    Pages, charts, packs, exports and the API sort periods by it, never by their names."""
+    text = str(period).strip()
+    head, _, window = text.partition(" ")
+    if len(head) == 9 and head[4] == "-" and head[:4].isdigit() and head[5:].isdigit():
+        start = int(head[:4])
+        if not window:
+            return start * 100
+        if window in WINDOWS:
+            return start * 100 + 1 + WINDOWS.index(window)
+        return start * 100 + 50  # an unknown window: after the known ones of its year
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        year, month = int(text[:4]), int(text[5:])
+        if 1 <= month <= 12:
+            start = year if month >= 7 else year - 1
+            return start * 100 + 10 + (month - 7) % 12  # July 10 … June 21
+    if len(text) >= 4 and text[:4].isdigit():
+        return int(text[:4]) * 100 + 99  # a published file's own label, like "2024"
+    return 0
+
 C = Column
 TABLES: dict[str, Table] = {
     t.name: t

@@ -94,7 +94,7 @@ def recorded_change(
 ) -> Iterator[dict[str, Any] | None]:
     """The three steps of one change to a workflow object, for an app's actions.py:
 
-        with recorded_change(goal, acting_user=user, action="plans.goal.change"):
+        with recorded_change(goal, acting_user=user, action="plans.goal.update"):
             goal.name = name
 
     checks that the user may `permission` the object (`require`, by its app's scope rules), opens

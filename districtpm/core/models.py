@@ -7,6 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
+from districtpm.core.scoping import ScopedQuerySet
+
 
 class WorkItem(models.Model):
     """A piece of planned work: a title, an owner, a due date, a status and its resources.
@@ -31,6 +33,8 @@ class WorkItem(models.Model):
     resources = models.CharField(max_length=300, blank=True, help_text="People, time or money.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["due_date", "name"]
@@ -45,3 +49,10 @@ class WorkItem(models.Model):
     def is_overdue(self, today: dt.date) -> bool:
         """Open and past its due date."""
         return self.is_open and self.due_date is not None and self.due_date < today
+
+    @property
+    def overdue(self) -> bool:
+        """Overdue today, for templates."""
+        from django.utils import timezone
+
+        return self.is_overdue(timezone.localdate())

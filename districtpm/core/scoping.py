@@ -201,15 +201,31 @@ def parents_reached(child: type[models.Model], user: Any, action: str = "change"
     return parents.none() if condition is None else parents.filter(condition)
 
 
+class _System:
+    """The acting user of a change nobody signed in made: a command, the demo builder, a
+    scheduled job. Passed explicitly (`acting_user=SYSTEM`); a missing user is refused."""
+
+    is_authenticated = False
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
 def require(
     acting_user: Any,
     target: models.Model | type[models.Model],
     action: str = "change",
     message: str | None = None,
 ) -> None:
-    """The permission check every action makes first: PermissionDenied unless `allowed`. No acting
-    user is the system itself (a command, the demo builder), which does as it is told."""
-    if acting_user is not None and not allowed(acting_user, target, action):
+    """The permission check every action makes first: PermissionDenied unless `allowed`, and for
+    no user at all. SYSTEM (a command, the demo builder) does as it is told."""
+    if acting_user is SYSTEM:
+        return
+    if acting_user is None or not allowed(acting_user, target, action):
         model = target if isinstance(target, type) else type(target)
         raise PermissionDenied(
             message or f"Your role does not allow changing {model._meta.verbose_name_plural}."

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.models import MeetingItem
 from districtpm.meetings.schedule import plan_year
 from districtpm.org.models import SchoolYear
@@ -73,7 +74,7 @@ def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
                     ),
                     status=key_action.status,
                 )
-    cycle, counts = plan_year(year.name, "performance-dialogues", source="demo")
+    cycle, counts = plan_year(year.name, "performance-dialogues", acting_user=SYSTEM, source="demo")
     # Status updates for every month whose Explore has passed; this month's only for some teams.
     ratings = ["on_track", "on_track", "on_track", "at_risk", "off_track"]
     explores = cycle.meetings.filter(rule__kind="explore").order_by("date")

@@ -107,7 +107,7 @@ def _demo_goal(
             group_value=value,
             suppressed=False,
         )
-        .order_by("period")
+        .order_by("period_order")
         .first()
     )
     if baseline is None or metric_id not in metrics:

@@ -76,6 +76,8 @@ class MeetingRule(models.Model):
     agenda = models.JSONField(default=list)
     order = models.PositiveSmallIntegerField(default=0)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["order"]
         constraints = [models.UniqueConstraint(fields=["cycle", "kind"], name="one_rule_per_kind")]
@@ -90,6 +92,8 @@ class FocusMonth(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="months")
     month = models.DateField(help_text="The first day of the month.")
     priority = models.ForeignKey("plans.Priority", on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["month"]
@@ -175,6 +179,8 @@ class MeetingItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
 
@@ -190,6 +196,8 @@ class FeedToken(models.Model):
     )
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"

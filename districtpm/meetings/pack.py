@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
-from districtpm.analytics.schema import GROUP_DIMENSIONS
+from districtpm.analytics.schema import GROUP_DIMENSIONS, period_order
 from districtpm.core import plaintext
 from districtpm.meetings.models import Meeting
 from districtpm.metrics import charts
@@ -116,10 +116,10 @@ def _goal_chart(goal: Goal, values: list[MetricValue]) -> Chart:
             if v.metric_id == goal.metric_id
             and (v.group_dim, v.group_value) == (goal.group_dim, goal.group_value)
         ),
-        key=lambda v: v.period,
+        key=lambda v: period_order(v.period),
     )
     targets = goal.targets_by_year
-    periods = sorted({v.period for v in mine} | set(targets))
+    periods = sorted({v.period for v in mine} | set(targets), key=period_order)
     rows = [{"period": v.period, "label": "Result", "value": v.value, "n": v.n} for v in mine]
     rows += [
         {
@@ -140,7 +140,7 @@ def _gap_chart(goal: Goal, values: list[MetricValue]) -> Chart | None:
     mine = [v for v in values if v.metric_id == goal.metric_id and v.group_dim in GROUP_DIMENSIONS]
     if not mine:
         return None
-    latest = max(v.period for v in mine)
+    latest = max((v.period for v in mine), key=period_order)
     rows = [
         {"label": f"{GROUP_DIMENSIONS[v.group_dim]}: {v.group_value}", "value": v.value, "n": v.n}
         for v in sorted(mine, key=lambda v: (v.group_dim, v.group_value))
@@ -176,7 +176,7 @@ def _network_chart(goal: Goal, values: list[MetricValue], period: str) -> Chart 
 def _leading_chart(metric: Metric, values: list[MetricValue]) -> Chart | None:
     mine = sorted(
         (v for v in values if v.metric_id == metric.id and v.group_dim == "all"),
-        key=lambda v: v.period,
+        key=lambda v: period_order(v.period),
     )
     if not mine:
         return None
@@ -211,7 +211,9 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
         card = scorecard.district(user, plan)
         pack.goals = [r for r in card.rows if r.goal.priority_id == meeting.priority_id]
     latest = {
-        g.metric_id: max((v.period for v in values if v.metric_id == g.metric_id), default="")
+        g.metric_id: max(
+            (v.period for v in values if v.metric_id == g.metric_id), key=period_order, default=""
+        )
         for g in goals
     }
     networks = [] if board else _network_values(user, {g.metric_id for g in goals}, latest)

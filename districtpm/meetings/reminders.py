@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -14,12 +15,17 @@ from districtpm.actionplans.actions import missing_updates
 from districtpm.actionplans.models import Reminder
 from districtpm.audit.log import record
 from districtpm.core import plaintext
-from districtpm.meetings.models import Meeting
+from districtpm.core.scoping import SYSTEM, require
+from districtpm.meetings.models import Cycle, Meeting
 
 
-def send_reminders(today: dt.date | None = None, days_before: int = 3) -> list[Reminder]:
+def send_reminders(
+    today: dt.date | None = None, days_before: int = 3, *, acting_user: Any
+) -> list[Reminder]:
     """One email to each team lead whose update for the month is missing, in the days before
-    that month's Explore meeting. A team is reminded once per month, however often this runs."""
+    that month's Explore meeting. A team is reminded once per month, however often this runs.
+    Those who run the meeting cycle send them (SYSTEM: the daily command)."""
+    require(acting_user, Cycle, message="Your role does not send reminders.")
     today = today or timezone.localdate()
     upcoming = Meeting.objects.filter(
         rule__kind="explore",
@@ -64,11 +70,11 @@ def send_reminders(today: dt.date | None = None, days_before: int = 3) -> list[R
                 )
                 if created:
                     record(
-                        actor=None,
+                        actor=acting_user,
                         action="actionplans.reminder.send",
                         obj=reminder,
                         after={"team": team.name, "month": month.isoformat(), "to": lead.email},
-                        source="system",
+                        source="system" if acting_user is SYSTEM else "web",
                     )
             if created:
                 sent.append(reminder)

@@ -141,7 +141,7 @@ def _create_cycle(year: SchoolYear, preset: str, plan: Plan) -> Cycle:
 
 @transaction.atomic
 def plan_year(
-    school_year: str, preset: str, *, acting_user: Any = None, source: str = "web"
+    school_year: str, preset: str, *, acting_user: Any, source: str = "web"
 ) -> tuple[Cycle, dict[str, int]]:
     """Create the year's cycle from a preset (once) and its meetings from the cycle's rules.
     Planning again brings meetings in line with changed rules and months, keeping UIDs and

@@ -494,7 +494,7 @@ def remind(request: HttpRequest) -> HttpResponse:
     from districtpm.meetings.reminders import send_reminders
 
     try:
-        sent = send_reminders()
+        sent = send_reminders(acting_user=request.user)
     except OSError:  # the mail server refused or could not be reached
         # The details (host, port, errno) are for the log, not for the page.
         logger.warning("Reminders not sent: the mail server failed", exc_info=True)

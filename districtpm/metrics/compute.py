@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from districtpm.analytics import store
+from districtpm.analytics.schema import period_order
 from districtpm.metrics import engine
 from districtpm.metrics.definitions import MetricDefinition, load_all
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
@@ -205,6 +207,13 @@ def _none(value):
     return value
 
 
+def _reason(row: Any) -> str:
+    """Why a cell is hidden: the suppression's own reason; a gap hidden with one of its groups."""
+    if not row.suppressed:
+        return ""
+    return getattr(row, "suppressed_reason", "") or "small"
+
+
 def _store(metric_id: str, frame: pd.DataFrame, run: ComputeRun) -> int:
     objs = [
         MetricValue(
@@ -213,6 +222,7 @@ def _store(metric_id: str, frame: pd.DataFrame, run: ComputeRun) -> int:
             entity_code=str(r.entity_code),
             grade=r.grade or "",
             period=r.period,
+            period_order=period_order(r.period),
             school_year=r.school_year,
             group_dim=r.group_dim,
             group_value=str(r.group_value),
@@ -221,6 +231,7 @@ def _store(metric_id: str, frame: pd.DataFrame, run: ComputeRun) -> int:
             denominator=None if r.suppressed else _none(r.denominator),
             value=None if r.suppressed else _none(r.value),
             suppressed=bool(r.suppressed),
+            suppressed_reason=_reason(r),
             run=run,
         )
         for r in frame.itertuples(index=False)

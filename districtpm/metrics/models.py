@@ -73,6 +73,12 @@ class ComputeRun(models.Model):
         return f"Run {self.pk} ({self.scope})"
 
 
+class SuppressedReason(models.TextChoices):
+    SHOWN = "", "Shown"
+    SMALL = "small", "Fewer students than the minimum"
+    COMPLEMENT = "complement", "Hidden to protect another cell"
+
+
 class MetricValue(models.Model):
     """One metric for one entity, period and student group, after suppression."""
 
@@ -81,6 +87,9 @@ class MetricValue(models.Model):
     entity_code = models.CharField(max_length=30)
     grade = models.CharField(max_length=3, blank=True)
     period = models.CharField(max_length=30)
+    # The period's place in time (analytics.schema.period_order): every list sorts by it, so
+    # windows run fall, winter, spring and months September to June, never alphabetically.
+    period_order = models.IntegerField(default=0)
     school_year = models.CharField(max_length=9)
     group_dim = models.CharField(max_length=20)
     group_value = models.CharField(max_length=40)
@@ -89,6 +98,9 @@ class MetricValue(models.Model):
     denominator = models.FloatField(null=True)
     value = models.FloatField(null=True)
     suppressed = models.BooleanField(default=False)
+    suppressed_reason = models.CharField(
+        max_length=10, blank=True, choices=SuppressedReason.choices, default=""
+    )
     run = models.ForeignKey(ComputeRun, on_delete=models.PROTECT, related_name="+")
 
     objects = ScopedQuerySet.as_manager()

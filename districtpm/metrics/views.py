@@ -140,6 +140,7 @@ def _children(user: Any, metric: Metric, entity: Entity, period: str) -> list[di
                 "value": v.value,
                 "n": v.n,
                 "suppressed": v.suppressed,
+                "reason": v.suppressed_reason,
                 "query": query,
                 "sort": v.grade.zfill(2) if child_level == "grade" else label,
             }
@@ -167,11 +168,11 @@ def metric_detail(request: HttpRequest, metric_id: str) -> HttpResponse:
             grade=entity.grade,
             group_dim__in={"all", dim},
         )
-        .order_by("period", "group_dim", "group_value")
+        .order_by("period_order", "period", "group_dim", "group_value")
     )
     if not values and not MetricValue.objects.filter(metric=metric).exists():
         values = []
-    periods = sorted({v.period for v in values})
+    periods = list(dict.fromkeys(v.period for v in values))  # in time order, as queried
     period = request.GET.get("period", periods[-1] if periods else "")
     rows = [
         {
@@ -180,6 +181,7 @@ def metric_detail(request: HttpRequest, metric_id: str) -> HttpResponse:
             "value": v.value,
             "n": v.n,
             "suppressed": v.suppressed,
+            "reason": v.suppressed_reason,
             "dim": v.group_dim,
             "group_value": v.group_value,
         }
@@ -238,7 +240,7 @@ def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]
     for v in (
         MetricValue.objects.visible_to(user)
         .filter(metric=metric)
-        .order_by("level", "entity_code", "grade", "period", "group_dim", "group_value")
+        .order_by("level", "entity_code", "grade", "period_order", "group_dim", "group_value")
         .iterator(chunk_size=5000)
     ):
         rows.append(
@@ -256,7 +258,7 @@ def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]
                 "" if v.suppressed or _finite(v.numerator) is None else v.numerator,
                 "" if v.suppressed or _finite(v.denominator) is None else v.denominator,
                 "" if v.suppressed or _finite(v.value) is None else v.value,
-                f"n<{metric.min_n}" if v.suppressed else "",
+                _hidden_label(v, metric.min_n),
             ]
         )
     return header, rows
@@ -398,7 +400,7 @@ def api_values(request: HttpRequest, metric_id: str) -> HttpResponse:
     values = (
         MetricValue.objects.visible_to(request.user)
         .filter(metric=metric)
-        .order_by("level", "entity_code", "grade", "period", "group_dim", "group_value")
+        .order_by("level", "entity_code", "grade", "period_order", "group_dim", "group_value")
     )
     for field in ("level", "entity_code", "grade", "period", "group_dim", "group_value"):
         if field in request.GET:
@@ -419,6 +421,7 @@ def api_values(request: HttpRequest, metric_id: str) -> HttpResponse:
                     "group_dim": v.group_dim,
                     "group_value": v.group_value,
                     "suppressed": v.suppressed,
+                    "suppressed_reason": v.suppressed_reason,
                     "n": v.n,
                     "numerator": _finite(v.numerator),
                     "denominator": _finite(v.denominator),
@@ -430,6 +433,17 @@ def api_values(request: HttpRequest, metric_id: str) -> HttpResponse:
         # NaN and Infinity are not JSON: fail loudly rather than emit them if one slips past.
         json_dumps_params={"allow_nan": False},
     )
+
+
+def _hidden_label(value: MetricValue, min_n: int) -> str:
+    """What an export says of a hidden cell: why it is hidden, never more."""
+    if not value.suppressed:
+        return ""
+    if value.suppressed_reason == "complement":
+        return "hidden to protect another cell"
+    if value.suppressed_reason == "small":
+        return f"n<{min_n}"
+    return "hidden"  # computed before reasons were kept; a recompute gives the reason
 
 
 def _finite(number: float | None) -> float | None:

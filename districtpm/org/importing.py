@@ -219,7 +219,7 @@ SCHOOL_COLUMNS = ["code", "name"]
 
 
 def import_schools_csv(
-    stream: IO, *, acting_user: Any = None, name: str = "schools.csv", source: str = "web"
+    stream: IO, *, acting_user: Any, name: str = "schools.csv", source: str = "web"
 ) -> ImportReport:
     """Schools from a CSV with columns code, name[, level, lowest_grade, highest_grade,
     network_code, network_name, address]."""
@@ -339,7 +339,7 @@ STAFF_COLUMNS = ["employee_id", "first_name", "last_name"]
 
 
 def import_staff_csv(
-    stream: IO, *, acting_user: Any = None, name: str = "staff.csv", source: str = "web"
+    stream: IO, *, acting_user: Any, name: str = "staff.csv", source: str = "web"
 ) -> ImportReport:
     """Staff from a CSV with columns employee_id, first_name, last_name[, email, position,
     school_codes] where school_codes lists schools separated by semicolons."""
@@ -458,7 +458,7 @@ USER_COLUMNS = ["sourcedId", "orgSourcedIds", "role", "givenName", "familyName"]
 
 
 def import_oneroster(
-    path: Path | str | dict[str, bytes], *, acting_user: Any = None, source: str = "web"
+    path: Path | str | dict[str, bytes], *, acting_user: Any, source: str = "web"
 ) -> ImportReport:
     """Schools from orgs.csv and staff with their school assignments from users.csv."""
     require(acting_user, Staff, "import", IMPORT_NOTE)

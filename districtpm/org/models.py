@@ -195,6 +195,8 @@ class CalendarEvent(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["start_date", "name"]
 
@@ -224,6 +226,8 @@ class Designation(models.Model):
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     note = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-school_year__start_date", "kind"]
@@ -301,6 +305,8 @@ class Assignment(models.Model):
     position = models.ForeignKey(Position, on_delete=models.PROTECT)
     fte = models.DecimalField(max_digits=3, decimal_places=2, default=1)
     primary = models.BooleanField(default=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["school__name"]

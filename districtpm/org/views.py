@@ -69,7 +69,7 @@ def _edit_page(
         if saved:
             messages.success(request, f"Saved {saved}.")
             return done(saved)
-    return render(request, "org/form.html", {"form": form, "title": title, "cancel": cancel})
+    return render(request, "core/form.html", {"form": form, "title": title, "cancel": cancel})
 
 
 def _confirm_removal(
@@ -81,7 +81,7 @@ def _confirm_removal(
         messages.success(request, f"{title.replace('Remove', 'Removed', 1)}.")
         return done
     return render(
-        request, "org/confirm.html", {"title": title, "question": question, "cancel": cancel}
+        request, "core/confirm.html", {"title": title, "question": question, "cancel": cancel}
     )
 
 

@@ -108,6 +108,8 @@ class Target(models.Model):
     school_year = models.CharField(max_length=9)
     value = models.FloatField()
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["school_year"]
         constraints = [
@@ -127,6 +129,8 @@ class GoalStatusRecord(models.Model):
     actual = models.FloatField(null=True)
     target = models.FloatField(null=True)
     computed_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["period"]

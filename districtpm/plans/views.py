@@ -142,7 +142,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Plan created. Add its priorities, then goals.")
         return redirect("plans:home")
     return render(
-        request, "org/form.html", {"form": form, "title": "New strategic plan", "cancel": "/plan/"}
+        request, "core/form.html", {"form": form, "title": "New strategic plan", "cancel": "/plan/"}
     )
 
 
@@ -317,7 +317,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
         return redirect("plans:home")
     return render(
         request,
-        "org/form.html",
+        "core/form.html",
         {"form": form, "title": f"Edit {plan.name}", "cancel": "/plan/"},
         status=400 if request.method == "POST" else 200,
     )
@@ -351,7 +351,7 @@ def part_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
         return redirect("plans:home")
     return render(
         request,
-        "org/form.html",
+        "core/form.html",
         {
             "form": form,
             "title": f"Edit {noun}: {obj}" if obj else f"New {noun}",

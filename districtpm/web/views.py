@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from districtpm.accounts.models import CaseloadEntry, RoleAssignment
 from districtpm.core.access import public, requires
-from districtpm.core.scoping import access_for, parents_reached
+from districtpm.core.scoping import access_for, allowed, parents_reached
 from districtpm.org.models import Network, School, SchoolYear, Staff
 from districtpm.web.capabilities import PLACEHOLDERS, Capability
 
@@ -35,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "district_wide": bool(access.district_wide_roles) or access.is_superuser,
         "school_count": School.objects.visible_to(request.user).count(),
         "can_see_org": access.can("org.view"),
+        "can_import_org": allowed(request.user, School, "import"),
         "roles": access.roles,
         **_meetings_and_updates(request.user, access),
     }

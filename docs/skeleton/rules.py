@@ -1,11 +1,12 @@
-"""Who may see and change school visits: the app's permissions and its scope rule."""
+"""Who may see and change school visits: the app's permissions, its scope rule for reading, and
+its rule for changing, which a visit takes from its school (`follows`)."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
 from districtpm.core.roles import DISTRICT_LEADERS, SCHOOL_ROLES, Role, register_permissions
-from districtpm.core.scoping import Access, scope_rule
+from districtpm.core.scoping import Access, follows, scope_rule
 from districtpm.org.rules import assigned_schools
 
 register_permissions(
@@ -34,3 +35,15 @@ def school_visits(access: Access) -> Q | None:
     if schools is None:
         return None
     return Q(school__in=School.objects.filter(schools).values("id"))
+
+
+def recording_schools(access: Access) -> Q | None:
+    """The schools whose visits a user records: those whose visits they see, if they may change."""
+    return visited_schools(access) if access.can("skeleton.change") else None
+
+
+# Recording or removing a visit is decided by its school: `restrict(user, "change")`, `allowed`,
+# `require` and `parents_reached(SchoolVisit, user)` all answer from this one rule.
+follows(
+    "skeleton.SchoolVisit", parent="school", actions=("change", "delete"), via=recording_schools
+)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from districtpm.core.access import requires
-from districtpm.core.scoping import access_for
+from districtpm.core.scoping import allowed, parents_reached
 from districtpm.skeleton import actions
 from districtpm.skeleton.forms import VisitForm
 from districtpm.skeleton.models import SchoolVisit
@@ -18,13 +18,14 @@ def visits(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "skeleton/visits.html",
-        {"visits": rows, "can_change": access_for(request.user).can("skeleton.change")},
+        {"visits": rows, "can_change": allowed(request.user, SchoolVisit)},
     )
 
 
 @requires("skeleton.change")
 def new_visit(request: HttpRequest) -> HttpResponse:
-    form = VisitForm(request.POST or None, schools=actions.schools_for_visits(request.user))
+    schools = parents_reached(SchoolVisit, request.user)
+    form = VisitForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
         actions.record_visit(**form.cleaned_data, acting_user=request.user)
         return redirect("skeleton:visits")

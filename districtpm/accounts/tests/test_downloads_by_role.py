@@ -38,6 +38,7 @@ from districtpm.accounts.tests.scoped_data import (
 )
 from districtpm.accounts.tests.test_url_access_rules import product_patterns
 from districtpm.actionplans.models import ActionTeam
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.models import FeedToken, Meeting
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Goal, Plan, Priority, Target
@@ -138,7 +139,7 @@ def district(world):
         priority=whole_child, name="Whole Child", lead=world.users["team_lead"]
     )
     team.members.set([world.users["team_member"]])
-    plan_year("2026-2027", "performance-dialogues")
+    plan_year("2026-2027", "performance-dialogues", acting_user=SYSTEM)
     for name, user in world.users.items():
         FeedToken.objects.create(user=user, token=f"token-{name}")
     return {"plan": plan, "team": team, "priority": whole_child}

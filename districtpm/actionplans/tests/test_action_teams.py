@@ -14,6 +14,7 @@ from django.urls import reverse
 from districtpm.actionplans.actions import close_year, submit_update
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, Reminder, StatusUpdate
 from districtpm.audit.models import AuditEntry
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.models import Meeting
 from districtpm.meetings.reminders import send_reminders
 from districtpm.meetings.schedule import plan_year
@@ -62,7 +63,7 @@ def teams(world):
     a = ActionTeam.objects.create(priority=whole, name="Whole Child", lead=lead)
     a.members.set([world.users["team_member"]])
     b = ActionTeam.objects.create(priority=gap, name="Opportunity Gap", lead=slt)
-    plan_year("2026-2027", "performance-dialogues")
+    plan_year("2026-2027", "performance-dialogues", acting_user=SYSTEM)
     return a, b
 
 
@@ -74,9 +75,9 @@ def test_a_missing_update_sends_exactly_one_reminder_to_the_lead_before_explore(
     explore = Meeting.objects.get(rule__kind="explore", focus_month=dt.date(2026, 12, 1))
     submit_update(b, explore.focus_month, RATED, acting_user=world.users["slt"])
     too_early = explore.date - dt.timedelta(days=10)
-    assert send_reminders(too_early) == []
+    assert send_reminders(too_early, acting_user=SYSTEM) == []
     before = explore.date - dt.timedelta(days=2)
-    sent = send_reminders(before)
+    sent = send_reminders(before, acting_user=SYSTEM)
     assert [r.team for r in sent] == [a]
     assert len(smtp.messages) == 1
     message = smtp.messages[0]
@@ -85,7 +86,10 @@ def test_a_missing_update_sends_exactly_one_reminder_to_the_lead_before_explore(
     assert "Whole Child" in body and "December 2026" in body
     assert reverse("actionplans:update", args=[a.pk, "2026-12-01"]) in body
     # running again, even on the day of the meeting, sends nothing more
-    assert send_reminders(before) == [] and send_reminders(explore.date) == []
+    assert (
+        send_reminders(before, acting_user=SYSTEM) == []
+        and send_reminders(explore.date, acting_user=SYSTEM) == []
+    )
     assert len(smtp.messages) == 1
     assert Reminder.objects.count() == 1
     assert AuditEntry.objects.filter(action="actionplans.reminder.send").count() == 1
@@ -181,6 +185,19 @@ def test_the_office_sets_up_a_team_and_its_lead_starts_the_plan(world, login):
     assert plan.actions.get().name == "Call families"
     member = login(world.users["team_member"])
     assert member.post(reverse("actionplans:start_plan", args=[team.pk])).status_code == 403
+
+
+def test_renaming_a_team_records_the_old_name_before_and_the_new_after(world, login):
+    plan = Plan.objects.create(name="Plan", first_year="2026-2027", last_year="2029-2030")
+    priority = Priority.objects.create(plan=plan, name="Whole Child", order=1)
+    team = ActionTeam.objects.create(priority=priority, name="Whole Child")
+    response = login(world.users["pm"]).post(
+        reverse("actionplans:team_edit", args=[team.pk]),
+        {"priority": priority.pk, "name": "Whole Child Team", "lead": "", "members": []},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="actionplans.team.update")
+    assert (entry.before["name"], entry.after["name"]) == ("Whole Child", "Whole Child Team")
 
 
 @time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC))

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from districtpm.actionplans.models import ActionTeam, StatusUpdate
 from districtpm.audit.log import recorded_change
 from districtpm.audit.models import AuditEntry
-from districtpm.core.scoping import allowed, parents_reached, require
+from districtpm.core.scoping import SYSTEM, allowed, parents_reached, require
 from districtpm.org.models import School
 from districtpm.plans.models import Plan, Priority
 
@@ -61,8 +61,10 @@ def test_an_invalid_object_or_an_error_in_the_block_saves_and_records_nothing(wo
     assert not AuditEntry.objects.filter(action="y").exists()
 
 
-def test_require_is_allowed_with_a_message_and_the_system_passes(world):
-    require(None, School)  # a command or the demo builder: no acting user
+def test_require_is_allowed_with_a_message_and_only_the_named_system_passes(world):
+    require(SYSTEM, School)  # a command or the demo builder, said so
+    with pytest.raises(PermissionDenied):
+        require(None, School)  # a forgotten user is nobody, not the system
     require(world.users["admin"], world.school_a)
     with pytest.raises(PermissionDenied, match="^Only the office$"):
         require(world.users["teacher_a"], School, message="Only the office")

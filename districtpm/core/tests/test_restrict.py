@@ -95,3 +95,16 @@ def test_an_unknown_permission_fails_at_first_request_and_in_the_system_check(wo
         guarded(request)
     assert unknown_rules([path("x/", guarded)]) == ["x/ requires 'no.such.permission'"]
     assert unknown_rules() == []
+
+
+def test_every_model_with_a_rule_answers_restrict_on_its_manager():
+    """`Model.objects.restrict(user, action)` works for every model some app gave a rule, child
+    models included (they follow their parent's)."""
+    from django.apps import apps
+
+    from districtpm.core.scoping import _RULES
+
+    labels = sorted({label for label, _ in _RULES})
+    assert "plans.KeyAction" in labels and "meetings.MeetingItem" in labels
+    missing = [label for label in labels if not hasattr(apps.get_model(label).objects, "restrict")]
+    assert missing == []

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from districtpm.audit.models import AuditEntry
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings import actions
 from districtpm.meetings.models import FeedToken, Meeting, MeetingItem
 from districtpm.meetings.schedule import plan_year
@@ -17,7 +18,7 @@ from districtpm.org.models import SchoolYear
 
 @pytest.fixture
 def explore(demo):  # noqa: F811
-    plan_year(SchoolYear.objects.current().name, "performance-dialogues")
+    plan_year(SchoolYear.objects.current().name, "performance-dialogues", acting_user=SYSTEM)
     return Meeting.objects.filter(rule__kind="explore").order_by("date").first()
 
 

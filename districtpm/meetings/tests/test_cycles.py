@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from icalendar import Calendar
 
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.models import FeedToken, Meeting, MeetingRule
 from districtpm.meetings.schedule import move_meeting, plan_year
 from districtpm.org.models import CalendarEvent, SchoolYear
@@ -117,7 +118,7 @@ def test_the_years_calendar_follows_the_performance_dialogues_rules(demo):
 
 def test_planning_again_keeps_uids_and_hand_moves(demo):
     year = SchoolYear.objects.current()
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     uids = dict(Meeting.objects.values_list("pk", "uid"))
     explore = Meeting.objects.filter(rule__kind="explore").order_by("date").first()
     admin = User.objects.get(username="pm.office")
@@ -127,7 +128,7 @@ def test_planning_again_keeps_uids_and_hand_moves(demo):
     rule = MeetingRule.objects.get(kind="engage")
     rule.weekday, rule.week = 2, 3  # Engage moves to the third Wednesday
     rule.save()
-    _, counts = plan_year(year.name, "performance-dialogues")
+    _, counts = plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     assert counts["created"] == 0 and counts["removed"] == 0
     assert counts["changed"] == 9  # every Engage
     assert dict(Meeting.objects.values_list("pk", "uid")) == uids
@@ -145,7 +146,7 @@ def test_planning_again_keeps_uids_and_hand_moves(demo):
 
 def test_feeds_show_each_user_only_their_meetings(demo):
     year = SchoolYear.objects.current()
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     client = Client()
     board = User.objects.get(username="board.member")
     client.force_login(board)
@@ -166,7 +167,7 @@ def test_feeds_show_each_user_only_their_meetings(demo):
 
 def test_moving_a_meeting_needs_a_reason(demo):
     year = SchoolYear.objects.current()
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     meeting = Meeting.objects.first()
     client = Client()
     client.force_login(User.objects.get(username="pm.office"))
@@ -183,7 +184,7 @@ def test_the_office_changes_the_rules_and_the_year_follows(demo):
     from districtpm.meetings.models import Cycle
 
     year = SchoolYear.objects.current()
-    cycle, _ = plan_year(year.name, "performance-dialogues")
+    cycle, _ = plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     uids = set(Meeting.objects.values_list("uid", flat=True))
     client = Client()
     client.force_login(User.objects.get(username="pm.office"))
@@ -248,7 +249,7 @@ def test_the_board_sees_nothing_carried_from_meetings_it_does_not_attend(demo):
     from districtpm.meetings.models import MeetingItem
 
     year = SchoolYear.objects.current()
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     empower = Meeting.objects.filter(rule__kind="empower").order_by("date")[1]
     explore = Meeting.objects.filter(date__lt=empower.date).order_by("-date").first()
     assert explore.rule.kind == "explore"
@@ -272,7 +273,7 @@ def test_the_board_sees_nothing_carried_from_meetings_it_does_not_attend(demo):
 
 def test_a_cancelled_meeting_shows_as_cancelled_in_calendars(demo):
     year = SchoolYear.objects.current()
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     meeting = Meeting.objects.filter(rule__kind="engage").first()
     client = Client()
     client.force_login(User.objects.get(username="pm.office"))
@@ -289,7 +290,7 @@ def test_a_cancelled_meeting_shows_as_cancelled_in_calendars(demo):
 
 def test_the_pm_sessions_preset_plans_one_two_hour_session_a_month(demo):
     year = SchoolYear.objects.current()
-    cycle, counts = plan_year(year.name, "pm-sessions")
+    cycle, counts = plan_year(year.name, "pm-sessions", acting_user=SYSTEM)
     sessions = list(cycle.meetings.select_related("rule", "priority"))
     assert counts["created"] == len(sessions) == 9
     for m in sessions:
@@ -297,7 +298,7 @@ def test_the_pm_sessions_preset_plans_one_two_hour_session_a_month(demo):
         assert m.date == next_school_day(year, rule_day) and m.minutes == 120
         assert m.title.startswith("PM session — ")
     # both cycles live side by side in the same year
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     assert Meeting.objects.count() == 9 + 27
 
 
@@ -305,7 +306,7 @@ def test_the_office_changes_who_attends_one_meeting(demo):
     from districtpm.audit.models import AuditEntry
 
     year = SchoolYear.objects.current()
-    plan_year(year.name, "performance-dialogues")
+    plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     meeting = Meeting.objects.filter(rule__kind="explore").first()
     hr = User.objects.get(username="hr.partner")
     assert not meeting.attendees.filter(pk=hr.pk).exists()

@@ -12,6 +12,7 @@ from django.db import connection
 from icalendar import Calendar
 
 from districtpm.actionplans.models import ActionTeam, Reminder
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.models import Meeting, MeetingRule
 from districtpm.meetings.reminders import send_reminders
 from districtpm.meetings.schedule import plan_year
@@ -67,7 +68,7 @@ def hostile(world):
         priority=priority, name=f"Whole Child\r\nBcc: evil@example.org{NUL}", lead=lead
     )
     ActionTeam.objects.create(priority=priority, name="Opportunity Gap", lead=slt)
-    plan_year("2026-2027", "performance-dialogues")
+    plan_year("2026-2027", "performance-dialogues", acting_user=SYSTEM)
     MeetingRule.objects.update(attendees="Leaders\r\nEND:VEVENT\r\nBEGIN:VEVENT")
     Meeting.objects.update(agenda=AGENDA, moved_reason=REASON, location=LOCATION)
     return priority
@@ -109,7 +110,7 @@ def test_free_text_adds_no_event_or_property_to_a_calendar_feed(hostile, world, 
 def test_a_team_name_with_a_line_break_injects_no_mail_header(hostile, world, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     explore = Meeting.objects.get(rule__kind="explore", focus_month=dt.date(2026, 12, 1))
-    sent = send_reminders(explore.date - dt.timedelta(days=2))
+    sent = send_reminders(explore.date - dt.timedelta(days=2), acting_user=SYSTEM)
     # the hostile name stops neither its own reminder nor the next team's
     assert len(sent) == 2 and Reminder.objects.count() == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["lead@example.org", "slt@example.org"]

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.conftest import use_store_with_past_years
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings import pack
 from districtpm.meetings.models import Meeting
 from districtpm.meetings.schedule import plan_year
@@ -44,7 +45,7 @@ def meeting(world, analytics_path, settings, tmp_path):
         Target.objects.create(goal=goal, school_year="2028-2029", value=0.42)
     initiative = Initiative.objects.create(priority=priority, name="Tutoring")
     initiative.leading_metrics.set(leading)
-    plan_year("2026-2027", "performance-dialogues")
+    plan_year("2026-2027", "performance-dialogues", acting_user=SYSTEM)
     return Meeting.objects.filter(rule__kind="explore").first()
 
 

@@ -13,6 +13,7 @@ from pptx import Presentation
 from pypdf import PdfReader
 
 from districtpm.conftest import use_store_with_past_years
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings import pack
 from districtpm.meetings.models import Meeting, MeetingItem
 from districtpm.meetings.schedule import plan_year
@@ -81,7 +82,7 @@ def hostile(world, analytics_path, settings, tmp_path):
         Target.objects.create(goal=goal, school_year="2028-2029", value=0.42)
     initiative = Initiative.objects.create(priority=priority, name="Tutoring <i>x</i>")
     initiative.leading_metrics.set([Metric.objects.get(id="ela_interim_on_track")])
-    plan_year("2026-2027", "performance-dialogues")
+    plan_year("2026-2027", "performance-dialogues", acting_user=SYSTEM)
     Meeting.objects.update(agenda=AGENDA)
     meetings = {
         kind: Meeting.objects.filter(rule__kind=kind).first() for kind in ("explore", "empower")

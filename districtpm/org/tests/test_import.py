@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from districtpm.audit.models import AuditEntry
+from districtpm.core.scoping import SYSTEM
 from districtpm.org.importing import (
     ImportFailed,
     import_oneroster,
@@ -215,5 +216,7 @@ def test_staff_csv_import_from_the_command_line(world, tmp_path, capsys):
 
 def test_staff_csv_rejects_repeated_ids(world):
     with pytest.raises(ImportFailed) as failure:
-        import_staff_csv(io.StringIO("employee_id,first_name,last_name\nZ,A,B\nZ,C,D\n"))
+        import_staff_csv(
+            io.StringIO("employee_id,first_name,last_name\nZ,A,B\nZ,C,D\n"), acting_user=SYSTEM
+        )
     assert [e.line for e in failure.value.report.errors] == [3]

@@ -7,6 +7,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings import schedule
 from districtpm.meetings.models import Meeting
 from districtpm.meetings.tests.test_cycle_browser import ready  # noqa: F401  (fixture)
@@ -60,7 +61,7 @@ def wait_for_chart(browser, selector: str) -> None:
 @pytest.fixture
 def meeting(ready, world):  # noqa: F811
     """The November Explore meeting of a planned Performance Dialogues year."""
-    schedule.plan_year(world.year.name, "performance-dialogues")
+    schedule.plan_year(world.year.name, "performance-dialogues", acting_user=SYSTEM)
     return Meeting.objects.get(rule__kind="explore", focus_month="2026-11-01")
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from districtpm.actionplans.models import ActionTeam
 from districtpm.audit.log import record
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.schedule import plan_year
 from districtpm.metrics.models import MetricValue
 from districtpm.metrics.tests.test_pages import computed  # noqa: F401  (fixture)
@@ -39,7 +40,7 @@ def add_teams(plan, world, names: list[str]) -> None:
 def two_teams(plan, world):
     add_teams(plan, world, ["Whole Child", "Opportunity Gap"])
     with time_machine.travel(TODAY, tick=False):
-        plan_year("2026-2027", "performance-dialogues")
+        plan_year("2026-2027", "performance-dialogues", acting_user=SYSTEM)
     return plan
 
 

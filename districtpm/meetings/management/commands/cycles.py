@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from districtpm.core.scoping import SYSTEM
 from districtpm.meetings import ics, schedule
 from districtpm.meetings.models import Meeting
 from districtpm.meetings.presets import PRESETS
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         if verb == "plan":
             try:
                 cycle, counts = schedule.plan_year(
-                    options["school_year"], options["preset"], source="command"
+                    options["school_year"], options["preset"], acting_user=SYSTEM, source="command"
                 )
             except schedule.PlanningError as exc:
                 raise CommandError(str(exc)) from exc
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         else:
             from districtpm.meetings.reminders import send_reminders
 
-            sent = send_reminders(options["today"], options["days_before"])
+            sent = send_reminders(options["today"], options["days_before"], acting_user=SYSTEM)
             for r in sent:
                 self.stdout.write(f"Reminded {r.sent_to} ({r.team}, {r.month:%B %Y}).")
             self.stdout.write(f"{len(sent)} reminder(s) sent.")

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from districtpm.core import intake
+from districtpm.core.scoping import SYSTEM
 from districtpm.org import importing
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: not a file; give the path of a CSV file")
         try:
             if kind == "oneroster":
-                report = importing.import_oneroster(source, source="cli")
+                report = importing.import_oneroster(source, acting_user=SYSTEM, source="cli")
             else:
                 importer = (
                     importing.import_schools_csv
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 )
                 intake.check_size(source.stat().st_size, name=source.name)
                 with source.open("rb") as stream:
-                    report = importer(stream, name=source.name, source="cli")
+                    report = importer(stream, acting_user=SYSTEM, name=source.name, source="cli")
         except importing.InputRefused as refused:
             # The file as a whole cannot be read: one clear message, no traceback.
             raise CommandError(f"Nothing was imported. {refused}") from None

@@ -25,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from districtpm.core import intake
+from districtpm.core.scoping import SYSTEM
 from districtpm.plans import spreadsheet
 
 # The large demo district has 180 schools; the scorecard targets are set for that size.
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file.name} cannot be read ({exc.strerror}).") from None
         try:
-            plan = spreadsheet.import_plan(data, acting_user=user, name=file.name)
+            plan = spreadsheet.import_plan(data, acting_user=user or SYSTEM, name=file.name)
         except spreadsheet.PlanImportError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
