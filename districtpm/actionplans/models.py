@@ -98,25 +98,3 @@ class StatusUpdate(models.Model):
     def worst(self) -> str:
         order = [code for code, _ in RATINGS]
         return max((self.timeline, self.scope, self.resources), key=order.index)
-
-
-class Reminder(models.Model):
-    """A reminder sent to a team lead whose monthly update was missing; one per team and month."""
-
-    team = models.ForeignKey(ActionTeam, on_delete=models.CASCADE, related_name="reminders")
-    month = models.DateField()
-    sent_to = models.EmailField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-    meeting = models.ForeignKey(
-        "meetings.Meeting", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "month"], name="one_reminder_per_team_month")
-        ]
-
-    def __str__(self) -> str:
-        return f"Reminder to {self.team}, {self.month:%B %Y}"

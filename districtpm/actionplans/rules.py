@@ -71,4 +71,3 @@ follows("actionplans.ActionPlan", parent="team", actions=("change", "delete"), v
 follows("actionplans.PlanAction", parent="plan")
 follows("actionplans.StatusUpdate", parent="team", actions=("view",))
 follows("actionplans.StatusUpdate", parent="team", actions=("change",), via=update_senders)
-follows("actionplans.Reminder", parent="team", actions=("view",))

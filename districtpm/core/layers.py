@@ -135,6 +135,33 @@ def upward_imports(root: Path) -> list[str]:
     return problems
 
 
+RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
+
+
+def upward_relations(root: Path) -> list[str]:
+    """`file:line: app.Model relates to other.Model` for each model field that names, by its
+    "app.Model" string, a model of a layer above its own app: a relation is a dependency as
+    surely as an import (the migration and the table need the other app)."""
+    problems = []
+    for path in sorted(root.glob("*/models.py")):
+        app = path.parent.name
+        if app not in _RANK:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) in RELATIONS):
+                continue
+            if not node.args or not isinstance(node.args[0], ast.Constant):
+                continue
+            other = str(node.args[0].value).split(".")[0]
+            if other in _RANK and _RANK[other] > _RANK[app]:
+                problems.append(
+                    f"{path}:{node.lineno}: a model of {app} relates to {node.args[0].value} "
+                    f"({other}, a layer above)"
+                )
+    return problems
+
+
 def import_cycles(root: Path) -> list[list[str]]:
     """Modules that import each other in a loop at module scope (an import inside a function
     runs later and cannot loop), found with Tarjan's algorithm."""

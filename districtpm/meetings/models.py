@@ -201,3 +201,27 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a team lead whose monthly update was missing before the Explore
+    meeting that reviews it; one per team and month."""
+
+    team = models.ForeignKey(
+        "actionplans.ActionTeam", on_delete=models.CASCADE, related_name="reminders"
+    )
+    month = models.DateField()
+    sent_to = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    meeting = models.ForeignKey(Meeting, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "actionplans_reminder"  # kept when the model moved here from action plans
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="one_reminder_per_team_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.team}, {self.month:%B %Y}"

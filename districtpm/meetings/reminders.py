@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from districtpm.actionplans.actions import missing_updates
-from districtpm.actionplans.models import Reminder
 from districtpm.audit.log import record
 from districtpm.core import plaintext
 from districtpm.core.scoping import SYSTEM, require
-from districtpm.meetings.models import Cycle, Meeting
+from districtpm.meetings.models import Cycle, Meeting, Reminder
 
 
 def send_reminders(

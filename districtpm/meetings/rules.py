@@ -76,3 +76,7 @@ follows("meetings.MeetingItem", parent="meeting", actions=("view",))
 follows(
     "meetings.MeetingItem", parent="meeting", actions=("change", "delete"), via=meeting_recorders
 )
+
+
+# A reminder is seen with its team.
+follows("meetings.Reminder", parent="team", actions=("view",))

@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from districtpm.actionplans.actions import close_year, submit_update
-from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, Reminder, StatusUpdate
+from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.audit.models import AuditEntry
 from districtpm.core.scoping import SYSTEM
-from districtpm.meetings.models import Meeting
+from districtpm.meetings.models import Meeting, Reminder
 from districtpm.meetings.reminders import send_reminders
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Plan, Priority

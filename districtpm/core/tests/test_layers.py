@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import districtpm
-from districtpm.core.layers import LAYERS, import_cycles, upward_imports
+from districtpm.core.layers import LAYERS, import_cycles, upward_imports, upward_relations
 
 PACKAGE = Path(districtpm.__file__).resolve().parent
 
@@ -62,3 +62,20 @@ def test_a_planted_loop_is_found(tmp_path):
         },
     )
     assert import_cycles(root) == [["districtpm.org.a", "districtpm.org.b"]]
+
+
+def test_no_model_relates_to_a_model_of_a_layer_above():
+    assert upward_relations(PACKAGE) == []
+
+
+def test_a_planted_upward_relation_is_found(tmp_path):
+    root = tmp_path / "districtpm"
+    (root / "org").mkdir(parents=True)
+    (root / "org" / "models.py").write_text(
+        "from django.db import models\n"
+        "class School(models.Model):\n"
+        "    plan = models.ForeignKey('plans.Plan', on_delete=models.CASCADE)\n"
+        "    year = models.ForeignKey('org.SchoolYear', on_delete=models.CASCADE)\n"
+    )
+    [problem] = upward_relations(root)
+    assert "relates to plans.Plan" in problem

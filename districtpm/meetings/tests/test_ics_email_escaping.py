@@ -11,9 +11,9 @@ from django.core import mail
 from django.db import connection
 from icalendar import Calendar
 
-from districtpm.actionplans.models import ActionTeam, Reminder
+from districtpm.actionplans.models import ActionTeam
 from districtpm.core.scoping import SYSTEM
-from districtpm.meetings.models import Meeting, MeetingRule
+from districtpm.meetings.models import Meeting, MeetingRule, Reminder
 from districtpm.meetings.reminders import send_reminders
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Plan, Priority
