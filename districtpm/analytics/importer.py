@@ -1,8 +1,13 @@
 """Importing files into the analytics store through a declarative mapping.
 
 A mapping (YAML) says how the columns of one kind of file become rows of canonical tables:
-renames, constants, value maps, period parsing, suppressed-cell markers, and wide-to-long
-reshaping (`rows` for a few explicit column sets, `melt` for a pattern over many columns).
+renames, constants, value maps, period parsing, suppressed-cell markers, scaling (`scale`,
+a factor per column, like 0.01 for a percentage published as 21.2), and wide-to-long reshaping
+(`rows` for a few explicit column sets, `melt` for a pattern over many columns).
+A transform applies only to the columns it names: a `scale` beside an output's `columns`
+scales those columns in every row of the output, and a column that each `rows` entry fills from
+its own file column (a percentage in one entry, a mean score in another) is scaled by a `scale`
+inside the entries that need it, never by one for the whole output.
 No code is written for a particular file. Every bad row is reported with its file, line,
 column and reason; a file with any bad row changes nothing; importing a file again replaces the
 same rows, so it changes nothing either. See mappings/ for examples.
@@ -118,6 +123,7 @@ def check_mapping(mapping: Any, where: str = "mapping") -> dict[str, Any]:
                 f"output {i}: nothing fills required column(s) "
                 f"{', '.join(sorted(missing))} of {table}"
             )
+        problems += [f"output {i}: {p}" for p in _scale_problems(out, TABLES[table])]
         for column, how in (out.get("periods") or {}).items():
             if how not in PERIOD_PARSERS:
                 problems.append(
@@ -126,6 +132,59 @@ def check_mapping(mapping: Any, where: str = "mapping") -> dict[str, Any]:
     if problems:
         raise MappingError(f"{where}: " + "; ".join(problems))
     return mapping
+
+
+def _scale_problems(out: dict[str, Any], table: Table) -> list[str]:
+    """Each scale names number columns the output fills, with a finite factor; a column that the
+    `rows` entries fill each from their own file column is scaled inside those entries."""
+    problems = []
+    entries = [e for e in out.get("rows", []) if isinstance(e, dict)]
+    per_entry = {c for e in entries for c in (e.get("columns") or {})}
+    where: list[tuple[str, Any, set[str]]] = [
+        (
+            "scale",
+            out.get("scale", {}),
+            (set(out.get("columns", {})) | _melt_targets(out)) - per_entry,
+        )
+    ]
+    where += [
+        (f"rows entry {n} scale", e.get("scale", {}), set(e.get("columns") or {}))
+        for n, e in enumerate(entries, start=1)
+    ]
+    for label, scale, filled in where:
+        if not isinstance(scale, dict):
+            problems.append(f"{label} maps columns to factors, like {{value: 0.01}}")
+            continue
+        for name, factor in scale.items():
+            column = table.column(str(name))
+            if name in per_entry and label == "scale":
+                problems.append(
+                    f"scale.{name} would scale {name} in every rows entry, though each entry "
+                    f"fills it from its own file column; put scale in the entries it is for"
+                )
+            elif column is None or column.type not in ("float64", "int64"):
+                problems.append(f"{label}.{name}: {table.name} has no number column {name}")
+            elif name not in filled:
+                problems.append(f"{label}.{name}: {name} is not filled from the file here")
+            elif (
+                isinstance(factor, bool)
+                or not isinstance(factor, int | float)
+                or not intake.finite(factor)
+            ):
+                problems.append(f"{label}.{name} must be a number, like 0.01")
+            elif column.type == "int64" and not float(factor).is_integer():
+                problems.append(
+                    f"{label}.{name}: {name} holds whole numbers, so its factor must be whole"
+                )
+    return problems
+
+
+def _melt_targets(out: dict[str, Any]) -> set[str]:
+    melt = out.get("melt")
+    if not isinstance(melt, dict):
+        return set()
+    fields = melt.get("fields")
+    return set(fields.values()) if isinstance(fields, dict) else {melt.get("value", "value")}
 
 
 # ------------------------------------------------------------------ value parsing
@@ -415,13 +474,20 @@ def read_file(
 # ------------------------------------------------------------------ the import
 
 
-def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, dict[str, tuple[str, Any]]]]:
-    """For each source row, the target rows as {target column: (source column, raw value)}."""
+Target = dict[str, tuple[str, Any]]  # target column: (source column, raw value)
+
+
+def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, Target, dict[str, Any]]]:
+    """For each source row, the target rows as {target column: (source column, raw value)},
+    each with the scale factors of its columns."""
     base_cols = out.get("columns", {})
     constants = out.get("constants", {})
-    entries: list[tuple[dict, dict]] = []  # (set, columns)
+    scale = out.get("scale", {})
+    entries: list[tuple[dict, dict, dict]] = []  # (set, columns, scale)
     for entry in out.get("rows", []):
-        entries.append((entry.get("set", {}), entry.get("columns", {})))
+        entries.append(
+            (entry.get("set", {}), entry.get("columns", {}), {**scale, **entry.get("scale", {})})
+        )
     melt = out.get("melt")
     if melt:
         pattern = re.compile(melt["pattern"])
@@ -437,17 +503,17 @@ def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, dict[str, tu
             if target:
                 stubs.setdefault(stub, {})[target] = column
         for stub, cols in stubs.items():
-            entries.append(({k: v for k, v in stub}, cols))
+            entries.append(({k: v for k, v in stub}, cols, scale))
     if not entries:
-        entries = [({}, {})]
+        entries = [({}, {}, scale)]
     filters = out.get("filter", {})
     rows = []
     records = frame.to_dict("records")
     for index, record in enumerate(records):
         if any(str(record.get(k)) != str(v) for k, v in filters.items()):
             continue
-        for fixed, cols in entries:
-            target: dict[str, tuple[str, Any]] = {}
+        for fixed, cols, factors in entries:
+            target: Target = {}
             for t, v in constants.items():
                 target[t] = ("(constant)", v)
             for t, s in base_cols.items():
@@ -456,7 +522,7 @@ def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, dict[str, tu
                 target[t] = ("(pattern)", v)
             for t, s in cols.items():
                 target[t] = (s, record.get(s))
-            rows.append((index, target))
+            rows.append((index, target, factors))
     return rows
 
 
@@ -544,18 +610,18 @@ class _CellRules:
     types: dict[str, Column]
     value_maps: dict[str, dict]
     periods: dict[str, str]
-    scale: dict[str, Any]
     markers: set[str]
     field_cap: int
 
-    def value(self, column: Column, text: str) -> Any:
-        """The typed value of a cell; ValueError (or TypeError, OverflowError) saying why not."""
+    def value(self, column: Column, text: str, scale: dict[str, Any]) -> Any:
+        """The typed value of a cell, scaled by the factor its row gives the column (if any);
+        ValueError (or TypeError, OverflowError) saying why not."""
         name = column.name
         if name in self.periods:
             text = PERIOD_PARSERS[self.periods[name]](text)
         value = _convert(column.type, text, name)
-        if name in self.scale:
-            value = value * self.scale[name]
+        if name in scale:
+            value = value * scale[name]
             if isinstance(value, float) and not intake.finite(value):
                 raise ValueError(f"{_shown(text)} is out of range once scaled")
         if column.values and value not in column.values:
@@ -580,7 +646,6 @@ def _convert_outputs(
             types={c.name: c for c in table.columns},
             value_maps=out.get("values", {}),
             periods=out.get("periods", {}),
-            scale=out.get("scale", {}),
             markers=markers,
             field_cap=field_cap,
         )
@@ -602,7 +667,7 @@ def _convert_output(
     converted: list[dict] = []
     last_index = -1
     skip_if_empty = out.get("skip_if_empty", [])
-    for index, target in _output_rows(out, source.frame):
+    for index, target, scale in _output_rows(out, source.frame):
         if skip_if_empty and all(
             _is_missing(target.get(c, (None, None))[1]) for c in skip_if_empty
         ):
@@ -611,7 +676,7 @@ def _convert_output(
             counter.advance(index, last_index)
             last_index = index
         line = source.lines[index]
-        row, suppressed = _typed_row(target, rules, line, result)
+        row, suppressed = _typed_row(target, scale, rules, line, result)
         if not row:
             continue
         if table.name == "school_values":
@@ -633,7 +698,7 @@ def _convert_output(
 
 
 def _typed_row(
-    target: dict[str, tuple[str, Any]], rules: _CellRules, line: int, result: ImportResult
+    target: Target, scale: dict[str, Any], rules: _CellRules, line: int, result: ImportResult
 ) -> tuple[dict[str, Any], bool]:
     """The row's typed values and whether any cell was suppressed; an empty row if one is bad."""
     row: dict[str, Any] = {}
@@ -665,7 +730,7 @@ def _typed_row(
             suppressed = True
             continue
         try:
-            row[name] = rules.value(column, text)
+            row[name] = rules.value(column, text, scale)
         except (ValueError, TypeError, OverflowError) as exc:
             _add_error(result, line, str(exc), source_col)
             return {}, False

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -90,7 +91,11 @@ def _sql_expr(node: ast.AST) -> str:
     if isinstance(node, ast.Name):
         return {"true": "TRUE", "false": "FALSE", "null": "NULL"}.get(node.id, node.id)
     if isinstance(node, ast.Constant):
-        return f"'{node.value}'" if isinstance(node.value, str) else repr(node.value)
+        if isinstance(node.value, bool):
+            return "TRUE" if node.value else "FALSE"
+        if isinstance(node.value, str):
+            return "'" + node.value.replace("'", "''") + "'"
+        return repr(node.value)
     if isinstance(node, ast.BinOp):
         op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
         left = _sql_expr(node.left)
@@ -121,9 +126,21 @@ def _sql_expr(node: ast.AST) -> str:
     raise ValueError(type(node).__name__)
 
 
-def _sql(text: str) -> str:
+class _Params(ast.NodeTransformer):
+    """The definition's parameters written in as the literals they stand for."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.params:
+            return ast.copy_location(ast.Constant(self.params[node.id]), node)
+        return node
+
+
+def _sql(text: str, params: dict[str, Any] | None = None) -> str:
     # The text was checked against the filter language when the definitions were loaded.
-    return _sql_expr(ast.parse(text, mode="eval"))
+    return _sql_expr(_Params(params or {}).visit(ast.parse(text, mode="eval")))
 
 
 SOURCE_SQL = {
@@ -156,7 +173,7 @@ _LEVEL_FLAGS = {"network_code": "g_net", "school_code": "g_school", "grade": "g_
 def _rows_sql(d: MetricDefinition) -> str:
     """The source rows after the filter, rolled up per student when the definition says so."""
     src = SOURCE_SQL.get(d.source, f"SELECT * FROM {d.source}")
-    where = f"WHERE {_sql(d.filter)}" if d.filter else ""
+    where = f"WHERE {_sql(d.filter, d.params)}" if d.filter else ""
     rows = f"SELECT * FROM ({src}) s {where}"
     if d.rollup:
         keys = ["student_id", "school_year", "school_code", "grade"] + (
@@ -164,6 +181,8 @@ def _rows_sql(d: MetricDefinition) -> str:
         )
         aggs = ", ".join(f"{how}({c}) AS {c}" for c, how in d.rollup.items())
         rows = f"SELECT {', '.join(keys)}, {aggs} FROM ({rows}) f GROUP BY {', '.join(keys)}"
+    if d.rollup_filter:
+        rows = f"SELECT * FROM ({rows}) g WHERE {_sql(d.rollup_filter, d.params)}"
     return rows
 
 
@@ -189,28 +208,28 @@ def _group_value_case(groups: tuple[str, ...], joined: bool) -> str:
     return "CASE dim " + whens + " ELSE 'all' END"
 
 
-def _part_sql(m: Measure, part: str) -> str:
+def _part_sql(m: Measure, part: str, params: dict[str, Any]) -> str:
     """The SQL aggregate for one part of a measure (n, numerator or denominator)."""
     return {
         measures.ROWS: lambda: "count(*)",
         measures.VALUES: lambda: f"count({m.column})",
-        measures.CONDITION: lambda: f"sum(CASE WHEN {_sql(m.condition)} THEN 1 ELSE 0 END)",
+        measures.CONDITION: lambda: f"sum(CASE WHEN {_sql(m.condition, params)} THEN 1 ELSE 0 END)",
         measures.COLUMN: lambda: f"sum({m.column})",
         measures.NUMERATOR: lambda: f"sum({m.numerator})",
         measures.DENOMINATOR: lambda: f"sum({m.denominator})",
     }[part]()
 
 
-def _double(m: Measure, part: str | None) -> str:
-    return f"{_part_sql(m, part)}::DOUBLE" if part else "NULL::DOUBLE"
+def _double(m: Measure, part: str | None, params: dict[str, Any]) -> str:
+    return f"{_part_sql(m, part, params)}::DOUBLE" if part else "NULL::DOUBLE"
 
 
-def _aggregates(m: Measure) -> tuple[str, str]:
+def _aggregates(m: Measure, params: dict[str, Any]) -> tuple[str, str]:
     """The aggregate columns of a measure and the expression of its value over them."""
     how = m.kind.behaviour
     agg = (
-        f"{_part_sql(m, how.n)} AS n, {_double(m, how.numerator)} AS numerator, "
-        f"{_double(m, how.denominator)} AS denominator"
+        f"{_part_sql(m, how.n, params)} AS n, {_double(m, how.numerator, params)} AS numerator, "
+        f"{_double(m, how.denominator, params)} AS denominator"
     )
     if how.value == measures.QUANTILE:
         agg += f", quantile_cont({m.column}, {m.kind.fraction(m.p)}) AS v"
@@ -249,7 +268,7 @@ def metric_sql(d: MetricDefinition) -> str:
     period = _PERIOD_SQL[d.period]
     group_join = _group_join(d.source)
     case = _group_value_case(d.groups, joined=bool(group_join))
-    agg, value = _aggregates(d.measure)
+    agg, value = _aggregates(d.measure, d.params)
     sets = _grouping_sets(d.levels)
     dim_values = ", ".join(f"('{g}')" for g in ["all", *d.groups])
     key_columns, flags = _level_columns(d.levels)

@@ -50,6 +50,8 @@ def sync_definitions(definitions: dict[str, MetricDefinition]) -> None:
                     "path": d.path,
                     "filter": d.filter,
                     "rollup": d.rollup,
+                    "rollup_filter": d.rollup_filter,
+                    "params": d.params,
                     "measure": vars(d.measure) if d.measure else None,
                     "gap": vars(d.gap) if d.gap else None,
                     "forecast_from": d.forecast_from,

@@ -1,7 +1,7 @@
 """Metric definitions: YAML files in a folder the district owns, validated when loaded.
 
 A definition names its source, an optional filter, a measure (rate, mean, median, percentile,
-count, sum, ratio_of_sums), a period grain, the levels and student groups to compute, its
+count, sum, ratio_of_sums), optional parameters its expressions use by name, a period grain, the levels and student groups to compute, its
 direction, whether it is leading or lagging, its unit and format, and its minimum n. A gap
 definition compares two groups of another metric. See definitions/*.yaml for the shipped ones.
 """
@@ -20,7 +20,16 @@ from django.conf import settings
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
-from districtpm.metrics.expressions import ANY, NUMBER, TEXT, ExpressionError, kind_of_type, parse
+from districtpm.metrics.expressions import (
+    ANY,
+    NUMBER,
+    TEXT,
+    ExpressionError,
+    kind_of_type,
+    names_in,
+    param_kind,
+    parse,
+)
 from districtpm.metrics.measures import CONDITION, NUMERATOR, MeasureKind
 
 # The largest whole number the app database stores in an integer field (min_n, version).
@@ -36,6 +45,8 @@ GRAIN_COLUMNS = {
     "school_year": ("school_year",),
 }
 ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+MAX_PARAMS = 20
 TOP_KEYS = {
     "id",
     "name",
@@ -55,6 +66,8 @@ TOP_KEYS = {
     "gap",
     "forecast_from",
     "rollup",
+    "rollup_filter",
+    "params",
 }
 
 
@@ -107,6 +120,10 @@ class MetricDefinition:
     version: int
     filter: str | None = None
     rollup: dict[str, str] = field(default_factory=dict)
+    # Which rolled-up rows (one per student) count at all, like days_enrolled >= 10.
+    rollup_filter: str | None = None
+    # Named literals the expressions use, so a threshold is written (and changed) once.
+    params: dict[str, Any] = field(default_factory=dict)
     gap: Gap | None = None
     forecast_from: str | None = None
     path: str = ""
@@ -189,14 +206,17 @@ def parse_definition(raw: Any, where: str, default_min_n: int | None = None) -> 
     gap = None
     measure = None
     rollup: dict[str, str] = {}
+    params: dict[str, Any] = {}
     if "gap" in raw:
         gap, found = _parse_gap(raw)
     else:
-        measure, rollup, found = _parse_computed(raw)
+        measure, rollup, params, found = _parse_computed(raw)
     problems += found
     if problems:
         raise DefinitionError(where, problems)
-    return _definition_from(raw, where, common, measure=measure, rollup=rollup, gap=gap)
+    return _definition_from(
+        raw, where, common, measure=measure, rollup=rollup, params=params, gap=gap
+    )
 
 
 def _parse_gap(raw: dict[str, Any]) -> tuple[Gap | None, list[str]]:
@@ -215,21 +235,75 @@ def _parse_gap(raw: dict[str, Any]) -> tuple[Gap | None, list[str]]:
             _group_value(g["focal"]),
             _group_value(g["reference"]),
         )
-    for forbidden in ("source", "measure", "filter"):
+    for forbidden in ("source", "measure", "filter", "rollup_filter", "params"):
         if forbidden in raw:
             problems.append(f"a gap takes its {forbidden} from its metric; remove {forbidden}")
     return gap, problems
 
 
-def _parse_computed(raw: dict[str, Any]) -> tuple[Measure | None, dict[str, str], list[str]]:
-    """The measure and roll-up of a metric computed from a source, with the problems found."""
+def _parse_computed(
+    raw: dict[str, Any],
+) -> tuple[Measure | None, dict[str, str], dict[str, Any], list[str]]:
+    """The measure, roll-up and parameters of a metric computed from a source, with the
+    problems found."""
     source = raw.get("source", "")
     columns, problems = _source_columns(source)
+    params, param_problems = _parse_params(raw.get("params"), columns)
+    problems += param_problems
     problems += _period_problems(raw.get("period", "school_year"), source, columns)
-    problems += _filter_problems(raw, source, columns)
+    problems += _filter_problems(raw, source, columns, params)
     rollup, rollup_problems = _parse_rollup(raw.get("rollup") or {}, columns)
-    measure, measure_problems = _parse_measure(raw, source, columns, rollup)
-    return measure, rollup, problems + rollup_problems + measure_problems
+    problems += rollup_problems + _rollup_filter_problems(raw, source, columns, rollup, params)
+    measure, measure_problems = _parse_measure(raw, source, columns, rollup, params)
+    problems += measure_problems
+    if columns:
+        problems += _unused_params(raw, params)
+    return measure, rollup, params, problems
+
+
+def _parse_params(raw_params: Any, columns: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
+    """The definition's parameters (names its expressions use for numbers, text or true/false)
+    that are valid, with the problems of the others."""
+    if raw_params is None:
+        return {}, []
+    if not isinstance(raw_params, dict):
+        return {}, ["params maps names to numbers, text or true/false, like {min_days: 10}"]
+    problems = []
+    if len(raw_params) > MAX_PARAMS:
+        problems.append(f"params may hold at most {MAX_PARAMS} parameters")
+    valid = {}
+    for name, value in raw_params.items():
+        if not isinstance(name, str) or not PARAM_NAME.match(name):
+            problems.append(f"params: {name!r} must be lower-case letters, digits and _")
+        elif name in ("true", "false", "null"):
+            problems.append(f"params: {name} is a literal of the filter language; rename it")
+        elif name in columns:
+            problems.append(f"params: {name} is also a column of the source; rename it")
+        else:
+            try:
+                param_kind(value)
+            except ExpressionError as exc:
+                problems.append(f"params.{name}: {exc}")
+            else:
+                valid[name] = value
+    return valid, problems
+
+
+def _unused_params(raw: dict[str, Any], params: dict[str, Any]) -> list[str]:
+    """A parameter no expression uses is a mistake: changing it would change nothing."""
+    used: set[str] = set()
+    measure = raw.get("measure") if isinstance(raw.get("measure"), dict) else {}
+    for text in (raw.get("filter"), raw.get("rollup_filter"), measure.get("condition")):
+        if isinstance(text, str):
+            try:
+                used |= names_in(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pass  # reported as a problem of the expression itself
+    return [
+        f"params.{name} is used by no expression (filter, rollup_filter, measure.condition)"
+        for name in params
+        if name not in used
+    ]
 
 
 def _source_columns(source: Any) -> tuple[tuple[str, ...], list[str]]:
@@ -247,12 +321,41 @@ def _period_problems(period: Any, source: Any, columns: tuple[str, ...]) -> list
     return []
 
 
-def _filter_problems(raw: dict[str, Any], source: Any, columns: tuple[str, ...]) -> list[str]:
+def _filter_problems(
+    raw: dict[str, Any], source: Any, columns: tuple[str, ...], params: dict[str, Any]
+) -> list[str]:
     filter_text = raw.get("filter")
     if filter_text is None or not columns:
         return []
     problem = _expression_problem(
-        "filter", str(filter_text), _column_kinds(source, columns), metric_id=raw.get("id")
+        "filter",
+        str(filter_text),
+        _column_kinds(source, columns),
+        metric_id=raw.get("id"),
+        params=params,
+    )
+    return [problem] if problem else []
+
+
+def _rollup_filter_problems(
+    raw: dict[str, Any],
+    source: Any,
+    columns: tuple[str, ...],
+    rollup: dict[str, str],
+    params: dict[str, Any],
+) -> list[str]:
+    """The rollup filter sees what the measure sees: the rolled-up columns."""
+    text = raw.get("rollup_filter")
+    if text is None or not columns:
+        return []
+    if not rollup:
+        return ["rollup_filter needs a rollup (without one, write the condition in filter)"]
+    problem = _expression_problem(
+        "rollup_filter",
+        str(text),
+        _condition_kinds(source, tuple(rollup), rollup),
+        metric_id=raw.get("id"),
+        params=params,
     )
     return [problem] if problem else []
 
@@ -266,7 +369,11 @@ def _parse_rollup(raw_rollup: Any, columns: tuple[str, ...]) -> tuple[dict[str, 
 
 
 def _parse_measure(
-    raw: dict[str, Any], source: Any, columns: tuple[str, ...], rollup: dict[str, str]
+    raw: dict[str, Any],
+    source: Any,
+    columns: tuple[str, ...],
+    rollup: dict[str, str],
+    params: dict[str, Any],
 ) -> tuple[Measure | None, list[str]]:
     """The measure, checked against the columns it sees after the roll-up."""
     m = raw.get("measure")
@@ -286,6 +393,7 @@ def _parse_measure(
         visible if columns else (),
         _condition_kinds(source, visible, rollup) if columns else {},
         raw.get("id"),
+        params,
     )
     return measure, problems
 
@@ -297,10 +405,12 @@ def _definition_from(
     *,
     measure: Measure | None,
     rollup: dict[str, str],
+    params: dict[str, Any],
     gap: Gap | None,
 ) -> MetricDefinition:
     """The definition of a checked mapping; `common` holds the fields `_problems_for` read."""
     filter_text = raw.get("filter")
+    rollup_filter = raw.get("rollup_filter")
     return MetricDefinition(
         id=raw["id"],
         name=raw["name"],
@@ -310,6 +420,8 @@ def _definition_from(
         period=raw.get("period", "school_year") if not gap else "school_year",
         filter=str(filter_text) if filter_text is not None else None,
         rollup=rollup,
+        rollup_filter=str(rollup_filter) if rollup_filter is not None else None,
+        params=params,
         gap=gap,
         forecast_from=raw.get("forecast_from"),
         path=where,
@@ -355,11 +467,15 @@ def _condition_kinds(
 
 
 def _expression_problem(
-    part: str, text: str, kinds: dict[str, str], metric_id: Any = None
+    part: str,
+    text: str,
+    kinds: dict[str, str],
+    metric_id: Any = None,
+    params: dict[str, Any] | None = None,
 ) -> str | None:
     """The problem with one expression of a definition, naming the metric and the expression."""
     try:
-        parse(text, kinds)
+        parse(text, kinds, params)
     except ExpressionError as exc:
         shown = text if len(text) <= 80 else text[:77] + "..."
         metric = f"metric {metric_id}, " if isinstance(metric_id, str) and metric_id else ""
@@ -372,6 +488,7 @@ def _measure_problems(
     columns: tuple[str, ...],
     kinds: dict[str, str] | None = None,
     metric_id: Any = None,
+    params: dict[str, Any] | None = None,
 ) -> list[str]:
     problems = []
     if not columns:
@@ -386,6 +503,7 @@ def _measure_problems(
                 m.condition if isinstance(m.condition, str) else str(m.condition),
                 kinds or dict.fromkeys(columns, ANY),
                 metric_id,
+                params,
             )
             if problem:
                 problems.append(problem)

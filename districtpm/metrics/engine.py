@@ -1,7 +1,8 @@
 """Computing metric definitions through Ibis: the same code runs on DuckDB, PostgreSQL, Spark.
 
-For each metric the source is filtered, optionally rolled up to one row per student, joined to
-the student's groups and school network, and then aggregated. Additive measures (rate, mean,
+For each metric the source is filtered, optionally rolled up to one row per student (and those
+rows filtered by the rollup filter), joined to the student's groups and school network, and then
+aggregated. Filters and conditions read the definition's parameters by name. Additive measures (rate, mean,
 count, sum, ratio of sums) are aggregated once at the finest grain — school × grade × period ×
 group — and rolled up from those counts to school, network and district, so a rate is always
 numerator over denominator and never an average of rates. Medians and percentiles are computed
@@ -51,7 +52,7 @@ def prepared_source(
     if years is not None:
         t = t.filter(t.school_year.isin(list(years))) if "school_year" in t.columns else t
     if d.filter:
-        t = t.filter(compile_to_ibis(d.filter, t))
+        t = t.filter(compile_to_ibis(d.filter, t, d.params))
     # One row per student (and per month for a monthly grain) when asked to roll up.
     keys = ["student_id", "school_year", "school_code", "grade"]
     if d.period == "month":
@@ -61,6 +62,8 @@ def prepared_source(
         t = t.group_by(keys).aggregate(
             **{col: getattr(t[col], how)() for col, how in d.rollup.items()}
         )
+    if d.rollup_filter:
+        t = t.filter(compile_to_ibis(d.rollup_filter, t, d.params))
     if d.period == "window":
         t = t.mutate(period=t.school_year.concat(" ", t.test_window))
     elif d.period == "month":
@@ -91,7 +94,9 @@ def _aggregates(t: ir.Table, d: MetricDefinition) -> dict[str, ir.Value]:
     parts: dict[str, Callable[[], ir.Value]] = {
         measures.ROWS: lambda: t.count(),
         measures.VALUES: lambda: t[m.column].count(),
-        measures.CONDITION: lambda: compile_to_ibis(m.condition or "true", t).ifelse(1, 0).sum(),
+        measures.CONDITION: lambda: (
+            compile_to_ibis(m.condition or "true", t, d.params).ifelse(1, 0).sum()
+        ),
         measures.COLUMN: lambda: t[m.column].sum(),
         measures.NUMERATOR: lambda: t[m.numerator].sum(),
         measures.DENOMINATOR: lambda: t[m.denominator].sum(),

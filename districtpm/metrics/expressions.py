@@ -4,6 +4,10 @@
     performance_level >= 3
     days_present / days_enrolled < 0.9
     race in ["Black", "Hispanic"] and not swd
+    (days_enrolled - days_present) * 100 >= absent_percent * days_enrolled
+
+A definition may name parameters (`params:`), numbers, text or true/false that its expressions
+use by name like literals (`absent_percent` above); they are checked and folded like literals.
 
 Parsed with Python's `ast` module and checked node by node against a whitelist: column names,
 literals, comparisons, `and`/`or`/`not`, `in` lists, `is null`-style `== null`, and + - * /.
@@ -89,17 +93,49 @@ def kind_of_type(type_name: str) -> str:
     return _KIND_OF_TYPE.get(type_name, ANY)
 
 
-def parse(text: str, columns: Iterable[str] | Mapping[str, str]) -> ast.Expression:
+Params = Mapping[str, Any]
+
+
+def parse(
+    text: str, columns: Iterable[str] | Mapping[str, str], params: Params | None = None
+) -> ast.Expression:
     """Parse and check an expression; raise ExpressionError saying what is wrong.
 
     `columns` is the column names, or a mapping of names to kinds (see kind_of_type) so that
-    the kinds of values can be checked too."""
-    tree, _ = _checked(text, columns)
+    the kinds of values can be checked too. `params` are the definition's parameters, names
+    the expression may use in place of literals."""
+    tree, _ = _checked(text, columns, params)
     return tree
 
 
+def names_in(text: str) -> set[str]:
+    """The names (columns and parameters) a checked expression uses."""
+    tree = ast.parse(text.strip(), mode="eval")
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def param_kind(value: Any) -> str:
+    """The kind of a parameter's value; ExpressionError unless it is a number, text or
+    true/false (a list or a mapping is not a value an expression can hold)."""
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int | float):
+        # The size first: math.isfinite cannot convert a huge whole number to a float.
+        if abs(value) > MAX_MAGNITUDE or not math.isfinite(value):
+            shown = repr(value) if len(repr(value)) <= MAX_LITERAL_CHARS else "The number"
+            raise ExpressionError(
+                f"{shown} is not a finite number between -{MAX_MAGNITUDE:,} and {MAX_MAGNITUDE:,}."
+            )
+        return NUMBER
+    if isinstance(value, str):
+        if len(value) > MAX_LENGTH:
+            raise ExpressionError(f"Text parameters have at most {MAX_LENGTH} characters.")
+        return TEXT
+    raise ExpressionError("A parameter must be a number, text, or true/false.")
+
+
 def _checked(
-    text: str, columns: Iterable[str] | Mapping[str, str]
+    text: str, columns: Iterable[str] | Mapping[str, str], params: Params | None = None
 ) -> tuple[ast.Expression, dict[int, Any]]:
     """The checked tree and the values of its constant parts, by node id."""
     if not isinstance(text, str):
@@ -120,9 +156,16 @@ def _checked(
     kinds: dict[str, str] = (
         dict(columns) if isinstance(columns, Mapping) else dict.fromkeys(columns, ANY)
     )
-    _check_nodes(tree, kinds)
+    params = dict(params or {})
+    both = sorted(set(params) & (set(kinds) | set(_LITERALS)))
+    if both:
+        raise ExpressionError(
+            f"{', '.join(both)} is both a parameter and a column (or true, false, null); "
+            "rename the parameter."
+        )
+    _check_nodes(tree, kinds, params)
     folded: dict[int, Any] = {}
-    kind = _Checker(source, kinds, folded).check(tree.body)
+    kind = _Checker(source, kinds, folded, params).check(tree.body)
     if kind not in (BOOLEAN, ANY):
         raise ExpressionError(
             f"The expression must be a condition, true or false for each row (like score >= 3); "
@@ -143,12 +186,14 @@ def _check_depth(tree: ast.AST) -> None:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
-def _check_nodes(tree: ast.AST, kinds: Mapping[str, str]) -> None:
+def _check_nodes(tree: ast.AST, kinds: Mapping[str, str], params: Params) -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            if node.id not in kinds and node.id not in _LITERALS:
+            if node.id not in kinds and node.id not in _LITERALS and node.id not in params:
+                named = f"; the parameters are: {', '.join(sorted(params))}" if params else ""
                 raise ExpressionError(
-                    f"Unknown column {node.id!r}; the columns are: {', '.join(sorted(kinds))}."
+                    f"Unknown column {node.id!r}; the columns are: {', '.join(sorted(kinds))}"
+                    f"{named}."
                 )
         elif isinstance(node, ast.Constant):
             if not isinstance(node.value, str | int | float | bool) and node.value is not None:
@@ -173,10 +218,17 @@ def _check_nodes(tree: ast.AST, kinds: Mapping[str, str]) -> None:
 class _Checker:
     """Gives each node its kind and folds constant parts, refusing what cannot be computed."""
 
-    def __init__(self, source: str, kinds: Mapping[str, str], folded: dict[int, Any]) -> None:
+    def __init__(
+        self,
+        source: str,
+        kinds: Mapping[str, str],
+        folded: dict[int, Any],
+        params: Params | None = None,
+    ) -> None:
         self.source = source
         self.kinds = kinds
         self.folded = folded
+        self.params = params or {}
 
     def show(self, node: ast.AST) -> str:
         segment = ast.get_source_segment(self.source, node) or ""
@@ -200,6 +252,12 @@ class _Checker:
                 value = _LITERALS[node.id]
                 self.fold(node, value)
                 return NULL if value is None else BOOLEAN
+            if node.id in self.params:
+                # A parameter is a literal written once in the definition: folded like one.
+                value = self.params[node.id]
+                kind = param_kind(value)
+                self.fold(node, value)
+                return kind
             return self.kinds[node.id]
         if isinstance(node, ast.Constant):
             return self.literal(node)
@@ -381,11 +439,12 @@ def _pandas_kind(dtype: Any) -> str:
     return ANY
 
 
-def compile_to_ibis(text: str, table: ir.Table) -> ir.BooleanValue:
-    """The expression as an Ibis boolean over `table`'s columns."""
+def compile_to_ibis(text: str, table: ir.Table, params: Params | None = None) -> ir.BooleanValue:
+    """The expression as an Ibis boolean over `table`'s columns, with the definition's
+    parameters in place of their names."""
     schema = table.schema()
     kinds = {name: _ibis_kind(schema[name]) for name in table.columns}
-    tree, folded = _checked(text, kinds)
+    tree, folded = _checked(text, kinds, params)
     result = _compile(tree.body, table, folded)
     return result if isinstance(result, ir.Value) else ibis.literal(bool(result))
 
@@ -431,13 +490,13 @@ def _compile(node: ast.AST, table: Any, folded: dict[int, Any]) -> Any:
     raise ExpressionError(f"{type(node).__name__} is not part of the filter language.")
 
 
-def compile_to_pandas(text: str, frame: Any) -> Any:
+def compile_to_pandas(text: str, frame: Any, params: Params | None = None) -> Any:
     """The same expression on a pandas DataFrame (for the reference implementation): the
     compiler only indexes columns and uses operators and isin/isnull/notnull, which pandas
     Series share with Ibis columns."""
     import pandas as pd
 
     kinds = {name: _pandas_kind(frame[name].dtype) for name in frame.columns}
-    tree, folded = _checked(text, kinds)
+    tree, folded = _checked(text, kinds, params)
     result = _compile(tree.body, frame, folded)
     return result if isinstance(result, pd.Series) else pd.Series(bool(result), index=frame.index)

@@ -7,6 +7,8 @@ level and student group separately, the way an analyst would in a notebook.
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
@@ -56,21 +58,24 @@ _LEVEL_KEYS = {
 def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
     frame = _rows(tables, d)
     frame = _with_groups(tables, frame, d.source)
-    frame = _with_parts(frame, d.measure)
+    frame = _with_parts(frame, d.measure, d.params)
     out = [_aggregate(frame, d, level, dim) for level in d.levels for dim in ["all", *d.groups]]
     return pd.concat(out, ignore_index=True)
 
 
 def _rows(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
-    """The source rows after the filter and the roll-up, each with its period."""
+    """The source rows after the filter, the roll-up and the rollup filter, each with its period."""
     frame = _source(tables, d)
     if d.filter:
-        frame = frame[compile_to_pandas(d.filter, frame).fillna(False).astype(bool)]
+        frame = frame[compile_to_pandas(d.filter, frame, d.params).fillna(False).astype(bool)]
     if d.rollup:
         keys = ["student_id", "school_year", "school_code", "grade"]
         if d.period == "month":
             keys.append("month")
         frame = frame.groupby(keys, as_index=False).agg(d.rollup)
+    if d.rollup_filter:
+        keep = compile_to_pandas(d.rollup_filter, frame, d.params)
+        frame = frame[keep.fillna(False).astype(bool)]
     if d.period == "window":
         frame["period"] = frame["school_year"] + " " + frame["test_window"]
     elif d.period == "month":
@@ -99,7 +104,7 @@ def _with_groups(tables: dict[str, pd.DataFrame], frame: pd.DataFrame, source: s
     return frame
 
 
-def _with_parts(frame: pd.DataFrame, m: Measure) -> pd.DataFrame:
+def _with_parts(frame: pd.DataFrame, m: Measure, params: dict[str, Any]) -> pd.DataFrame:
     """The rows that count towards n, with each row's numerator and denominator (`_num`, `_den`)."""
     how = m.kind.behaviour
     if how.n == measures.VALUES:  # n counts values, so rows without one take no part
@@ -109,7 +114,7 @@ def _with_parts(frame: pd.DataFrame, m: Measure) -> pd.DataFrame:
             measures.ROWS: lambda: 1.0,
             measures.VALUES: lambda: 1.0,
             measures.CONDITION: lambda: (
-                compile_to_pandas(m.condition, frame).fillna(False).astype(float)
+                compile_to_pandas(m.condition, frame, params).fillna(False).astype(float)
             ),
             measures.COLUMN: lambda: frame[m.column].astype(float),
             measures.NUMERATOR: lambda: frame[m.numerator].astype(float),

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from districtpm.analytics import store
-from districtpm.analytics.importer import ImportFailed, MappingError, import_file, load_mapping
+from districtpm.analytics.importer import (
+    ImportFailed,
+    MappingError,
+    check_mapping,
+    import_file,
+    load_mapping,
+)
 from districtpm.analytics.published import rollup_check
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
@@ -191,3 +197,110 @@ def test_a_mapping_with_mistakes_is_refused_before_reading(tmp_path):
         load_mapping(bad)
     assert "assessments has no column(s) shoe_size" in str(error.value)
     assert "nothing fills required column(s)" in str(error.value)
+
+
+def _nyc_lines(tmp_path: Path, numbers: list[int]) -> tuple[Path, list[dict[str, str]]]:
+    """A few lines of the real NYC file (by line number, 1 being the header) as a file of their
+    own, and those lines as the file's text, column by column."""
+    import csv
+
+    lines = _public("nyc-demo-ela-math-2016-2017.csv").read_text(encoding="utf-8").splitlines()
+    chosen = [lines[0]] + [lines[n - 1] for n in numbers]
+    path = tmp_path / "nyc-few.csv"
+    path.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    return path, list(csv.DictReader(chosen))
+
+
+def _stored(con, row: dict[str, str], measure: str) -> tuple:
+    grade = "all" if row["grade"] == "All Grades" else row["grade"]
+    return con.execute(
+        "SELECT numerator, denominator, value, suppressed FROM school_values WHERE "
+        "entity_code = ? AND period = ? AND grade = ? AND measure = ?",
+        [row["dbn"], f"{int(row['year']) - 1}-{row['year']}", grade, measure],
+    ).fetchone()
+
+
+def test_nyc_mean_scale_scores_are_stored_as_published_and_percentages_as_shares(tmp_path):
+    # Lines 2-5: P.S. 015's grades 3, 4, 5 and all grades in 2016; line 150: a grade whose math
+    # results are suppressed ("s", and -1 for the mean scale score) but whose ELA results are not.
+    path, rows = _nyc_lines(tmp_path, [2, 3, 4, 5, 150])
+    db = tmp_path / "a.duckdb"
+    result = import_file(path, MAPPINGS / "nyc-demo-ela-math.yaml", store_path=db)
+    assert result.rows == {"school_values": 4 * 5}
+    con = duckdb.connect(str(db), read_only=True)
+    first = rows[0]
+    assert (first["mean_scale_score_math"], first["level3_4_math"]) == ("275", "19.0")
+    assert _stored(con, first, "math_mean_scale_score") == (None, 21.0, 275.0, False)
+    assert _stored(con, first, "math_proficient") == (4.0, 21.0, pytest.approx(0.19), False)
+    for row in rows[:4]:
+        math_score = _stored(con, row, "math_mean_scale_score")
+        ela_score = _stored(con, row, "ela_mean_scale_score")
+        assert math_score[2] == float(row["mean_scale_score_math"])  # as published, like 275
+        assert ela_score[2] == float(row["mean_scale_score"])
+        math = _stored(con, row, "math_proficient")
+        ela = _stored(con, row, "ela_proficient")
+        assert math[2] == pytest.approx(float(row["level3_4_math"]) / 100)  # 19.0% as 0.19
+        assert ela[2] == pytest.approx(float(row["level_3_4_1"]) / 100)
+    suppressed = rows[4]
+    assert (suppressed["mean_scale_score_math"], suppressed["level3_4_math"]) == ("-1", "s")
+    assert _stored(con, suppressed, "math_mean_scale_score") == (None, 5.0, None, True)
+    assert _stored(con, suppressed, "math_proficient")[2:] == (None, True)
+    assert _stored(con, suppressed, "ela_mean_scale_score") == (None, 6.0, 319.0, False)
+    assert _stored(con, suppressed, "ela_proficient") == (3.0, 6.0, pytest.approx(0.5), False)
+
+
+def test_a_scale_applies_only_to_the_columns_it_names(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("school,year,pct,mean\n101,2026,21.2,275\n")
+    entries = [
+        {"set": {"measure": "ela_proficient"}, "columns": {"value": "pct"}},
+        {"set": {"measure": "ela_mean_scale_score"}, "columns": {"value": "mean"}},
+    ]
+    base = {
+        "table": "school_values",
+        "constants": {"source": "t", "entity_level": "school", "grade": "all", "group_name": "all"},
+        "columns": {"entity_code": "school", "period": "year"},
+        "periods": {"period": "year_end"},
+    }
+    # one scale for the whole output would divide the mean score too: refused, saying where to go
+    with pytest.raises(MappingError) as error:
+        import_file(path, {"outputs": [{**base, "scale": {"value": 0.01}, "rows": entries}]})
+    assert "put scale in the entries it is for" in str(error.value)
+    scaled = [{**entries[0], "scale": {"value": 0.01}}, entries[1]]
+    db = tmp_path / "a.duckdb"
+    import_file(path, {"outputs": [{**base, "rows": scaled}]}, store_path=db)
+    with store.connect(db) as con:
+        values = dict(con.execute("SELECT measure, value FROM school_values").fetchall())
+    assert values == {"ela_proficient": pytest.approx(0.212), "ela_mean_scale_score": 275.0}
+
+
+@pytest.mark.parametrize(
+    "scale, problem",
+    [
+        ({"entity_code": 2}, "school_values has no number column entity_code"),
+        ({"numerator": 2}, "numerator is not filled from the file here"),
+        ({"value": "a hundredth"}, "scale.value must be a number"),
+        ({"value": True}, "scale.value must be a number"),
+        ([0.01], "scale maps columns to factors"),
+    ],
+)
+def test_a_scale_that_names_no_column_it_could_scale_is_refused(scale, problem):
+    mapping = {
+        "outputs": [
+            {
+                "table": "school_values",
+                "constants": {
+                    "source": "t",
+                    "entity_level": "school",
+                    "grade": "all",
+                    "group_name": "all",
+                    "measure": "m",
+                },
+                "columns": {"entity_code": "school", "period": "year", "value": "pct"},
+                "scale": scale,
+            }
+        ]
+    }
+    with pytest.raises(MappingError) as error:
+        check_mapping(mapping)
+    assert problem in str(error.value)
