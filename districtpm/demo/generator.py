@@ -37,12 +37,18 @@ class Scale:
     schools: int
     networks: int
     students: int
+    years: int  # school years of history, the current one included
+
+
+# The small district (the tests') keeps three years; the others have ten, enough for the
+# years-ahead forecast (three years of results first) to be back-tested one to three years out,
+# each horizon's interval set from errors measured before (`districtpm forecast backtest`).
 
 
 SCALES: dict[str, Scale] = {
-    "small": Scale(schools=12, networks=3, students=5_000),
-    "medium": Scale(schools=60, networks=8, students=35_000),
-    "large": Scale(schools=180, networks=20, students=100_000),
+    "small": Scale(schools=12, networks=3, students=5_000, years=3),
+    "medium": Scale(schools=60, networks=8, students=35_000, years=10),
+    "large": Scale(schools=180, networks=20, students=100_000, years=10),
 }
 
 SURNAMES = [
@@ -348,7 +354,7 @@ def build_demo(
     networks = _networks(district, spec.networks)
 
     progress("school years and calendars")
-    years = _school_years(district)
+    years = _school_years(district, spec.years)
     current_year = years[-1]
 
     progress(f"{spec.schools} schools")
@@ -401,11 +407,11 @@ def _networks(district: District, count: int) -> list[Network]:
     ]
 
 
-def _school_years(district: District) -> list[SchoolYear]:
-    """The current school year and the two before it, with their calendars."""
+def _school_years(district: District, count: int) -> list[SchoolYear]:
+    """The current school year and the ones before it, `count` in all, with their calendars."""
     start = current_start_year()
     years = []
-    for start_year in (start - 2, start - 1, start):
+    for start_year in range(start - count + 1, start + 1):
         first, last, events = school_year_calendar(start_year)
         year = SchoolYear.objects.create(
             district=district,

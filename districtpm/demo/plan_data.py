@@ -64,7 +64,9 @@ PRIORITIES = [
 
 def build_demo_plan() -> Plan:
     years = [y.name for y in SchoolYear.objects.order_by("start_date")]
-    first, start = years[0], int(years[0][:4])
+    # The plan began two years before this one, however much history the district has.
+    first = years[-3] if len(years) >= 3 else years[0]
+    start = int(first[:4])
     goal_year = f"{start + 5}-{start + 6}"
     lead = User.objects.filter(username="pm.office").first()
     plan = Plan.objects.create(
@@ -97,7 +99,7 @@ def build_demo_plan() -> Plan:
 def _demo_goal(
     priority: Priority, goal: tuple, metrics: dict[str, Metric], goal_year: str, lead: User | None
 ) -> None:
-    """A goal from its first year's district value, with a straight line of yearly targets."""
+    """A goal from the plan's first year's district value, with a straight line of targets."""
     metric_id, dim, value, change, statement = goal
     baseline = (
         MetricValue.objects.filter(
@@ -106,6 +108,7 @@ def _demo_goal(
             group_dim=dim,
             group_value=value,
             suppressed=False,
+            school_year__gte=priority.plan.first_year,
         )
         .order_by("period_order")
         .first()

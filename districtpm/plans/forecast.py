@@ -3,19 +3,21 @@
 This year: the year-end result is predicted from the interim window results seen so far, using
 the relation between that window and the year-end result learned across schools in earlier
 years (least squares), with an 80% interval from the spread of that relation.
-Later years: a straight-line trend through the results so far and this year's prediction, with
-an interval that widens with the horizon.
+Later years: the trend model of plans/trend.py — damped, pooled across schools, on a bounded
+scale, its interval and chance set from the errors it made at that horizon on known years.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
 
 from districtpm.metrics.models import Metric, MetricValue
+from districtpm.plans import trend
 
 Z80 = NormalDist().inv_cdf(0.9)  # a central 80% interval is ±1.2816 σ
 
@@ -116,30 +118,89 @@ def current_year(
     return None
 
 
-def later_year(
-    metric: Metric,
-    history: dict[str, float],
-    now: Forecast | None,
-    goal_year: str,
-    target: float | None,
-    sigma_per_year: float,
+def years_ahead(
+    metric: Metric, level: str, entity: str, goal_year: str, target: float | None
 ) -> Forecast | None:
-    """The goal year's result on the trend through the results so far."""
-    points = sorted((_start(y), v) for y, v in history.items() if v is not None)
-    if now is not None:
-        points.append((_start(now.school_year), now.value))
-    if len(points) < 2:
+    """The goal year's result from the trend model (plans/trend.py): damped, pooled across the
+    level's entities, on a bounded scale, its interval and chance from the errors the model made
+    at that horizon on years already known. None until the entity has three years of results."""
+    model = _trend_model(metric.id, metric.unit == "percent", level, *_fingerprint(metric, level))
+    if model is None or entity not in model.last_year:
         return None
-    xs, ys = zip(*points, strict=True)
-    slope, intercept = np.polyfit(xs, ys, 1)
-    year = _start(goal_year)
-    value = float(slope * year + intercept)
-    horizon = max(1, year - max(xs))
-    sigma = sigma_per_year * math.sqrt(horizon + 1)
-    spread = Z80 * sigma
-    p = probability(value, sigma, target, metric.direction) if target is not None else None
-    return Forecast(
-        goal_year, value, value - spread, value + spread, p, f"trend over {len(points)} years"
+    origin = model.last_year[entity]
+    horizon = _start(goal_year) - origin
+    if horizon < 1:
+        return None
+    points = trend.forecast_points(
+        model.series, origin, [horizon], model.scale, model.parents, model.phi
+    )
+    point = next((p for p in points if p.entity == entity), None)
+    errors = trend.error_quantiles(model.errors, horizon, model.min_errors)
+    if point is None or errors is None:
+        return None
+    shown = trend.interval(point.z, errors, model.scale)
+    chance = (
+        trend.chance(point.z, errors, target, metric.direction, model.scale)
+        if target is not None
+        else None
+    )
+    basis = (
+        f"damped trend over {len(model.series[entity])} years, "
+        f"interval from {len(errors)} past {horizon}-year errors"
+    )
+    return Forecast(goal_year, shown.value, shown.low, shown.high, chance, basis)
+
+
+@dataclass(frozen=True)
+class _TrendModel:
+    series: trend.Series
+    scale: trend.Scale
+    parents: dict[str, str]
+    phi: float
+    last_year: dict[str, int]
+    errors: trend.Errors
+    min_errors: int
+
+
+def _fingerprint(metric: Metric, level: str) -> tuple[int, int]:
+    """What the cached model depends on: the latest compute run and the level's value count."""
+    from districtpm.metrics.models import ComputeRun
+
+    run = ComputeRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    count = MetricValue.objects.filter(metric=metric, level=level).count()
+    return run, count
+
+
+@lru_cache(maxsize=256)
+def _trend_model(
+    metric_id: str, bounded: bool, level: str, run: int, count: int
+) -> _TrendModel | None:
+    """Everything a years-ahead forecast of this metric at this level needs, worked out once
+    per compute run (the run and the value count key the cache): the series, the damping and
+    the errors measured so far."""
+    from districtpm.plans.backtest import annual_series, completed_years, school_parents
+    from districtpm.plans.progress import completed_periods
+
+    ended = set(completed_periods())
+    years = [y for y in completed_years() if y in ended]
+    series = annual_series(metric_id, level, years)
+    if not series:
+        return None
+    parents = school_parents() if level == "school" else {}
+    scale = trend.Scale(bounded)
+    origin = max(y for by_year in series.values() for y in by_year)
+    phi = trend.choose_damping(series, origin, scale, parents)
+    errors = trend.measured_errors(series, origin, range(1, 8), scale, parents)
+    # a district is one series: its intervals rest on its own few errors, all origins
+    min_errors = trend.MIN_ERRORS if len(series) >= 10 else 3
+    return _TrendModel(
+        series,
+        scale,
+        parents,
+        phi,
+        {e: max(by_year) for e, by_year in series.items()},
+        errors,
+        min_errors,
     )
 
 
@@ -154,11 +215,10 @@ def for_goal(
     target_now: float | None,
     target_goal: float | None,
 ) -> list[Forecast]:
-    """This year's and the goal year's forecast for one entity, where the data allow them."""
+    """This year's forecast (from the interim windows) and the goal year's (from the trend),
+    where the data allow them."""
     now = current_year(metric, level, entity, school_year, past_years, target_now)
-    sigma = (now.high - now.value) / Z80 if now else 0.02
-    clean = {y: v for y, v in history.items() if v is not None}
-    later = later_year(metric, clean, now, goal_year, target_goal, sigma)
+    later = years_ahead(metric, level, entity, goal_year, target_goal)
     return [_bounded(metric, f) for f in (now, later) if f is not None]
 
 

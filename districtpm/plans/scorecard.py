@@ -240,7 +240,8 @@ def _forecast(
         trajectory(goal.baseline_year, baseline, targets, current.name),
         targets.get(goal.goal_year),
     )
-    return found[-1] if found else None
+    # the goal year's forecast only: this year's (from the interim windows) is on the goal page
+    return next((f for f in found if f.school_year == goal.goal_year), None)
 
 
 def _child_statuses(

@@ -73,9 +73,20 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
     )
     years = [y for y in years if obj.baseline_year <= y <= obj.goal_year]
     rows = progress.history(obj, years)
+    ended = set(progress.completed_periods())
+    for r in rows:
+        # this year's result so far is partial: marked in the table and the chart, never a status
+        r["partial"] = r["actual"] is not None and r["period"] not in ended
     status = progress.statuses([obj]).get(obj.pk)
+    forecasts = _forecasts(obj, rows)
     chart_rows = [
-        {"period": r["period"], "label": "Actual", "value": r["actual"], "n": None} for r in rows
+        {
+            "period": r["period"],
+            "label": "Actual so far (year in progress)" if r["partial"] else "Actual",
+            "value": r["actual"],
+            "n": None,
+        }
+        for r in rows
     ] + [
         {"period": r["period"], "label": "Target trajectory", "value": r["target"], "n": None}
         for r in rows
@@ -87,7 +98,8 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
             "goal": obj,
             "rows": rows,
             "status": status,
-            "forecasts": _forecasts(obj, rows),
+            "forecasts": forecasts,
+            "goal_year_forecast": any(f.school_year == obj.goal_year for f in forecasts),
             "leading": _leading_links(obj),
             "history": obj.status_history.all(),
             "spec": charts.trend_spec(obj.metric, chart_rows, obj.statement),

@@ -53,7 +53,8 @@ def test_district_scorecard_shows_status_trend_forecast_and_gaps(plan, login, wo
     assert row.status.actual == actual and row.status.period == "2025-2026"
     assert row.status.target == pytest.approx(0.33)
     assert [p for p, _ in row.trend] == ["2024-2025", "2025-2026"]
-    assert row.forecast is not None and row.forecast.school_year == "2028-2029"
+    # two complete years are too few for a goal-year forecast (test_trend.py has the positive case)
+    assert row.forecast is None
     # gaps: every shown group has at least min n students; hidden ones carry no number
     cells = [c for cs in row.gaps.values() for c in cs]
     assert {"econ_disadv", "ell", "swd", "race"} <= set(row.gaps)
