@@ -136,6 +136,17 @@ def years_ahead(
     )
     point = next((p for p in points if p.entity == entity), None)
     errors = trend.error_quantiles(model.errors, horizon, model.min_errors)
+    borrowed = ""
+    below = BELOW.get(level)
+    if below and (errors is None or len(model.series) < FEW_SERIES):
+        # one district (or a few networks) gives too few errors to set an interval with: the
+        # level below's, noisier, set a wider and safer one
+        lower = _trend_model(
+            metric.id, metric.unit == "percent", below, *_fingerprint(metric, below)
+        )
+        if lower is not None:
+            errors = trend.error_quantiles(lower.errors, horizon, lower.min_errors) or errors
+            borrowed = f" of {below}s"
     if point is None or errors is None:
         return None
     shown = trend.interval(point.z, errors, model.scale)
@@ -146,9 +157,13 @@ def years_ahead(
     )
     basis = (
         f"damped trend over {len(model.series[entity])} years, "
-        f"interval from {len(errors)} past {horizon}-year errors"
+        f"interval from {len(errors)} past {horizon}-year errors{borrowed}"
     )
     return Forecast(goal_year, shown.value, shown.low, shown.high, chance, basis)
+
+
+BELOW = {"district": "network", "network": "school"}
+FEW_SERIES = 10
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,7 @@ def _trend_model(
     phi = trend.choose_damping(series, origin, scale, parents)
     errors = trend.measured_errors(series, origin, range(1, 8), scale, parents)
     # a district is one series: its intervals rest on its own few errors, all origins
-    min_errors = trend.MIN_ERRORS if len(series) >= 10 else 3
+    min_errors = trend.MIN_ERRORS if len(series) >= FEW_SERIES else 3
     return _TrendModel(
         series,
         scale,

@@ -322,10 +322,12 @@ class Interval:
 
 
 def interval(point_z: float, errors: list[float], scale: Scale) -> Interval:
-    """The forecast with its 80% interval, on the metric's own scale."""
-    q10, q90 = np.quantile(errors, [0.1, 0.9])
+    """The forecast with its 80% interval, on the metric's own scale. The value shown is the
+    middle of the measured errors added to the model's point (so a model that has run low or
+    high is corrected, and the value always lies inside its interval)."""
+    q10, q50, q90 = np.quantile(errors, [0.1, 0.5, 0.9])
     return Interval(
-        scale.back(point_z), scale.back(point_z + q10), scale.back(point_z + q90), errors
+        scale.back(point_z + q50), scale.back(point_z + q10), scale.back(point_z + q90), errors
     )
 
 
