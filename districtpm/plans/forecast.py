@@ -124,7 +124,11 @@ def years_ahead(
     """The goal year's result from the trend model (plans/trend.py): damped, pooled across the
     level's entities, on a bounded scale, its interval and chance from the errors the model made
     at that horizon on years already known. None until the entity has three years of results."""
-    model = _trend_model(metric.id, metric.unit == "percent", level, *_fingerprint(metric, level))
+    bounded, below = metric.unit == "percent", BELOW.get(level)
+    # Both models are read on every call, whatever is then shown, so that a page's queries do
+    # not depend on how much history the district has (each is cached per compute run).
+    model = _trend_model(metric.id, bounded, level, *_fingerprint(metric, level))
+    lower = _trend_model(metric.id, bounded, below, *_fingerprint(metric, below)) if below else None
     if model is None or entity not in model.last_year:
         return None
     origin = model.last_year[entity]
@@ -137,16 +141,11 @@ def years_ahead(
     point = next((p for p in points if p.entity == entity), None)
     errors = trend.error_quantiles(model.errors, horizon, model.min_errors)
     borrowed = ""
-    below = BELOW.get(level)
-    if below and (errors is None or len(model.series) < FEW_SERIES):
+    if lower is not None and (errors is None or len(model.series) < FEW_SERIES):
         # one district (or a few networks) gives too few errors to set an interval with: the
         # level below's, noisier, set a wider and safer one
-        lower = _trend_model(
-            metric.id, metric.unit == "percent", below, *_fingerprint(metric, below)
-        )
-        if lower is not None:
-            errors = trend.error_quantiles(lower.errors, horizon, lower.min_errors) or errors
-            borrowed = f" of {below}s"
+        errors = trend.error_quantiles(lower.errors, horizon, lower.min_errors) or errors
+        borrowed = f" of {below}s"
     if point is None or errors is None:
         return None
     shown = trend.interval(point.z, errors, model.scale)
