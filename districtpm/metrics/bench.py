@@ -5,6 +5,8 @@
 3. a straightforward pandas implementation (metrics/reference.py).
 
 Each runs in its own forked process so its peak memory can be read. Results are checked equal.
+Metrics over a published source (a file's figures per school, grade and year) have SQL of
+their own: the same GROUPING SETS over the file's rows, a figure empty when any count it adds is.
 The last line printed is `engine_vs_duckdb_sql=R1 pandas_vs_engine=R2 large_recompute_s=S`.
 """
 
@@ -263,7 +265,86 @@ def _level_columns(levels: tuple[str, ...]) -> tuple[str, str]:
     return key_columns, flags
 
 
+PUBLISHED_SQL = """
+    SELECT source, entity_code AS school_code, entity_name AS school_name, grade,
+           period AS school_year, measure,
+           CASE WHEN suppressed THEN NULL ELSE coalesce(numerator, value * denominator) END
+               AS numerator,
+           denominator, value, suppressed
+    FROM {table} WHERE entity_level = 'school' AND group_name = 'all'"""
+
+
+def _published_select(d: MetricDefinition, levels: tuple[str, ...], rows_where: str) -> str:
+    """The aggregates of the levels one set of the file's rows feeds (grade rows, or its
+    all-grades rows), with how many counts each adds that are unknown."""
+    m = d.measure
+    num = m.numerator if m.kind.is_ratio else m.column
+    den = m.denominator if m.kind.is_ratio else None
+    key_columns, flags = _level_columns(levels)
+    sets = ", ".join(
+        "("
+        + ", ".join(x for x in [_LEVEL_SETS[lv].strip("()"), "period", "school_year"] if x)
+        + ")"
+        for lv in levels
+    )
+    denominator = (
+        f"sum({den})::DOUBLE AS denominator, count(*) - count({den}) AS den_unknown"
+        if den
+        else "NULL::DOUBLE AS denominator, 0 AS den_unknown"
+    )
+    return f"""
+        SELECT {key_columns}, period, school_year, {flags},
+               sum({num})::DOUBLE AS numerator, count(*) - count({num}) AS num_unknown,
+               {denominator}
+        FROM rows WHERE {rows_where}
+        GROUP BY GROUPING SETS ({sets})"""
+
+
+def published_metric_sql(d: MetricDefinition) -> str:
+    src = PUBLISHED_SQL.format(table=d.source)
+    where = f"WHERE {_sql(d.filter, d.params)}" if d.filter else ""
+    grade_levels = tuple(lv for lv in d.levels if lv == "grade")
+    school_levels = tuple(lv for lv in d.levels if lv != "grade")
+    if d.school_total == "grades":
+        selects = [_published_select(d, d.levels, "grade <> 'all'")]
+    else:
+        selects = [
+            _published_select(d, levels, where_rows)
+            for levels, where_rows in (
+                (grade_levels, "grade <> 'all'"),
+                (school_levels, "grade = 'all'"),
+            )
+            if levels
+        ]
+    known_num = "CASE WHEN num_unknown = 0 THEN numerator END"
+    known_den = "CASE WHEN den_unknown = 0 THEN denominator END"
+    if d.measure.kind.is_ratio:
+        value, counted = f"{known_num} / nullif({known_den}, 0)", known_den
+    else:
+        value, counted = known_num, known_num
+    return f"""
+    WITH rows AS (
+        SELECT r.*, sc.network_code, school_year AS period
+        FROM (SELECT * FROM ({src}) s {where}) r
+        LEFT JOIN (SELECT school_code, network_code FROM schools) sc USING (school_code)
+    ), agg AS ({" UNION ALL ".join(selects)}
+    )
+    SELECT '{d.id}' AS metric,
+           CASE WHEN g_school = 0 AND g_grade = 0 THEN 'grade' WHEN g_school = 0 THEN 'school'
+                WHEN g_net = 0 THEN 'network' ELSE 'district' END AS level,
+           CASE WHEN g_school = 0 THEN school_code WHEN g_net = 0 THEN coalesce(network_code, '')
+                ELSE 'district' END AS entity_code,
+           CASE WHEN g_grade = 0 THEN grade ELSE '' END AS grade,
+           period, school_year, 'all' AS group_dim, 'all' AS group_value,
+           coalesce(round({counted}), 0)::BIGINT AS n,
+           {known_num} AS numerator, {known_den} AS denominator, {value} AS value
+    FROM agg
+    """
+
+
 def metric_sql(d: MetricDefinition) -> str:
+    if d.published:
+        return published_metric_sql(d)
     rows = _rows_sql(d)
     period = _PERIOD_SQL[d.period]
     group_join = _group_join(d.source)

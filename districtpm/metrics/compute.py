@@ -52,6 +52,7 @@ def sync_definitions(definitions: dict[str, MetricDefinition]) -> None:
                     "rollup": d.rollup,
                     "rollup_filter": d.rollup_filter,
                     "params": d.params,
+                    "school_total": d.school_total,
                     "measure": vars(d.measure) if d.measure else None,
                     "gap": vars(d.gap) if d.gap else None,
                     "forecast_from": d.forecast_from,
@@ -92,7 +93,11 @@ def compute_all(
     else:
         raw = {d.id: _sequential(con, d, years, tick) for d in metrics}
     results = {
-        metric_id: suppress(frame, definitions[metric_id].min_n, networks)
+        metric_id: _with_reasons(
+            suppress(frame, definitions[metric_id].min_n, networks),
+            frame,
+            definitions[metric_id].min_n,
+        )
         for metric_id, frame in raw.items()
     }
     for d in definitions.values():
@@ -108,6 +113,20 @@ def compute_all(
         gap["n"] = gap["n"].where(~gap["suppressed"], pd.NA).astype("Int64")
         results[d.id] = gap
     return results
+
+
+def _with_reasons(hidden: pd.DataFrame, raw: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """Why each hidden cell is hidden, when the suppression did not say: fewer students than
+    the minimum ("small"), else hidden to protect another cell ("complement")."""
+    if "suppressed_reason" in hidden.columns:
+        return hidden
+    small = (raw["n"].reset_index(drop=True).fillna(0) < min_n).to_numpy(dtype=bool)
+    hidden = hidden.copy()
+    hidden["suppressed_reason"] = [
+        ("small" if is_small else "complement") if is_hidden else ""
+        for is_hidden, is_small in zip(hidden["suppressed"].to_numpy(), small, strict=True)
+    ]
+    return hidden
 
 
 def _sequential(con, d, years, tick) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 A definition names its source, an optional filter, a measure (rate, mean, median, percentile,
 count, sum, ratio_of_sums), optional parameters its expressions use by name, a period grain, the levels and student groups to compute, its
 direction, whether it is leading or lagging, its unit and format, and its minimum n. A gap
-definition compares two groups of another metric. See definitions/*.yaml for the shipped ones.
+definition compares two groups of another metric. A definition over a published source (a
+file's school figures) rolls counts up and says where a school's figure comes from
+(`school_total`). See definitions/*.yaml for the shipped ones.
 """
 
 from __future__ import annotations
@@ -68,6 +70,15 @@ TOP_KEYS = {
     "rollup",
     "rollup_filter",
     "params",
+    "school_total",
+}
+# Where a published metric's school figure comes from: rolled up from the file's grade rows,
+# or the file's own all-grades row.
+SCHOOL_TOTALS = ("grades", "published")
+# The measures a published source allows: its counts rolled up, never its rates averaged.
+PUBLISHED_MEASURES = {
+    MeasureKind.RATIO_OF_SUMS: {"numerator": "numerator", "denominator": "denominator"},
+    MeasureKind.SUM: {"column": "numerator"},
 }
 
 
@@ -126,6 +137,9 @@ class MetricDefinition:
     params: dict[str, Any] = field(default_factory=dict)
     gap: Gap | None = None
     forecast_from: str | None = None
+    # For a published source: "grades" (the school's figure rolled up from its grade rows) or
+    # "published" (the file's own all-grades row); empty for any other source.
+    school_total: str = ""
     path: str = ""
     digest: str = ""
 
@@ -136,6 +150,11 @@ class MetricDefinition:
     @property
     def additive(self) -> bool:
         return self.measure is not None and self.measure.kind.additive
+
+    @property
+    def published(self) -> bool:
+        """Computed from a publisher's figures rather than from students."""
+        return not self.gap and self.source in SOURCES and SOURCES[self.source].published
 
     def source_tables(self, all_definitions: dict[str, MetricDefinition]) -> set[str]:
         if self.gap:
@@ -177,9 +196,16 @@ def _problems_for(raw: dict[str, Any], default_min_n: int) -> tuple[list[str], d
     if not isinstance(levels, list) or not levels or any(lv not in LEVELS for lv in levels):
         problems.append(f"levels must be a list drawn from {', '.join(LEVELS)}")
         levels = []
-    groups = raw.get("groups", list(GROUP_DIMENSIONS))
+    published = "gap" not in raw and _is_published(raw.get("source"))
+    groups = raw.get("groups", [] if published else list(GROUP_DIMENSIONS))
     if not isinstance(groups, list) or any(g not in GROUP_DIMENSIONS for g in groups):
         problems.append(f"groups must be a list drawn from {', '.join(GROUP_DIMENSIONS)}")
+        groups = []
+    elif published and groups:
+        problems.append(
+            "a published source holds figures for all students, without student groups: "
+            "remove groups"
+        )
         groups = []
     out.update(
         direction=direction,
@@ -235,7 +261,7 @@ def _parse_gap(raw: dict[str, Any]) -> tuple[Gap | None, list[str]]:
             _group_value(g["focal"]),
             _group_value(g["reference"]),
         )
-    for forbidden in ("source", "measure", "filter", "rollup_filter", "params"):
+    for forbidden in ("source", "measure", "filter", "rollup_filter", "params", "school_total"):
         if forbidden in raw:
             problems.append(f"a gap takes its {forbidden} from its metric; remove {forbidden}")
     return gap, problems
@@ -258,7 +284,43 @@ def _parse_computed(
     problems += measure_problems
     if columns:
         problems += _unused_params(raw, params)
+        problems += _published_problems(raw, source, measure)
     return measure, rollup, params, problems
+
+
+def _is_published(source: Any) -> bool:
+    return isinstance(source, str) and source in SOURCES and SOURCES[source].published
+
+
+def _published_problems(raw: dict[str, Any], source: str, measure: Measure | None) -> list[str]:
+    """A published source's rows are figures, not students: its counts roll up as they are, and
+    `school_total` says where a school's figure comes from. Other sources take no school_total."""
+    if not _is_published(source):
+        if "school_total" in raw:
+            return ["school_total is for a published source (like school_values); remove it"]
+        return []
+    problems = []
+    if raw.get("school_total", "grades") not in SCHOOL_TOTALS:
+        problems.append(
+            "school_total must be grades (rolled up from the file's grade rows) or published "
+            "(the file's own all-grades row)"
+        )
+    for part in ("rollup", "rollup_filter"):
+        if part in raw:
+            problems.append(
+                f"a published source has one row per school, grade and year, not per student: "
+                f"remove {part}"
+            )
+    if measure is not None:
+        wanted = PUBLISHED_MEASURES.get(measure.kind)
+        given = {k: getattr(measure, k) for k in wanted} if wanted else None
+        if wanted is None or given != wanted:
+            problems.append(
+                "a published source rolls its counts up: measure must be {kind: ratio_of_sums, "
+                "numerator: numerator, denominator: denominator} (a rate or a mean) or "
+                "{kind: sum, column: numerator} (a count)"
+            )
+    return problems
 
 
 def _parse_params(raw_params: Any, columns: tuple[str, ...]) -> tuple[dict[str, Any], list[str]]:
@@ -424,6 +486,7 @@ def _definition_from(
         params=params,
         gap=gap,
         forecast_from=raw.get("forecast_from"),
+        school_total=raw.get("school_total", "grades") if _is_published(raw.get("source")) else "",
         path=where,
         **common,
     )
@@ -446,6 +509,7 @@ def _column_kinds(source: str, columns: tuple[str, ...]) -> dict[str, str]:
     types = dict(_DERIVED_TYPES)
     for table in reversed(SOURCES[source].tables):
         types.update({c.name: c.type for c in TABLES[table].columns})
+    types.update(SOURCES[source].types)
     return {name: kind_of_type(types.get(name, "")) for name in columns}
 
 

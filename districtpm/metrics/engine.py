@@ -7,6 +7,10 @@ count, sum, ratio of sums) are aggregated once at the finest grain — school ×
 group — and rolled up from those counts to school, network and district, so a rate is always
 numerator over denominator and never an average of rates. Medians and percentiles are computed
 from student rows at every level. Suppression happens after (see suppression.py).
+
+A published source (a file's figures per school, grade and year) is rolled up from its counts
+too, with one difference: a cell whose count is unknown (the publisher suppressed it) makes
+every figure it is part of unknown, never a sum that counts it as 0.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
@@ -149,6 +154,8 @@ def compute(
     con: ibis.BaseBackend, d: MetricDefinition, years: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """Values for every level, period and group of one (non-gap) metric, unsuppressed."""
+    if d.published:
+        return compute_published(con, d, years)
     t = prepared_source(con, d, years)
     if d.additive:
         # One pass over the student rows into cells (school × grade × period × every group
@@ -199,6 +206,102 @@ def compute(
     result["metric"] = d.id
     result["n"] = result["n"].astype("int64")
     return result[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ published sources
+
+PUBLISHED_PARTS = ["numerator", "numerator_unknown", "denominator", "denominator_unknown"]
+
+
+def published_parts(d: MetricDefinition) -> tuple[str, str | None]:
+    """The columns a published metric adds up: its numerator and its denominator (None for a
+    count). Its n, the students counted, is the denominator, or the count itself."""
+    m = d.measure
+    assert m is not None
+    if m.kind.is_ratio:
+        return str(m.numerator), str(m.denominator)
+    return str(m.column), None
+
+
+def compute_published(
+    con: ibis.BaseBackend, d: MetricDefinition, years: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Values of a metric over a published source at every level, for all students.
+
+    The file's rows are summed per school, grade and year once in the engine, with the number
+    of rows whose count is unknown; every level then adds those up. The grade level reads the
+    grade rows; the school level (and the network and district above it) reads the grade rows
+    too, or the file's own all-grades rows when the definition says `school_total: published`.
+    A figure with any unknown part is unknown: its numerator (and value) is empty, and so is
+    its denominator when a denominator is unknown; its n, then unknown, is 0, so suppression
+    hides it."""
+    source = SOURCES[d.source]
+    t = source.build(con)
+    if years is not None:
+        t = t.filter(t.school_year.isin(list(years)))
+    if d.filter:
+        t = t.filter(compile_to_ibis(d.filter, t, d.params))
+    t = t.mutate(period=t.school_year)
+    schools = con.table("schools").select("school_code", "network_code")
+    t = t.left_join(schools, "school_code")
+    t = t.select(*[c for c in t.columns if not c.endswith("_right")])
+    num, den = published_parts(d)
+    null_float = ibis.null().cast("float64")
+    cells = (
+        t.group_by(["school_code", "network_code", "grade", "period", "school_year"])
+        .aggregate(
+            numerator=t[num].sum().cast("float64"),
+            numerator_unknown=t.count() - t[num].count(),
+            denominator=t[den].sum().cast("float64") if den else null_float,
+            denominator_unknown=(t.count() - t[den].count()) if den else ibis.literal(0),
+        )
+        .to_pyarrow()
+        .to_pandas()
+    )
+    cells["network_code"] = cells["network_code"].fillna("")
+    grade_rows = cells[cells["grade"] != "all"]
+    school_rows = grade_rows if d.school_total == "grades" else cells[cells["grade"] == "all"]
+    frames = []
+    for level in d.levels:
+        base = grade_rows if level == "grade" else school_rows
+        rolled = base.groupby(
+            LEVEL_KEYS[level] + ["period", "school_year"], as_index=False, dropna=False, sort=False
+        )[PUBLISHED_PARTS].sum()
+        frames.append(_label(rolled, level))
+    result = pd.concat(frames, ignore_index=True)
+    result["numerator"] = result["numerator"].where(result["numerator_unknown"] == 0)
+    result["denominator"] = (
+        result["denominator"].where(result["denominator_unknown"] == 0) if den else float("nan")
+    )
+    counted = result["denominator"] if den else result["numerator"]
+    result["n"] = counted.fillna(0).round()
+    result["value"] = _value_from_counts(d.measure.kind, result)
+    result["group_dim"] = "all"
+    result["group_value"] = "all"
+    result["metric"] = d.id
+    result["n"] = result["n"].astype("int64")
+    return result[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+def school_total_check(
+    con: ibis.BaseBackend, d: MetricDefinition, years: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """For a metric over a published source: each school-year's figure rolled up from the
+    file's grade rows beside the file's own all-grades figure (value_grades, value_published,
+    with their n), for every school-year that has either; NaN where a figure is unknown or the
+    file has no such row. Unsuppressed: for checking a file, not for showing."""
+    parts = {
+        how: compute_published(con, replace(d, school_total=how, levels=("school",)), years)
+        for how in ("grades", "published")
+    }
+    keys = ["entity_code", "period"]
+    merged = parts["grades"][[*keys, "n", "value"]].merge(
+        parts["published"][[*keys, "n", "value"]],
+        on=keys,
+        how="outer",
+        suffixes=("_grades", "_published"),
+    )
+    return merged.sort_values(keys, ignore_index=True)
 
 
 def _label(frame: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -3,6 +3,10 @@
 Not used by the product: it is the independent computation the tests compare the engine with,
 and the pandas baseline of `make bench`. It reads whole tables into memory and aggregates each
 level and student group separately, the way an analyst would in a notebook.
+
+A published source (a file's figures per school, grade and year) is worked the same way: the
+grade rows (or the file's all-grades rows) of each school, network or the district added up,
+and a figure left empty when any row it adds has an empty count.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
+from districtpm.analytics.sources import SOURCES
 from districtpm.metrics import measures
 from districtpm.metrics.definitions import Measure, MetricDefinition
 from districtpm.metrics.engine import OUTPUT_COLUMNS
@@ -56,6 +62,8 @@ _LEVEL_KEYS = {
 
 
 def compute(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
+    if d.published:
+        return _published(tables, d)
     frame = _rows(tables, d)
     frame = _with_groups(tables, frame, d.source)
     frame = _with_parts(frame, d.measure, d.params)
@@ -160,3 +168,74 @@ def _sums(grouped: DataFrameGroupBy, m: Measure) -> pd.DataFrame:
         agg["value"] = agg["numerator"]
         agg["denominator"] = float("nan")
     return agg
+
+
+# ------------------------------------------------------------------ published sources
+
+
+def _published_rows(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
+    """The file's school rows for all students, with a numerator for every row whose count is
+    known: as published, or the published value times the denominator; none when suppressed."""
+    values = tables[SOURCES[d.source].tables[0]]
+    rows = values[(values["entity_level"] == "school") & (values["group_name"] == "all")]
+    suppressed = rows["suppressed"].fillna(False).astype(bool)
+    derived = rows["value"].astype(float) * rows["denominator"].astype(float)
+    numerator = rows["numerator"].astype(float).where(rows["numerator"].notna(), derived)
+    frame = pd.DataFrame(
+        {
+            "source": rows["source"],
+            "school_code": rows["entity_code"],
+            "school_name": rows["entity_name"],
+            "grade": rows["grade"],
+            "school_year": rows["period"],
+            "measure": rows["measure"],
+            "numerator": numerator.where(~suppressed, np.nan),
+            "denominator": rows["denominator"].astype(float),
+            "value": rows["value"].astype(float),
+            "suppressed": suppressed,
+        }
+    )
+    if d.filter:
+        frame = frame[compile_to_pandas(d.filter, frame, d.params).fillna(False).astype(bool)]
+    frame = frame.merge(
+        tables["schools"][["school_code", "network_code"]], on="school_code", how="left"
+    )
+    frame["network_code"] = frame["network_code"].fillna("")
+    frame["period"] = frame["school_year"]
+    return frame
+
+
+def _sum_or_unknown(values: pd.Series) -> float:
+    """The sum, or NaN when any value is missing: a suppressed count is not a zero."""
+    return float(values.sum()) if values.notna().all() else np.nan
+
+
+def _published(tables: dict[str, pd.DataFrame], d: MetricDefinition) -> pd.DataFrame:
+    frame = _published_rows(tables, d)
+    m = d.measure
+    ratio = m.kind.is_ratio
+    num = m.numerator if ratio else m.column
+    grades = frame[frame["grade"] != "all"]
+    schools = grades if d.school_total == "grades" else frame[frame["grade"] == "all"]
+    out = []
+    for level in d.levels:
+        rows = grades if level == "grade" else schools
+        keys = _LEVEL_KEYS[level] + ["period", "school_year"]
+        agg = rows.groupby(keys, as_index=False, dropna=False).agg(
+            numerator=(num, _sum_or_unknown),
+            denominator=(m.denominator if ratio else num, _sum_or_unknown),
+        )
+        if not ratio:
+            agg["denominator"] = np.nan
+        counted = agg["denominator"] if ratio else agg["numerator"]
+        agg["n"] = counted.fillna(0).round().astype("int64")
+        measured = agg["denominator"].where(agg["denominator"] != 0)
+        agg["value"] = agg["numerator"] / measured if ratio else agg["numerator"]
+        agg["metric"], agg["level"] = d.id, level
+        agg["entity_code"] = (
+            "district" if level == "district" else agg[_LEVEL_KEYS[level][0]].astype(str)
+        )
+        agg["grade"] = agg["grade"] if level == "grade" else ""
+        agg["group_dim"] = agg["group_value"] = "all"
+        out.append(agg[OUTPUT_COLUMNS])
+    return pd.concat(out, ignore_index=True)

@@ -23,7 +23,11 @@ def test_ships_at_least_fifteen_metrics_and_gaps():
     assert {d.period for d in metrics} == {"school_year", "window", "month"}
 
 
-@pytest.mark.parametrize("metric_id", sorted(k for k, d in DEFINITIONS.items() if not d.is_gap))
+# student-level metrics: the published ones read files the demo store holds none of (their own
+# tests: test_published_metrics.py)
+@pytest.mark.parametrize(
+    "metric_id", sorted(k for k, d in DEFINITIONS.items() if not d.is_gap and not d.published)
+)
 def test_engine_matches_pandas(metric_id, duck, analytics_path):
     d = DEFINITIONS[metric_id]
     ours = engine.compute(duck, d)

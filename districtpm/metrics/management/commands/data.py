@@ -5,7 +5,7 @@ districtpm data compute [--table T ...] [--year YYYY-YYYY ...]
 districtpm data validate [FOLDER]
 districtpm data schema
 districtpm data status
-districtpm data rollup-check [--source S]
+districtpm data rollup-check [--source S] [--metric M ...] [--tolerance POINTS]
 districtpm data recover [--stale-after SECONDS]
 """
 
@@ -23,6 +23,7 @@ from districtpm.analytics import schema, store
 from districtpm.analytics.importer import ImportFailed, MappingError, import_file
 from districtpm.analytics.published import rollup_check
 from districtpm.core.intake import InputRefused
+from districtpm.metrics import engine
 from districtpm.metrics.compute import recompute
 from districtpm.metrics.definitions import DefinitionError, definitions_dir, load_all
 
@@ -57,6 +58,20 @@ class Command(BaseCommand):
             "rollup-check", help="Compare rolled-up grade rows with published totals."
         )
         roll.add_argument("--source")
+        roll.add_argument(
+            "--metric",
+            action="append",
+            default=[],
+            help="A metric over a published source: compare its school figures rolled up from "
+            "grade rows, as the engine computes them, with the file's all-grades figures.",
+        )
+        roll.add_argument(
+            "--tolerance",
+            type=float,
+            default=0.1,
+            help="How far apart the two may be to agree, in the metric's unit "
+            "(percentage points for a percent; default 0.1).",
+        )
         rec = sub.add_parser(
             "recover", help="End import tasks a stopped server left running, finishing their work."
         )
@@ -167,7 +182,12 @@ class Command(BaseCommand):
             for name, count in store.table_counts(con).items():
                 self.stdout.write(f"{name:<20} {count:>12,}")
 
-    def do_rollup_check(self, source: str | None, **_: Any) -> None:
+    def do_rollup_check(
+        self, source: str | None, metric: list[str], tolerance: float, **_: Any
+    ) -> None:
+        if metric:
+            self._metric_rollup_check(metric, tolerance)
+            return
         with store.connect() as con:
             frame = rollup_check(con, source)
         for (src, measure), part in frame.groupby(["source", "measure"]):
@@ -178,3 +198,30 @@ class Command(BaseCommand):
                 f"{equal} equal when rolled up from grades, "
                 f"{len(part) - len(comparable)} with incomplete or suppressed grade rows"
             )
+
+    def _metric_rollup_check(self, metric_ids: list[str], tolerance: float) -> None:
+        """The same comparison through the product's engine and a shipped definition."""
+        try:
+            definitions = load_all()
+        except DefinitionError as exc:
+            raise CommandError(str(exc)) from exc
+        con = store.ibis_connection()
+        try:
+            for metric_id in metric_ids:
+                d = definitions.get(metric_id)
+                if d is None or not d.published:
+                    raise CommandError(f"{metric_id} is not a metric over a published source.")
+                frame = engine.school_total_check(con, d)
+                scale = 100 if d.unit == "percent" else 1
+                both = frame.dropna(subset=["value_grades", "value_published"])
+                gap = (both["value_grades"] - both["value_published"]).abs() * scale
+                within = int((gap <= tolerance + 1e-9).sum())
+                unknown = int((frame["value_grades"].isna() & frame["n_grades"].notna()).sum())
+                share = within / len(both) if len(both) else 0.0
+                self.stdout.write(
+                    f"{metric_id}: {len(both)} school-years with both figures, {within} "
+                    f"({share:.1%}) within {tolerance:g} of the published all-grades figure; "
+                    f"{unknown} unknown when rolled up (a grade suppressed or missing its count)"
+                )
+        finally:
+            con.disconnect()
