@@ -73,6 +73,7 @@ def period_order(period: str) -> int:
         return int(text[:4]) * 100 + 99  # a published file's own label, like "2024"
     return 0
 
+
 C = Column
 TABLES: dict[str, Table] = {
     t.name: t
