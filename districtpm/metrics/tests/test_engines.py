@@ -78,7 +78,9 @@ def test_postgresql_gives_the_same_results(duck, analytics_path):
             pg.create_table(name, schema=columns, database=schema)
             if len(frame):
                 pg.insert(name, frame[table.column_names], database=schema)
-        for metric_id in sorted(k for k, d in DEFINITIONS.items() if not d.is_gap):
+        # student-level metrics (the published ones read files this store holds none of)
+        student = (k for k, d in DEFINITIONS.items() if not d.is_gap and not d.published)
+        for metric_id in sorted(student):
             _same(
                 engine.compute(pg, DEFINITIONS[metric_id]),
                 engine.compute(duck, DEFINITIONS[metric_id]),
