@@ -9,7 +9,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards load
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards load audit-suppression
 
 setup: $(STAMP)
 
@@ -40,6 +40,13 @@ lint: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) var/
+
+# The suppression audit (a reader's linear program against every hidden cell) on the small and
+# medium demo districts, every metric and every school year; the suite audits the medium demo's
+# last school year only, to keep CI short.
+audit-suppression: $(DEV_STAMP)
+	DISTRICTPM_AUDIT_YEARS=all $(BIN)/pytest -q -s -p no:cacheprovider \
+		districtpm/metrics/tests/test_suppression_audit.py -k demo
 
 bench: $(STAMP)
 	$(BIN)/districtpm bench --scale $(or $(BENCH_SCALE),large) --seed $(SEED)

@@ -430,8 +430,10 @@ def _measured(fn: Callable[[str], pd.DataFrame], path: str, out: str, queue) -> 
             .execute("SELECT school_code, coalesce(network_code, '') FROM schools")
             .fetchall()
         )
-        for _metric_id, part in result.groupby("metric"):
-            suppress(part, 10, networks)
+        definitions = load_all()
+        for metric_id, part in result.groupby("metric"):
+            d = definitions[metric_id]
+            suppress(part, d.min_n, networks, d.measure.kind)
         extra["suppression_s"] = time.perf_counter() - s0
     result.to_parquet(out)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -94,7 +94,12 @@ def compute_all(
         raw = {d.id: _sequential(con, d, years, tick) for d in metrics}
     results = {
         metric_id: _with_reasons(
-            suppress(frame, definitions[metric_id].min_n, networks),
+            suppress(
+                frame,
+                definitions[metric_id].min_n,
+                networks,
+                definitions[metric_id].measure.kind,
+            ),
             frame,
             definitions[metric_id].min_n,
         )

@@ -1,62 +1,429 @@
-"""Small-n suppression, primary and complementary, applied before any value can be seen.
+"""Small-n suppression that holds against a reader who knows how the numbers add up.
 
-Primary: a cell whose n is below the metric's minimum is hidden.
-Complementary: a hidden cell must not be recoverable from its neighbours. Where a total is shown
-and exactly one of its parts is hidden, the part is total minus the others — so the smallest
-other part is hidden too. The parts of a total are (a) the values of one student-group
-dimension within an entity (yes/no, or each race), and (b) the child entities of a parent:
-schools of a network, networks of the district, grades of a school. Both rules are applied until
-nothing changes.
+Primary: a cell whose n is below the metric's minimum is hidden ("small").
+
+Complementary: every shown number is a term of some sums a reader can write down. Within an
+entity, the groups of one dimension add up to the entity's all-students cell; across the
+hierarchy, the grades of a school add up to the school, the schools of a network to the network,
+the networks to the district, for every group. A relation is such a sum with its total as one of
+its members. A reader who knows them all can bound every hidden cell by linear programming, so
+hiding a cell is not enough: its relations must leave it room.
+
+The method is hierarchical complementary suppression in the manner of the statistical disclosure
+control tools (tau-argus's "modular" approach, done here greedily over every relation at once):
+
+- In each relation, every hidden member must keep a range at least the protection interval wide
+  (half the minimum n by default), given the other members: the shown ones exactly, the hidden
+  ones within what their reasons tell (a "small" cell has 1 to min_n − 1 students, a
+  "complement" cell at least min_n). This is checked for n and for every additive numerator.
+- Where a relation falls short, the smallest shown member that gives enough room is hidden too
+  (the district's all-students cell only when nothing else can), and the checks run again
+  until every relation holds. A relation with exactly one hidden member always falls short.
+
+Relations are taken from the data: a sum that does not hold exactly in the unsuppressed values
+(a published total that is not the sum of its rows) protects nothing and is not used. The test
+suite audits the result with a linear program over every relation at once
+(metrics/tests/disclosure_audit.py); docs/suppression.md explains the method and its limits.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
+from districtpm.metrics import reader
+
 PARENT = {"school": "network", "network": "district", "grade": "school"}
+LEVEL_RANK = {"grade": 0, "school": 1, "network": 2, "district": 3}
+CELL_KEYS = ["period", "level", "entity_code", "grade", "group_dim", "group_value"]
+# Measures whose numerator adds up across cells, and how low and high it can be for a hidden
+# cell: "n" means between 0 and the cell's n.
+ADDITIVE_NUMERATOR = {
+    "rate": "n",
+    "count": "n",
+    "sum": "nonnegative",
+    "ratio_of_sums": "nonnegative",
+    "mean": "free",
+}
+UNBOUNDED = 1e12
+# measures whose numerator counts students: at most the cell's n
+COUPLED = {"rate", "count"}
 
 
-def suppress(values: pd.DataFrame, min_n: int, school_networks: dict[str, str]) -> pd.DataFrame:
-    """Mark `suppressed` and blank value, numerator and denominator of every hidden cell."""
-    df = values.copy().reset_index(drop=True)
-    df["suppressed"] = df["n"] < min_n
-    df["_parent"] = ""
-    is_school = df["level"] == "school"
-    df.loc[is_school, "_parent"] = df.loc[is_school, "entity_code"].map(school_networks).fillna("")
-    df.loc[df["level"] == "network", "_parent"] = "district"
-    df.loc[df["level"] == "grade", "_parent"] = df.loc[df["level"] == "grade", "entity_code"]
+def protection_interval(min_n: int) -> int:
+    """How many values, at least, a reader must still see as possible for a small cell's
+    count: three tenths of the minimum n, rounded up (3 at the usual 10: a count of 9 shown to
+    be 7, 8 or 9 is as far as a reader may get)."""
+    return max(2, math.ceil(0.3 * min_n))
 
-    # (a) within a dimension: the other groups of the same entity, period and dimension
-    group_keys = ["level", "entity_code", "grade", "period", "group_dim"]
-    # (b) across entities: the siblings under one parent, same period and group
-    sibling_keys = ["level", "_parent", "period", "group_dim", "group_value"]
-    groups_only = df["group_dim"] != "all"
-    with_parent = df["level"] != "district"
-    for _ in range(20):
-        changed = _complement(df, groups_only, group_keys)
-        changed |= _complement(df, with_parent, sibling_keys)
-        if not changed:
+
+@dataclass
+class Relations:
+    """Each relation's members: `cell` (row position), `rel` (relation number) and `sign`
+    (+1 a part, −1 the total), so that Σ sign × value = 0 over a relation's members."""
+
+    cell: np.ndarray
+    rel: np.ndarray
+    sign: np.ndarray
+    count: int
+
+    def residual(self, x: np.ndarray) -> np.ndarray:
+        return np.bincount(self.rel, weights=self.sign * x[self.cell], minlength=self.count)
+
+    def holding(self, x: np.ndarray) -> np.ndarray:
+        """Per relation: whether it holds exactly in these values (no member unknown)."""
+        known = ~np.isnan(x[self.cell])
+        complete = np.bincount(self.rel, weights=~known, minlength=self.count) == 0
+        scale = np.bincount(
+            self.rel, weights=np.abs(np.nan_to_num(x[self.cell])), minlength=self.count
+        )
+        residual = np.abs(self.residual(np.nan_to_num(x)))
+        return complete & (residual <= 1e-9 * np.maximum(scale, 1.0))
+
+    def within(self, a: int, b: int) -> Relations:
+        """The relations among rows a..b−1 (each relation lies within one period), for
+        rows renumbered from 0."""
+        member = (self.cell >= a) & (self.cell < b)
+        keep = np.zeros(self.count, dtype=bool)
+        keep[self.rel[member]] = True
+        sub = self.only(keep)
+        sub.cell = sub.cell - a
+        return sub
+
+    def only(self, keep: np.ndarray) -> Relations:
+        """The relations marked in `keep`, renumbered."""
+        number = np.cumsum(keep) - 1
+        member = keep[self.rel]
+        return Relations(
+            self.cell[member], number[self.rel[member]], self.sign[member], int(keep.sum())
+        )
+
+
+def relations(values: pd.DataFrame, school_networks: dict[str, str]) -> Relations:
+    """Every sum the rows of `values` (one metric, any periods, positions 0..len-1) take part in."""
+    df = values[CELL_KEYS].reset_index(drop=True).astype(str)
+    df["_row"] = np.arange(len(df))
+    if df.empty:
+        return Relations(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 0)
+    levels = set(df["level"])
+    pieces: list[pd.DataFrame] = []
+
+    # (a) the groups of one dimension add up to the entity's all-students cell
+    groups = df[df["group_dim"] != "all"]
+    totals = df[df["group_dim"] == "all"]
+    entity = ["period", "level", "entity_code", "grade"]
+    relation = groups[entity + ["group_dim"]].drop_duplicates()
+    rel_totals = relation.merge(totals[entity + ["_row"]], on=entity)
+    key = entity + ["group_dim"]
+    pieces.append(_members(groups, rel_totals, key, 0))
+
+    # (b) children add up to their parent, for every group (the all-students cell included)
+    children = df[df["level"] != "district"].copy()
+    parent_level, parent_entity, parent_grade = [], [], []
+    for level, code in zip(children["level"], children["entity_code"], strict=True):
+        if level == "grade":
+            up = ("school", code, "")
+        elif level == "school" and "network" in levels and school_networks.get(code):
+            up = ("network", school_networks[code], "")
+        else:
+            up = ("district", "district", "")
+        parent_level.append(up[0])
+        parent_entity.append(up[1])
+        parent_grade.append(up[2])
+    children["p_level"], children["p_entity"], children["p_grade"] = (
+        parent_level,
+        parent_entity,
+        parent_grade,
+    )
+    parents = df.rename(columns={"level": "p_level", "entity_code": "p_entity", "grade": "p_grade"})
+    key = ["period", "p_level", "p_entity", "p_grade", "group_dim", "group_value"]
+    rel_totals = children[key].drop_duplicates().merge(parents[key + ["_row"]], on=key)
+    first = int(pieces[0]["_rel"].max()) + 1 if len(pieces[0]) else 0
+    pieces.append(_members(children, rel_totals, key, first))
+
+    members = pd.concat(pieces, ignore_index=True)
+    return Relations(
+        members["_row"].to_numpy(dtype=np.int64),
+        members["_rel"].to_numpy(dtype=np.int64),
+        members["_sign"].to_numpy(dtype=np.float64),
+        int(members["_rel"].max()) + 1 if len(members) else 0,
+    )
+
+
+def _members(parts: pd.DataFrame, totals: pd.DataFrame, key: list[str], first: int) -> pd.DataFrame:
+    """Parts (sign +1) and totals (sign −1) of the relations named by `key`, numbered from
+    `first`; only relations whose total is a row."""
+    parts = parts.merge(totals[key], on=key)
+    both = pd.concat(
+        [parts[key + ["_row"]].assign(_sign=1.0), totals[key + ["_row"]].assign(_sign=-1.0)],
+        ignore_index=True,
+    )
+    both["_rel"] = both.groupby(key, sort=False).ngroup() + first
+    return both[["_rel", "_row", "_sign"]]
+
+
+@dataclass
+class Quantity:
+    """One additive number of every cell, with what a reader knows of it when it is hidden."""
+
+    name: str
+    x: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    small: np.ndarray
+    rels: Relations
+    layout: np.ndarray | None = None
+
+
+def bounds(
+    values: pd.DataFrame, small: np.ndarray, min_n: int, measure: str | None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """What a reader knows of each quantity of a hidden cell from its reason alone."""
+    count = len(values)
+    n_lo = np.where(small, 1.0, float(min_n))
+    n_hi = np.where(small, float(min_n - 1), UNBOUNDED)
+    known = {"n": (n_lo, n_hi)}
+    kind = ADDITIVE_NUMERATOR.get(measure or "")
+    if kind == "n":
+        known["numerator"] = (np.zeros(count), n_hi)
+    elif kind == "nonnegative":
+        known["numerator"] = (np.zeros(count), np.full(count, UNBOUNDED))
+    elif kind == "free":
+        known["numerator"] = (np.full(count, -UNBOUNDED), np.full(count, UNBOUNDED))
+    if measure == "ratio_of_sums":
+        known["denominator"] = (np.zeros(count), np.full(count, UNBOUNDED))
+    return known
+
+
+def suppress(
+    values: pd.DataFrame,
+    min_n: int,
+    school_networks: dict[str, str],
+    measure: str | None = None,
+    protection: int | None = None,
+) -> pd.DataFrame:
+    """Mark `suppressed` and `suppressed_reason` ("small" or "complement"), and blank value,
+    numerator, denominator and n of every hidden cell.
+
+    `measure` is the metric's measure kind: it says which numerators add up (all do but
+    medians and percentiles). The result does not depend on the order of the rows."""
+    df = values.reset_index(drop=True)
+    # Work in the cells' own order, so that ties are broken the same way on every run.
+    order = np.lexsort([df[k].astype(str).to_numpy() for k in reversed(CELL_KEYS)])
+    df = df.iloc[order].reset_index(drop=True)
+    n = df["n"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    small = np.nan_to_num(n, nan=float(min_n)) < min_n
+    hidden = small.copy()
+    interval = protection_interval(min_n) if protection is None else protection
+    if hidden.any():
+        every = relations(df, school_networks)
+        known = bounds(df, small, min_n, measure)
+        columns = {
+            name: df[name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            for name in known
+        }
+        # the order in which shown cells are given up: grade and school cells first, then
+        # networks and the district's groups, the district's all-students cell last
+        level = df["level"].map(LEVEL_RANK).to_numpy()
+        rank = np.where(level >= LEVEL_RANK["network"], 1, 0)
+        rank[(level == LEVEL_RANK["district"]) & (df["group_dim"] == "all").to_numpy()] = 2
+        # each period on its own: no sum crosses periods
+        periods = df["period"].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, periods[1:] != periods[:-1]])
+        for a, b in zip(starts, np.r_[starts[1:], len(df)], strict=True):
+            if not small[a:b].any():
+                continue
+            rels = every.within(a, b)
+            quantities = []
+            for name, (lo, hi) in known.items():
+                x = columns[name][a:b]
+                if name != "n" and np.isnan(x).all():
+                    continue
+                q = Quantity(name, x, lo[a:b], hi[a:b], small[a:b], rels.only(rels.holding(x)))
+                quantities.append(q)
+            hidden[a:b] = _complement(
+                hidden[a:b], quantities, n[a:b], rank[a:b], interval, measure in COUPLED
+            )
+    out = df.copy()
+    out["suppressed"] = hidden
+    out["suppressed_reason"] = np.where(hidden, np.where(small, "small", "complement"), "")
+    out.loc[hidden, ["value", "numerator", "denominator"]] = float("nan")
+    out["n"] = out["n"].where(~hidden, pd.NA).astype("Int64")
+    # Back to the caller's order.
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return out.iloc[back].reset_index(drop=True)
+
+
+def _complement(
+    hidden: np.ndarray,
+    quantities: list[Quantity],
+    n: np.ndarray,
+    rank: np.ndarray,
+    interval: int,
+    coupled: bool,
+) -> np.ndarray:
+    """Hide shown cells until every hidden cell keeps its room.
+
+    Bounds carried through the relations first, n before the numerators, one repair at a time
+    (cheap, and hiding a cell for one quantity often gives room in the others); then, once they
+    hold everywhere, a reader's linear program over all relations and quantities at once
+    (metrics/reader.py), which also combines relations, repaired through the relations its
+    duals name."""
+    hidden = hidden.copy()
+    n_order = np.nan_to_num(n, nan=np.inf)
+    for _ in range(10_000):
+        picks = np.zeros(0, dtype=np.int64)
+        for q in quantities:
+            lacking, deficit, _ = _too_narrow(hidden, q, interval)
+            picks = _pick(lacking, deficit, hidden, q, n_order, rank)
+            if len(picks):
+                break
+        if not len(picks):
+            found = reader.too_narrow(hidden, quantities, interval, coupled)
+            lacking = np.logical_or.reduce([f[0] for f in found])
+            deficit = np.maximum.reduce([np.where(f[0], f[1], 0.0) for f in found])
+            picks = np.unique(
+                np.concatenate(
+                    [
+                        _pick(lacking, deficit, hidden, q, n_order, rank, via)
+                        for q, (_, _, via) in zip(quantities, found, strict=True)
+                    ]
+                )
+            )
+        if not len(picks):
+            return hidden
+        hidden[picks] = True
+    raise RuntimeError("complementary suppression did not settle")
+
+
+def narrowed(hidden: np.ndarray, q: Quantity, rounds: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """The range of each cell a reader can work out by carrying bounds through the relations
+    (each relation in turn, until nothing moves): shown cells exactly, hidden ones from their
+    reasons onwards. A linear program can narrow further; this is what the method checks."""
+    r = q.rels
+    lo = np.where(hidden, q.lo, q.x)
+    hi = np.where(hidden, q.hi, q.x)
+    if not r.count:
+        return lo, hi
+    part = r.sign > 0
+    for _ in range(rounds):
+        mlo, mhi = lo[r.cell], hi[r.cell]
+        parts_lo = np.bincount(r.rel, weights=np.where(part, mlo, 0.0), minlength=r.count)
+        parts_hi = np.bincount(r.rel, weights=np.where(part, mhi, 0.0), minlength=r.count)
+        total_lo = np.bincount(r.rel, weights=np.where(part, 0.0, mlo), minlength=r.count)
+        total_hi = np.bincount(r.rel, weights=np.where(part, 0.0, mhi), minlength=r.count)
+        # a part is the total less the other parts; the total is the sum of the parts
+        new_lo = np.where(part, total_lo[r.rel] - (parts_hi[r.rel] - mhi), parts_lo[r.rel])
+        new_hi = np.where(part, total_hi[r.rel] - (parts_lo[r.rel] - mlo), parts_hi[r.rel])
+        next_lo, next_hi = lo.copy(), hi.copy()
+        np.maximum.at(next_lo, r.cell, new_lo)
+        np.minimum.at(next_hi, r.cell, new_hi)
+        next_lo = np.where(hidden, next_lo, q.x)
+        next_hi = np.where(hidden, next_hi, q.x)
+        moved = np.any(next_lo > lo + 1e-9) or np.any(next_hi < hi - 1e-9)
+        lo, hi = next_lo, next_hi
+        if not moved:
             break
-    hidden = df["suppressed"]
-    df.loc[hidden, ["value", "numerator", "denominator"]] = float("nan")
-    df["n"] = df["n"].where(~hidden, pd.NA).astype("Int64")
-    return df.drop(columns="_parent")
+    return lo, hi
 
 
-def _complement(df: pd.DataFrame, scope: pd.Series, keys: list[str]) -> bool:
-    """In each set of parts with exactly one hidden, hide the smallest visible part too."""
-    part = df[scope]
-    if part.empty:
-        return False
-    hidden_count = part.groupby(keys, dropna=False)["suppressed"].transform("sum")
-    sizes = part.groupby(keys, dropna=False)["suppressed"].transform("size")
-    lonely = part[(hidden_count == 1) & (sizes > 1) & ~part["suppressed"]]
-    if lonely.empty:
-        return False
-    # Ties on n are broken by the cell itself, not by row order, which the engine does not fix:
-    # the same data must hide the same cells on every run.
-    order = ["n", "level", "entity_code", "grade", "period", "group_dim", "group_value"]
-    ordered = lonely.sort_values(order, kind="mergesort", na_position="last")
-    smallest = ordered.groupby(keys, dropna=False).head(1).index
-    df.loc[smallest, "suppressed"] = True
-    return True
+def room_needed(q: Quantity, hidden: np.ndarray, interval: int) -> np.ndarray:
+    """How wide each cell's range must stay: a small cell's count at least `interval` (or all
+    its reason and the table's layout allow); any other hidden number is never worked out exactly, except a zero
+    that shown zeros imply whatever is hidden (no suspension at a school: none in any of its
+    groups)."""
+    need = room(q.name, q.small, q.lo, q.hi, interval)
+    if q.name == "n":
+        need = np.minimum(need, layout_width(q))
+    elif (q.lo >= 0).all():
+        need = np.where(zero_by_shown_zeros(hidden, q), 0.0, need)
+    return need
+
+
+def layout_width(q: Quantity) -> np.ndarray:
+    """How wide each cell's range is from the table's layout and reasons alone, with no number
+    shown: a small cell with eight grade rows under it has 8 or 9 students whatever is hidden.
+    (Carried through the relations, so never narrower than a linear program would find.)"""
+    if q.layout is None:
+        lo, hi = narrowed(np.ones(len(q.x), dtype=bool), q)
+        q.layout = hi - lo
+    return q.layout
+
+
+def zero_by_shown_zeros(hidden: np.ndarray, q: Quantity) -> np.ndarray:
+    """Hidden cells of a quantity that cannot be negative that lie, directly or through hidden
+    zeros, under a shown total of 0: every part of a zero is zero, whatever is hidden."""
+    r = q.rels
+    forced = np.zeros(len(hidden), dtype=bool)
+    if not r.count:
+        return forced
+    zero = ~hidden & (q.x == 0)
+    total = r.sign < 0
+    while True:
+        zero_total = np.zeros(r.count, dtype=bool)
+        zero_total[r.rel[total & (zero | forced)[r.cell]]] = True
+        under = np.zeros(len(hidden), dtype=bool)
+        under[r.cell[~total & zero_total[r.rel]]] = True
+        now = hidden & under
+        if np.array_equal(now, forced):
+            return forced
+        forced = now
+
+
+def room(name: str, small: np.ndarray, lo: np.ndarray, hi: np.ndarray, interval: int):
+    """The width each hidden cell's range must keep: `interval` values for a small cell's
+    count (or all its reason allows), two values for any other hidden number."""
+    if name == "n":
+        return np.where(small, np.minimum(interval - 1, hi - lo), 1.0)
+    return np.minimum(1.0, hi - lo)
+
+
+def _too_narrow(hidden, q: Quantity, interval: int):
+    """Hidden cells whose range, carried through the relations, is narrower than needed."""
+    if not q.rels.count:
+        return np.zeros(len(hidden), dtype=bool), np.zeros(len(hidden)), None
+    lo, hi = narrowed(hidden, q)
+    need = room_needed(q, hidden, interval)
+    return hidden & (hi - lo < need - 1e-9), need - (hi - lo), None
+
+
+def _pick(lacking, deficit, hidden, q: Quantity, n_order, rank, via=None) -> np.ndarray:
+    """For each hidden cell left too little room, one shown cell to hide with it, from one of
+    the relations that bind it (`via`: relation and cell pairs; by default all the cell's
+    own). Preferred, in turn: a cell low in `rank`; one that gives enough room; one that
+    leaves none of its own relations with a single hidden member (each such relation would
+    need a complement of its own); the smallest."""
+    r = q.rels
+    if not lacking.any() or not r.count:
+        return np.zeros(0, dtype=np.int64)
+    # (relation, lacking cell) pairs, then every shown member of those relations
+    by_rel = pd.DataFrame({"rel": r.rel, "cell": r.cell})
+    if via is None:
+        short = by_rel[lacking[r.cell]].rename(columns={"cell": "short"})
+    else:
+        short = pd.DataFrame({"rel": via[0], "short": via[1]})
+        short = short[lacking[short["short"].to_numpy()]]
+    shown = by_rel[~hidden[r.cell]]
+    pairs = short.merge(shown, on="rel")
+    if pairs.empty:
+        return np.zeros(0, dtype=np.int64)
+    cell, short_cell = pairs["cell"].to_numpy(), pairs["short"].to_numpy()
+    # hiding a shown cell lets the others move by its distance from what its reason
+    # ("complement") would tell: n − min_n, or its numerator above 0
+    room = np.nan_to_num(np.maximum(q.x[cell] - q.lo[cell], 0.0))
+    enough = room >= deficit[short_cell] - 1e-9
+    hidden_in = np.bincount(r.rel, weights=hidden[r.cell], minlength=r.count)
+    # relations hiding the cell would open (none hidden yet) less those it would close (one
+    # hidden, which needs a partner)
+    opens = np.bincount(r.cell, weights=hidden_in[r.rel] == 0, minlength=len(hidden))
+    closes = np.bincount(r.cell, weights=hidden_in[r.rel] == 1, minlength=len(hidden))
+    alone = (opens - closes)[cell]
+    size = np.where(enough, n_order[cell], -room)
+    top2 = rank[cell] == 2
+    order = np.lexsort([cell, rank[cell], size, ~enough, alone, top2, short_cell])
+    first = np.unique(short_cell[order], return_index=True)[1]
+    return np.unique(cell[order][first])

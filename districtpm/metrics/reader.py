@@ -1,0 +1,216 @@
+"""What a reader can work out about hidden cells, by linear programming over every relation.
+
+Used by the suppression (metrics/suppression.py) as its last check: given the shown cells, the
+hidden cells' reasons and the relations, which hidden cells can a reader narrow below the room
+they need? One program per period, counts and numerators together (a rate's numerator is at
+most its n), solved with HiGHS and re-solved with new objectives: a few random ones first (any
+cell whose values across those solutions already differ by its room is safe), then the lowest
+and highest value of the cells still unsettled, one per independent part at a time (parts share
+no relation, so one program serves them all). The duals of those programs name the relations
+that bind each cell found too narrow.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+RANDOM_OBJECTIVES = 4
+
+
+def too_narrow(hidden: np.ndarray, quantities: list, interval: int, coupled: bool) -> list:
+    """Per quantity: the hidden cells a reader can narrow below their room, by how much, and
+    the (relation, cell) pairs where a relation binds such a cell."""
+    from districtpm.metrics.suppression import room_needed
+
+    k = len(hidden)
+    needs = [room_needed(q, hidden, interval) for q in quantities]
+    variables = np.flatnonzero(hidden)
+    if not len(variables) or not any((need[variables] > 0).any() for need in needs):
+        return [(np.zeros(k, dtype=bool), need, None) for need in needs]
+    low, high, binding = _ranges(hidden, quantities, needs, coupled)
+    out = []
+    for q_index, need in enumerate(needs):
+        width = high[q_index] - low[q_index]
+        lacking = hidden & (width < need - 1e-6)
+        rel, cell = binding[q_index]
+        out.append((lacking, need - width, (rel, cell)))
+    return out
+
+
+def _ranges(hidden, quantities, needs, coupled):
+    variables = np.flatnonzero(hidden)
+    v = len(variables)
+    column = np.full(len(hidden), -1)
+    column[variables] = np.arange(v)
+    rows_all, cols_all, coefs_all, rhs_all, owner = [], [], [], [], []
+    lows, highs, trues = [], [], []
+    offset_row = 0
+    for q_index, q in enumerate(quantities):
+        r = q.rels
+        member_hidden = hidden[r.cell]
+        touched = np.bincount(r.rel, weights=member_hidden, minlength=r.count) > 0
+        keep = touched[r.rel]
+        shown = keep & ~member_hidden
+        rhs = -np.bincount(
+            r.rel[shown], weights=r.sign[shown] * q.x[r.cell[shown]], minlength=r.count
+        )
+        used = np.flatnonzero(touched)
+        row = np.full(r.count, -1)
+        row[used] = np.arange(len(used))
+        var = keep & member_hidden
+        rows_all.append(row[r.rel[var]] + offset_row)
+        cols_all.append(column[r.cell[var]] + q_index * v)
+        coefs_all.append(r.sign[var])
+        rhs_all.append((rhs[used], rhs[used]))
+        owner += [(q_index, int(u)) for u in used]
+        offset_row += len(used)
+        cap = 10 * float(np.nanmax(np.abs(q.x))) + 1000
+        lows.append(np.maximum(q.lo[variables], -cap))
+        highs.append(np.minimum(q.hi[variables], cap))
+        trues.append(np.nan_to_num(q.x[variables]))
+    names = [q.name for q in quantities]
+    if coupled and "numerator" in names:
+        # a numerator counted in students is at most its cell's n: numerator − n ≤ 0
+        qn, qv = names.index("n"), names.index("numerator")
+        idx = np.arange(v)
+        rows_all.append(np.repeat(idx + offset_row, 2))
+        cols_all.append(np.column_stack([qv * v + idx, qn * v + idx]).ravel())
+        coefs_all.append(np.tile([1.0, -1.0], v))
+        rhs_all.append((np.full(v, -np.inf), np.zeros(v)))
+        owner += [(-1, -1)] * v
+        offset_row += v
+    rows = np.concatenate(rows_all)
+    cols = np.concatenate(cols_all)
+    coefs = np.concatenate(coefs_all)
+    row_lo = np.concatenate([a for a, _ in rhs_all])
+    row_hi = np.concatenate([b for _, b in rhs_all])
+    lo, hi, true = np.concatenate(lows), np.concatenate(highs), np.concatenate(trues)
+    want = np.concatenate([need[variables] for need in needs])
+    n_vars = len(true)
+
+    import highspy
+
+    model = _model()
+    model.addVars(n_vars, lo, hi)
+    order = np.lexsort([cols, rows])
+    rows, cols, coefs = rows[order], cols[order], coefs[order]
+    starts = np.searchsorted(rows, np.arange(offset_row))
+    row_lo = np.where(np.isinf(row_lo), -highspy.kHighsInf, row_lo)
+    model.addRows(
+        offset_row,
+        row_lo,
+        row_hi,
+        len(coefs),
+        starts.astype(np.int32),
+        cols.astype(np.int32),
+        coefs.astype(np.float64),
+    )
+    everything = np.arange(n_vars, dtype=np.int32)
+
+    def solve(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        model.changeColsCost(n_vars, everything, cost.astype(np.float64))
+        model.run()
+        if model.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"the reader's program did not solve: {model.getModelStatus()}")
+        solution = model.getSolution()
+        return np.asarray(solution.col_value), np.asarray(solution.row_dual)
+
+    rng = np.random.default_rng(n_vars)
+    seen_lo, seen_hi = true.copy(), true.copy()
+    for _ in range(RANDOM_OBJECTIVES):
+        x, _ = solve(rng.choice([-1.0, 1.0], size=n_vars))
+        seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
+    part = _parts(rows, cols, offset_row, n_vars)
+    row_part = np.full(offset_row, -1)
+    row_part[rows] = part[cols]
+    pairs: list[list[tuple[int, int]]] = [[] for _ in quantities]
+    unsettled = np.flatnonzero((want > 0) & (seen_hi - seen_lo < want - 1e-6))
+    # then random objectives over the unsettled cells only, while they settle some
+    for _ in range(2 * RANDOM_OBJECTIVES):
+        if not len(unsettled):
+            break
+        cost = np.zeros(n_vars)
+        cost[unsettled] = rng.choice([-1.0, 1.0], size=len(unsettled))
+        x, _ = solve(cost)
+        seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
+        still = unsettled[seen_hi[unsettled] - seen_lo[unsettled] < want[unsettled] - 1e-6]
+        if len(still) > 0.9 * len(unsettled):
+            unsettled = still
+            break
+        unsettled = still
+    exact_lo, exact_hi = seen_lo.copy(), seen_hi.copy()
+    done = np.zeros(n_vars, dtype=bool)
+    while len(unsettled):
+        _, first = np.unique(part[unsettled], return_index=True)
+        chosen = unsettled[first]
+        cost = np.zeros(n_vars)
+        cost[chosen] = 1.0
+        x_lo, dual_lo = solve(cost)
+        x_hi, dual_hi = solve(-cost)
+        exact_lo[chosen], exact_hi[chosen] = x_lo[chosen], x_hi[chosen]
+        done[chosen] = True
+        seen_lo = np.minimum(seen_lo, np.minimum(x_lo, x_hi))
+        seen_hi = np.maximum(seen_hi, np.maximum(x_lo, x_hi))
+        narrow = chosen[exact_hi[chosen] - exact_lo[chosen] < want[chosen] - 1e-6]
+        if len(narrow):
+            # a binding row belongs to one part: it binds that part's chosen cell
+            by_part = dict(zip(part[narrow].tolist(), narrow.tolist(), strict=True))
+            bind = (np.abs(dual_lo) > 1e-7) | (np.abs(dual_hi) > 1e-7)
+            for b in np.flatnonzero(bind):
+                target = by_part.get(int(row_part[b]))
+                q_index, rel = owner[b]
+                if target is not None and q_index >= 0:
+                    # the pair is stated in the quantity whose relation binds it
+                    pairs[q_index].append((rel, int(variables[target % v])))
+        unsettled = unsettled[
+            ~done[unsettled] & (seen_hi[unsettled] - seen_lo[unsettled] < want[unsettled] - 1e-6)
+        ]
+    low = np.where(done, exact_lo, seen_lo)
+    high = np.where(done, exact_hi, seen_hi)
+    lows_q, highs_q = [], []
+    for q_index in range(len(quantities)):
+        a = np.zeros(len(hidden))
+        b = np.zeros(len(hidden))
+        a[variables] = low[q_index * v : (q_index + 1) * v]
+        b[variables] = high[q_index * v : (q_index + 1) * v]
+        lows_q.append(a)
+        highs_q.append(b)
+    binding = [
+        (np.array([p[0] for p in ps], dtype=np.int64), np.array([p[1] for p in ps], dtype=np.int64))
+        for ps in pairs
+    ]
+    return lows_q, highs_q, binding
+
+
+def _model():
+    """A silent HiGHS model (its first construction in a process prints a banner to the
+    standard output, which a command's output has no place for)."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            model = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    model.setOptionValue("output_flag", False)
+    return model
+
+
+def _parts(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
+    """A label per variable: variables linked through a row share it."""
+    label = np.arange(n_cols, dtype=np.int64)
+    while True:
+        by_row = np.full(n_rows, n_cols, dtype=np.int64)
+        np.minimum.at(by_row, rows, label[cols])
+        new = label.copy()
+        np.minimum.at(new, cols, by_row[rows])
+        if np.array_equal(new, label):
+            return label
+        label = new
