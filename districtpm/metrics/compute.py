@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from districtpm.analytics import store
@@ -210,10 +210,7 @@ def recompute(
         if years:
             stale = stale.filter(school_year__in=list(years))
         stale.delete()
-        rows = 0
-        for metric_id, frame in results.items():
-            rows += _store(metric_id, frame, run)
-        run.rows = rows
+        run.rows = store_values(results, run)
         run.finished_at = timezone.now()
         run.seconds = time.monotonic() - started
         run.save()
@@ -222,45 +219,90 @@ def recompute(
     return run
 
 
-def _none(value):
-    if value is None or value is pd.NA:
-        return None
-    try:
-        if value != value:  # NaN
-            return None
-    except TypeError:
-        return None
-    return value
+COLUMNS = [
+    "metric_id",
+    "level",
+    "entity_code",
+    "grade",
+    "period",
+    "period_order",
+    "school_year",
+    "group_dim",
+    "group_value",
+    "n",
+    "numerator",
+    "denominator",
+    "value",
+    "suppressed",
+    "suppressed_reason",
+    "run_id",
+]
 
 
-def _reason(row: Any) -> str:
-    """Why a cell is hidden: the suppression's own reason; a gap hidden with one of its groups."""
-    if not row.suppressed:
-        return ""
-    return getattr(row, "suppressed_reason", "") or "small"
+def value_rows(metric_id: str, frame: pd.DataFrame, run_id: int) -> list[tuple]:
+    """The rows of MetricValue for one metric's results, in COLUMNS order: hidden cells carry
+    no number (the table's constraint), a gap hidden with one of its groups is "small"."""
+    if frame.empty:
+        return []
+    hidden = frame["suppressed"].fillna(False).astype(bool).to_numpy()
+    reason = (
+        frame["suppressed_reason"].fillna("").astype(str).to_numpy()
+        if "suppressed_reason" in frame.columns
+        else np.full(len(frame), "", dtype=object)
+    )
+    reason = np.where(hidden, np.where(reason == "", "small", reason), "")
 
+    def numbers(column: str) -> list:
+        values = pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy()
+        keep = ~hidden & ~np.isnan(values)
+        return [float(v) if k else None for v, k in zip(values, keep, strict=True)]
 
-def _store(metric_id: str, frame: pd.DataFrame, run: ComputeRun) -> int:
-    objs = [
-        MetricValue(
-            metric_id=metric_id,
-            level=r.level,
-            entity_code=str(r.entity_code),
-            grade=r.grade or "",
-            period=r.period,
-            period_order=period_order(r.period),
-            school_year=r.school_year,
-            group_dim=r.group_dim,
-            group_value=str(r.group_value),
-            n=None if r.suppressed else _none(r.n) and int(r.n),
-            numerator=None if r.suppressed else _none(r.numerator),
-            denominator=None if r.suppressed else _none(r.denominator),
-            value=None if r.suppressed else _none(r.value),
-            suppressed=bool(r.suppressed),
-            suppressed_reason=_reason(r),
-            run=run,
+    n = numbers("n")
+    periods = frame["period"].astype(str).tolist()
+    orders = {p: period_order(p) for p in set(periods)}
+    return list(
+        zip(
+            [metric_id] * len(frame),
+            frame["level"].astype(str).tolist(),
+            frame["entity_code"].astype(str).tolist(),
+            frame["grade"].fillna("").astype(str).tolist(),
+            periods,
+            [orders[p] for p in periods],
+            frame["school_year"].astype(str).tolist(),
+            frame["group_dim"].astype(str).tolist(),
+            frame["group_value"].astype(str).tolist(),
+            [None if v is None else int(v) for v in n],
+            numbers("numerator"),
+            numbers("denominator"),
+            numbers("value"),
+            hidden.tolist(),
+            reason.tolist(),
+            [run_id] * len(frame),
+            strict=True,
         )
-        for r in frame.itertuples(index=False)
-    ]
-    MetricValue.objects.bulk_create(objs, batch_size=5000)
-    return len(objs)
+    )
+
+
+def store_values(results: dict[str, pd.DataFrame], run: ComputeRun) -> int:
+    """Insert every metric's values in one pass of the database's bulk path: COPY on
+    PostgreSQL, one prepared statement executed for all rows elsewhere (SQLite). Inside the
+    caller's transaction."""
+    table = connection.ops.quote_name(MetricValue._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for metric_id, frame in results.items():
+                    for row in value_rows(metric_id, frame, run.pk):
+                        copy.write_row(row)
+                        count += 1
+        else:
+            marks = ", ".join(["%s"] * len(COLUMNS))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+            for metric_id, frame in results.items():
+                rows = value_rows(metric_id, frame, run.pk)
+                cursor.executemany(sql, rows)
+                count += len(rows)
+    return count
