@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import ibis
 import numpy as np
@@ -92,19 +93,16 @@ def compute_all(
         raw = engine.compute_many(metrics, connect, years=years, workers=workers, progress=tick)
     else:
         raw = {d.id: _sequential(con, d, years, tick) for d in metrics}
-    results = {
-        metric_id: _with_reasons(
-            suppress(
-                frame,
-                definitions[metric_id].min_n,
-                networks,
-                definitions[metric_id].measure.kind,
-            ),
-            frame,
-            definitions[metric_id].min_n,
-        )
-        for metric_id, frame in raw.items()
-    }
+
+    def hide(item: tuple[str, pd.DataFrame]) -> pd.DataFrame:
+        metric_id, frame = item
+        d = definitions[metric_id]
+        return _with_reasons(suppress(frame, d.min_n, networks, d.measure.kind), frame, d.min_n)
+
+    # Each metric's suppression on its own thread: its linear programs and array work release
+    # the interpreter, so the cores share them.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = dict(zip(raw, pool.map(hide, raw.items()), strict=True))
     for d in definitions.values():
         if not d.is_gap:
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 import numpy as np
 
@@ -185,20 +186,30 @@ def _ranges(hidden, quantities, needs, coupled):
     return lows_q, highs_q, binding
 
 
+_first = threading.Lock()
+_quiet = False
+
+
 def _model():
-    """A silent HiGHS model (its first construction in a process prints a banner to the
-    standard output, which a command's output has no place for)."""
+    """A silent HiGHS model. The first construction in a process prints a banner to the
+    standard output, which a command's output has no place for: that one is made with the
+    output sent to /dev/null (once, under a lock, so no thread's output is lost)."""
+    global _quiet
     import highspy
 
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            model = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    with _first:
+        if not _quiet:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as devnull:
+                    os.dup2(devnull.fileno(), 1)
+                    highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _quiet = True
+    model = highspy.Highs()
     model.setOptionValue("output_flag", False)
     return model
 
