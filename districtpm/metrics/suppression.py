@@ -225,11 +225,12 @@ def suppress(
             name: df[name].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             for name in known
         }
-        # the order in which shown cells are given up: grade and school cells first, then
-        # networks and the district's groups, the district's all-students cell last
+        # the order in which shown cells are given up: the groups of grades and schools first,
+        # then those of networks and the district, then all-students cells from the grade up
+        # (a school's, a network's and the district's figures are the ones people look for)
         level = df["level"].map(LEVEL_RANK).to_numpy()
-        rank = np.where(level >= LEVEL_RANK["network"], 1, 0)
-        rank[(level == LEVEL_RANK["district"]) & (df["group_dim"] == "all").to_numpy()] = 2
+        everyone = (df["group_dim"] == "all").to_numpy()
+        rank = np.where(everyone, 1 + level, np.where(level >= LEVEL_RANK["network"], 1, 0))
         # each period on its own: no sum crosses periods
         periods = df["period"].astype(str).to_numpy()
         starts = np.flatnonzero(np.r_[True, periods[1:] != periods[:-1]])
@@ -423,7 +424,6 @@ def _pick(lacking, deficit, hidden, q: Quantity, n_order, rank, via=None) -> np.
     closes = np.bincount(r.cell, weights=hidden_in[r.rel] == 1, minlength=len(hidden))
     alone = (opens - closes)[cell]
     size = np.where(enough, n_order[cell], -room)
-    top2 = rank[cell] == 2
-    order = np.lexsort([cell, rank[cell], size, ~enough, alone, top2, short_cell])
+    order = np.lexsort([cell, size, ~enough, alone, rank[cell], short_cell])
     first = np.unique(short_cell[order], return_index=True)[1]
     return np.unique(cell[order][first])
