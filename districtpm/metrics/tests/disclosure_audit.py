@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 from scipy.sparse.csgraph import connected_components
 
-from districtpm.metrics.reader import _model
+from districtpm.metrics.reader import _model, _push
 from districtpm.metrics.suppression import (
     CELL_KEYS,
     UNBOUNDED,
@@ -266,6 +266,7 @@ def _solve(label, a_eq, b_eq, a_ub, lo, hi, true, need, rng, report) -> int:
         x = solve(rng.choice([-1.0, 1.0], size=len(true)))
         seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
     open_ = np.flatnonzero(seen_hi - seen_lo < need - 1e-6)
+    open_ = _push(solve, open_, need, seen_lo, seen_hi, len(true))
     while len(open_):
         # one unsettled variable of each part
         _, first = np.unique(label[open_], return_index=True)
