@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -73,11 +73,21 @@ def heading(browser) -> str:
 
 
 def sign_in(browser, base: str, username: str) -> None:
-    browser.delete_all_cookies()
-    browser.get(f"{base}/login/")
-    browser.find_element(By.ID, "id_username").send_keys(username)
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
-    wait_until(browser, lambda b: heading(b).startswith("Welcome"))
+    """Sign in afresh. A request of the previous page still in flight when the cookies are
+    cleared can set a new CSRF cookie after the form was served (Django then refuses the
+    POST as forged): the form is loaded once more and sent again, once."""
+    for attempt in range(2):
+        browser.delete_all_cookies()
+        browser.get(f"{base}/login/")
+        wait_until(browser, lambda b: b.execute_script("return document.readyState") == "complete")
+        browser.find_element(By.ID, "id_username").send_keys(username)
+        browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
+        try:
+            wait_until(browser, lambda b: heading(b).startswith("Welcome"))
+            return
+        except TimeoutException:
+            if attempt:
+                raise
 
 
 def current_nav(browser) -> str:
