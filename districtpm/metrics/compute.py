@@ -97,7 +97,7 @@ def compute_all(
     def hide(item: tuple[str, pd.DataFrame]) -> pd.DataFrame:
         metric_id, frame = item
         d = definitions[metric_id]
-        return _with_reasons(suppress(frame, d.min_n, networks, d.measure.kind), frame, d.min_n)
+        return suppress(frame, d.min_n, networks, d.measure.kind)
 
     # Each metric's suppression on its own thread: its linear programs and array work release
     # the interpreter, so the cores share them.
@@ -116,20 +116,6 @@ def compute_all(
         gap["n"] = gap["n"].where(~gap["suppressed"], pd.NA).astype("Int64")
         results[d.id] = gap
     return results
-
-
-def _with_reasons(hidden: pd.DataFrame, raw: pd.DataFrame, min_n: int) -> pd.DataFrame:
-    """Why each hidden cell is hidden, when the suppression did not say: fewer students than
-    the minimum ("small"), else hidden to protect another cell ("complement")."""
-    if "suppressed_reason" in hidden.columns:
-        return hidden
-    small = (raw["n"].reset_index(drop=True).fillna(0) < min_n).to_numpy(dtype=bool)
-    hidden = hidden.copy()
-    hidden["suppressed_reason"] = [
-        ("small" if is_small else "complement") if is_hidden else ""
-        for is_hidden, is_small in zip(hidden["suppressed"].to_numpy(), small, strict=True)
-    ]
-    return hidden
 
 
 def _sequential(con, d, years, tick) -> pd.DataFrame:

@@ -10,15 +10,17 @@ its members. A reader who knows them all can bound every hidden cell by linear p
 hiding a cell is not enough: its relations must leave it room.
 
 The method is hierarchical complementary suppression in the manner of the statistical disclosure
-control tools (tau-argus's "modular" approach, done here greedily over every relation at once):
+control tools (tau-argus), greedy rather than optimal, period by period:
 
-- In each relation, every hidden member must keep a range at least the protection interval wide
-  (half the minimum n by default), given the other members: the shown ones exactly, the hidden
-  ones within what their reasons tell (a "small" cell has 1 to min_n − 1 students, a
-  "complement" cell at least min_n). This is checked for n and for every additive numerator.
-- Where a relation falls short, the smallest shown member that gives enough room is hidden too
-  (the district's all-students cell only when nothing else can), and the checks run again
-  until every relation holds. A relation with exactly one hidden member always falls short.
+- A reader knows the shown cells exactly and the hidden ones within what their reasons tell (a
+  "small" cell has 1 to min_n − 1 students, a "complement" cell at least min_n). A small cell's
+  count must keep `protection_interval` possible values (3 at the usual 10); any other hidden
+  number at least two. This is checked for n and for every additive numerator.
+- First bounds are carried through the relations (cheap); then a reader's linear program over
+  all relations at once (metrics/reader.py) finds what combinations of them reveal. A cell left
+  too little room gets a shown member of a relation that binds it hidden too (all-students cells
+  last, the district's only when nothing else can), and the checks run again until none is
+  short. A relation with exactly one hidden member always falls short.
 
 Relations are taken from the data: a sum that does not hold exactly in the unsuppressed values
 (a published total that is not the sum of its rows) protects nothing and is not used. The test
@@ -36,7 +38,6 @@ import pandas as pd
 
 from districtpm.metrics import reader
 
-PARENT = {"school": "network", "network": "district", "grade": "school"}
 LEVEL_RANK = {"grade": 0, "school": 1, "network": 2, "district": 3}
 CELL_KEYS = ["period", "level", "entity_code", "grade", "group_dim", "group_value"]
 # Measures whose numerator adds up across cells, and how low and high it can be for a hidden
