@@ -9,7 +9,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards load audit-suppression
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load load audit-suppression
 
 setup: $(STAMP)
 
@@ -56,6 +56,20 @@ bench-scorecards: $(STAMP)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm demo build --scale large --seed $(SEED)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm collectstatic --noinput -v0
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm plan bench
+
+# An import of a generated student-level assessment file (IMPORT_ROWS rows, 2,000,000 by
+# default) through the shipped mapping, against DuckDB's own read, checks and insert of the
+# same file; time and peak memory of each, ratio last.
+bench-import: $(STAMP)
+	$(BIN)/python -m districtpm.analytics.bench_import --rows $(or $(IMPORT_ROWS),2000000)
+
+# Readers: 16 signed-in users fetching the scorecards of the large demo district (built once
+# in var/bench-large) from the production server, with one second of think time and with none,
+# and one user alone; latency percentiles, errors and throughput, figures last.
+bench-load: $(STAMP)
+	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm demo build --scale large --seed $(SEED)
+	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm collectstatic --noinput -v0
+	DISTRICTPM_VAR=var/bench-large $(BIN)/python -m districtpm.demo.bench_load
 
 # Concurrent writers: LOAD_THREADS signed-in users record decisions and status updates for
 # LOAD_SECONDS against waitress on a scratch database (SQLite, or PostgreSQL with DATABASE_URL).
