@@ -21,9 +21,17 @@ import numpy as np
 RANDOM_OBJECTIVES = 4
 
 
-def too_narrow(hidden: np.ndarray, quantities: list, interval: int, coupled: bool) -> list:
+def too_narrow(
+    hidden: np.ndarray, quantities: list, interval: int, coupled: bool, seen: dict | None = None
+) -> list:
     """Per quantity: the hidden cells a reader can narrow below their room, by how much, and
-    the (relation, cell) pairs where a relation binds such a cell."""
+    the (relation, cell) pairs where a relation binds such a cell.
+
+    `seen`, kept by the caller from one check to the next of the same cells, holds per quantity
+    the lowest and highest value each cell took in a solution found so far. Hiding more cells
+    only adds variables whose true value is feasible, so an earlier solution, extended by the
+    new variables' true values, is still a solution: a cell an earlier check settled stays
+    settled, and the next check solves only for the cells it did not."""
     from districtpm.metrics.suppression import room_needed
 
     k = len(hidden)
@@ -31,7 +39,7 @@ def too_narrow(hidden: np.ndarray, quantities: list, interval: int, coupled: boo
     variables = np.flatnonzero(hidden)
     if not len(variables) or not any((need[variables] > 0).any() for need in needs):
         return [(np.zeros(k, dtype=bool), need, None) for need in needs]
-    low, high, binding = _ranges(hidden, quantities, needs, coupled)
+    low, high, binding = _ranges(hidden, quantities, needs, coupled, seen)
     out = []
     for q_index, need in enumerate(needs):
         width = high[q_index] - low[q_index]
@@ -41,12 +49,14 @@ def too_narrow(hidden: np.ndarray, quantities: list, interval: int, coupled: boo
     return out
 
 
-def _ranges(hidden, quantities, needs, coupled):
+def _ranges(hidden, quantities, needs, coupled, seen=None):
     variables = np.flatnonzero(hidden)
     v = len(variables)
     column = np.full(len(hidden), -1)
     column[variables] = np.arange(v)
-    rows_all, cols_all, coefs_all, rhs_all, owner = [], [], [], [], []
+    rows_all, cols_all, coefs_all, rhs_all = [], [], [], []
+    # each row's quantity and relation (−1 for the rows that tie a numerator to its n)
+    owner_q, owner_rel = [], []
     lows, highs, trues = [], [], []
     offset_row = 0
     for q_index, q in enumerate(quantities):
@@ -66,7 +76,8 @@ def _ranges(hidden, quantities, needs, coupled):
         cols_all.append(column[r.cell[var]] + q_index * v)
         coefs_all.append(r.sign[var])
         rhs_all.append((rhs[used], rhs[used]))
-        owner += [(q_index, int(u)) for u in used]
+        owner_q.append(np.full(len(used), q_index))
+        owner_rel.append(used)
         offset_row += len(used)
         cap = 10 * float(np.nanmax(np.abs(q.x))) + 1000
         lows.append(np.maximum(q.lo[variables], -cap))
@@ -81,9 +92,11 @@ def _ranges(hidden, quantities, needs, coupled):
         cols_all.append(np.column_stack([qv * v + idx, qn * v + idx]).ravel())
         coefs_all.append(np.tile([1.0, -1.0], v))
         rhs_all.append((np.full(v, -np.inf), np.zeros(v)))
-        owner += [(-1, -1)] * v
+        owner_q.append(np.full(v, -1))
+        owner_rel.append(np.full(v, -1))
         offset_row += v
     rows = np.concatenate(rows_all)
+    owner_q, owner_rel = np.concatenate(owner_q), np.concatenate(owner_rel)
     cols = np.concatenate(cols_all)
     coefs = np.concatenate(coefs_all)
     row_lo = np.concatenate([a for a, _ in rhs_all])
@@ -116,14 +129,23 @@ def _ranges(hidden, quantities, needs, coupled):
         model.run()
         if model.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"the reader's program did not solve: {model.getModelStatus()}")
+        # The first solve starts cold, where dual simplex is fastest; every later one changes
+        # only the objective, so the last basis stays feasible and primal simplex goes on from
+        # it (several times faster than the dual, which starts over).
+        model.setOptionValue("simplex_strategy", 4)
         solution = model.getSolution()
         return np.asarray(solution.col_value), np.asarray(solution.row_dual)
 
     rng = np.random.default_rng(n_vars)
     seen_lo, seen_hi = true.copy(), true.copy()
-    for _ in range(RANDOM_OBJECTIVES):
-        x, _ = solve(rng.choice([-1.0, 1.0], size=n_vars))
-        seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
+    if seen:
+        # what earlier checks of these cells found (shown cells then: their true values)
+        seen_lo = np.minimum(seen_lo, np.concatenate([lo_q[variables] for lo_q, _ in seen["q"]]))
+        seen_hi = np.maximum(seen_hi, np.concatenate([hi_q[variables] for _, hi_q in seen["q"]]))
+    else:
+        for _ in range(RANDOM_OBJECTIVES):
+            x, _ = solve(rng.choice([-1.0, 1.0], size=n_vars))
+            seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
     part = _parts(rows, cols, offset_row, n_vars)
     row_part = np.full(offset_row, -1)
     row_part[rows] = part[cols]
@@ -171,12 +193,19 @@ def _ranges(hidden, quantities, needs, coupled):
             bind = (np.abs(dual_lo) > 1e-7) | (np.abs(dual_hi) > 1e-7)
             for b in np.flatnonzero(bind):
                 target = by_part.get(int(row_part[b]))
-                q_index, rel = owner[b]
+                q_index, rel = int(owner_q[b]), int(owner_rel[b])
                 if target is not None and q_index >= 0:
                     # the pair is stated in the quantity whose relation binds it
                     pairs[q_index].append((rel, int(variables[target % v])))
         unsettled = unsettled[
             ~done[unsettled] & (seen_hi[unsettled] - seen_lo[unsettled] < want[unsettled] - 1e-6)
+        ]
+    if seen is not None:
+        seen["q"] = [
+            _spread(
+                hidden, variables, q.x, seen_lo[i * v : (i + 1) * v], seen_hi[i * v : (i + 1) * v]
+            )
+            for i, q in enumerate(quantities)
         ]
     low = np.where(done, exact_lo, seen_lo)
     high = np.where(done, exact_hi, seen_hi)
@@ -193,6 +222,13 @@ def _ranges(hidden, quantities, needs, coupled):
         for ps in pairs
     ]
     return lows_q, highs_q, binding
+
+
+def _spread(hidden, variables, x, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of the block, the values seen: the true one for a shown cell."""
+    a, b = np.nan_to_num(x).copy(), np.nan_to_num(x).copy()
+    a[variables], b[variables] = lo, hi
+    return a, b
 
 
 _first = threading.Lock()
@@ -245,6 +281,8 @@ def _model():
             _quiet = True
     model = highspy.Highs()
     model.setOptionValue("output_flag", False)
+    # The reader's programs are small and sparse: presolve costs more than it saves.
+    model.setOptionValue("presolve", "off")
     return model
 
 

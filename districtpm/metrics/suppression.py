@@ -70,6 +70,7 @@ class Relations:
     rel: np.ndarray
     sign: np.ndarray
     count: int
+    _by_rel: tuple[np.ndarray, np.ndarray] | None = None
 
     def residual(self, x: np.ndarray) -> np.ndarray:
         return np.bincount(self.rel, weights=self.sign * x[self.cell], minlength=self.count)
@@ -83,6 +84,17 @@ class Relations:
         )
         residual = np.abs(self.residual(np.nan_to_num(x)))
         return complete & (residual <= 1e-9 * np.maximum(scale, 1.0))
+
+    def members_of(self, rels: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every member of each relation in `rels`, with the tag given beside that relation."""
+        if self._by_rel is None:
+            order = np.argsort(self.rel, kind="stable")
+            bounds = np.searchsorted(self.rel[order], np.arange(self.count + 1))
+            self._by_rel = (self.cell[order], bounds)
+        cells, bounds = self._by_rel
+        first, sizes = bounds[rels], bounds[rels + 1] - bounds[rels]
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return cells[np.repeat(first, sizes) + offsets], np.repeat(tags, sizes)
 
     def within(self, a: int, b: int) -> Relations:
         """The relations among rows a..b−1 (each relation lies within one period), for
@@ -277,6 +289,7 @@ def _complement(
     duals name."""
     hidden = hidden.copy()
     n_order = np.nan_to_num(n, nan=np.inf)
+    seen: dict = {}
     for _ in range(10_000):
         picks = np.zeros(0, dtype=np.int64)
         for q in quantities:
@@ -285,7 +298,7 @@ def _complement(
             if len(picks):
                 break
         if not len(picks):
-            found = reader.too_narrow(hidden, quantities, interval, coupled)
+            found = reader.too_narrow(hidden, quantities, interval, coupled, seen)
             lacking = np.logical_or.reduce([f[0] for f in found])
             deficit = np.maximum.reduce([np.where(f[0], f[1], 0.0) for f in found])
             picks = np.unique(
@@ -403,17 +416,17 @@ def _pick(lacking, deficit, hidden, q: Quantity, n_order, rank, via=None) -> np.
     if not lacking.any() or not r.count:
         return np.zeros(0, dtype=np.int64)
     # (relation, lacking cell) pairs, then every shown member of those relations
-    by_rel = pd.DataFrame({"rel": r.rel, "cell": r.cell})
     if via is None:
-        short = by_rel[lacking[r.cell]].rename(columns={"cell": "short"})
+        mine = lacking[r.cell]
+        short_rel, short = r.rel[mine], r.cell[mine]
     else:
-        short = pd.DataFrame({"rel": via[0], "short": via[1]})
-        short = short[lacking[short["short"].to_numpy()]]
-    shown = by_rel[~hidden[r.cell]]
-    pairs = short.merge(shown, on="rel")
-    if pairs.empty:
+        mine = lacking[via[1]]
+        short_rel, short = via[0][mine], via[1][mine]
+    cell, short_cell = r.members_of(short_rel, short)
+    keep = ~hidden[cell]
+    cell, short_cell = cell[keep], short_cell[keep]
+    if not len(cell):
         return np.zeros(0, dtype=np.int64)
-    cell, short_cell = pairs["cell"].to_numpy(), pairs["short"].to_numpy()
     # hiding a shown cell lets the others move by its distance from what its reason
     # ("complement") would tell: n − min_n, or its numerator above 0
     room = np.nan_to_num(np.maximum(q.x[cell] - q.lo[cell], 0.0))
