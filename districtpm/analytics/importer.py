@@ -11,6 +11,12 @@ inside the entries that need it, never by one for the whole output.
 No code is written for a particular file. Every bad row is reported with its file, line,
 column and reason; a file with any bad row changes nothing; importing a file again replaces the
 same rows, so it changes nothing either. See mappings/ for examples.
+
+Two paths import a file. A CSV goes first through sql_import.py, which compiles the mapping into
+SQL that DuckDB runs over the file itself, and writes the rows only when the file is entirely
+good. When it finds a bad row, or anything it cannot vouch for, the file takes the Python path
+below instead (read into pandas, converted cell by cell), which reports every bad row exactly;
+both paths store the same rows. Workbooks (XLSX) and Parquet files always take the Python path.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from districtpm.analytics import store
+from districtpm.analytics import sql_import, store
 from districtpm.analytics.schema import GRADES, TABLES, Column, Table
 from districtpm.core import intake
 from districtpm.core.intake import RowError
@@ -39,6 +46,8 @@ MAX_ERRORS = 1000
 INT64 = (-(2**63), 2**63 - 1)
 # Longer than any number a person writes; longer text is not converted (and is quoted shortened).
 MAX_NUMBER_CHARS = 40
+
+log = logging.getLogger(__name__)
 
 
 class MappingError(ValueError):
@@ -237,6 +246,8 @@ def _school_year_from_start(value: str) -> str:
 def _timestamp(value: str) -> pd.Timestamp:
     stamp = pd.Timestamp(value)
     if pd.isna(stamp):  # pd.Timestamp("nan") is NaT, not an error
+        raise ValueError(f"{_shown(value)} is not a date")
+    if not 1 <= stamp.year <= 9999:  # pandas reads "-3" as the year -3, which .date() refuses
         raise ValueError(f"{_shown(value)} is not a date")
     return stamp
 
@@ -477,13 +488,16 @@ def read_file(
 Target = dict[str, tuple[str, Any]]  # target column: (source column, raw value)
 
 
-def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, Target, dict[str, Any]]]:
-    """For each source row, the target rows as {target column: (source column, raw value)},
-    each with the scale factors of its columns."""
-    base_cols = out.get("columns", {})
-    constants = out.get("constants", {})
+Entry = tuple[dict[str, Any], dict[str, str], dict[str, Any]]  # (set, columns, scale)
+
+
+def output_entries(out: dict, columns: list[str]) -> list[Entry]:
+    """The target rows one source row of an output becomes, each as the values it sets, the file
+    columns it reads and the scale factors of its columns. `rows` entries come first, then one
+    entry per column stub that `melt` finds among the file's columns; an output with neither has
+    one entry. The SQL path (sql_import.py) compiles the same entries."""
     scale = out.get("scale", {})
-    entries: list[tuple[dict, dict, dict]] = []  # (set, columns, scale)
+    entries: list[Entry] = []
     for entry in out.get("rows", []):
         entries.append(
             (entry.get("set", {}), entry.get("columns", {}), {**scale, **entry.get("scale", {})})
@@ -494,7 +508,7 @@ def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, Target, dict
         fields = melt.get("fields")
         keys = melt.get("keys", {})
         stubs: dict[tuple, dict[str, str]] = {}
-        for column in frame.columns:
+        for column in columns:
             match = pattern.fullmatch(str(column))
             if not match:
                 continue
@@ -506,6 +520,15 @@ def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, Target, dict
             entries.append(({k: v for k, v in stub}, cols, scale))
     if not entries:
         entries = [({}, {}, scale)]
+    return entries
+
+
+def _output_rows(out: dict, frame: pd.DataFrame) -> list[tuple[int, Target, dict[str, Any]]]:
+    """For each source row, the target rows as {target column: (source column, raw value)},
+    each with the scale factors of its columns."""
+    base_cols = out.get("columns", {})
+    constants = out.get("constants", {})
+    entries = output_entries(out, list(frame.columns))
     filters = out.get("filter", {})
     rows = []
     records = frame.to_dict("records")
@@ -550,6 +573,18 @@ def import_file(
         mapping = check_mapping(mapping)
     label = intake.display_name(display_name or path.name)
     intake.check_size(path.stat().st_size, name=label)  # before reading the file into memory
+    fmt = (mapping.get("format") or path.suffix.lower().lstrip(".")).lower()
+    if fmt == "csv" and sql_import.enabled():
+        try:
+            result = sql_import.import_csv(
+                path, mapping, name=label, store_path=store_path, progress=progress
+            )
+        except sql_import.Fallback as why:
+            log.info("%s: imported by the Python path (%s)", label, why)
+        else:
+            sql_import.paths_taken["sql"] += 1
+            return result
+    sql_import.paths_taken["python"] += 1
     data = path.read_bytes()
     result = ImportResult(file=label, file_hash=hashlib.sha256(data).hexdigest())
     source = read_file(path, mapping.get("format"), data=data, name=label)
@@ -574,14 +609,19 @@ def _add_error(result: ImportResult, line: int, reason: str, column: str) -> Non
         result.errors.append(RowError(result.file, line, reason, column))
 
 
-def _require_columns(mapping: dict[str, Any], frame: pd.DataFrame, result: ImportResult) -> None:
-    """Raise ImportFailed if the file lacks a column the mapping reads."""
+def needed_columns(mapping: dict[str, Any]) -> set[str]:
+    """The file columns a mapping reads by name (melt finds its own among the file's)."""
     needed = set()
     for out in mapping["outputs"]:
         needed |= set(out.get("columns", {}).values()) | set(out.get("filter", {}))
         for entry in out.get("rows", []):
             needed |= set(entry.get("columns", {}).values())
-    missing = sorted(needed - set(map(str, frame.columns)))
+    return needed
+
+
+def _require_columns(mapping: dict[str, Any], frame: pd.DataFrame, result: ImportResult) -> None:
+    """Raise ImportFailed if the file lacks a column the mapping reads."""
+    missing = sorted(needed_columns(mapping) - set(map(str, frame.columns)))
     if missing:
         result.errors.append(
             RowError(result.file, 1, "missing column(s) the mapping needs", ", ".join(missing))
