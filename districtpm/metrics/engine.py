@@ -6,7 +6,12 @@ aggregated. Filters and conditions read the definition's parameters by name. Add
 count, sum, ratio of sums) are aggregated once at the finest grain — school × grade × period ×
 group — and rolled up from those counts to school, network and district, so a rate is always
 numerator over denominator and never an average of rates. Medians and percentiles are computed
-from student rows at every level. Suppression happens after (see suppression.py).
+from student rows at every level. Every level comes out of one query, labelled in the database.
+Suppression happens after (see suppression.py).
+
+A definition's query is built and compiled to SQL once per process: the text is kept, keyed by
+the definition's digest and everything else the query depends on (see run_cached), and a later
+compute sends it straight to the backend.
 
 A published source (a file's figures per school, grade and year) is rolled up from its counts
 too, with one difference: a cell whose count is unknown (the publisher suppressed it) makes
@@ -16,6 +21,7 @@ every figure it is part of unknown, never a sum that counts it as 0.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -23,6 +29,7 @@ from dataclasses import replace
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS, TABLES
 from districtpm.analytics.sources import SOURCES
@@ -135,10 +142,10 @@ LEVEL_KEYS = {
 def _unpivot(t: ir.Table, dims: list[str]) -> ir.Table:
     """One copy of every row per group dimension, with that dimension's value as group_value.
 
-    A cross join with the small list of dimensions, so the source is read once, not once per
-    dimension."""
-    dim_table = ibis.memtable({"group_dim": dims})
-    u = t.cross_join(dim_table)
+    The dimensions are unnested from an array literal (a cross join with the short list), so
+    the source is read once, not once per dimension; a literal rather than an in-memory table,
+    so the compiled SQL stands alone and can be cached and run on any connection."""
+    u = t.mutate(group_dim=ibis.literal(dims, type="array<string>").unnest())
     value = (
         ibis.cases(*[(u.group_dim == dim, u[dim]) for dim in dims if dim != "all"], else_="all")
         if len(dims) > 1
@@ -150,62 +157,202 @@ def _unpivot(t: ir.Table, dims: list[str]) -> ir.Table:
 GROUP_KEYS = ["period", "school_year", "group_dim", "group_value"]
 
 
+COUNTS = ("n", "numerator", "denominator")
+
+
+def _additive_query(
+    con: ibis.BaseBackend, d: MetricDefinition, years: list[str] | None
+) -> ir.Table:
+    """An additive measure's counts at every level, period and group, labelled, in one query.
+
+    One pass over the student rows into cells (school × grade × period × every group attribute
+    at once); each group dimension is a sum of cells, and each level a sum of those, all in the
+    database over the small cells table (rolling up in pandas after was most of the engine's
+    time). Grade is kept only when grades are reported: fewer cells for everything else."""
+    t = prepared_source(con, d, years)
+    place = _place(d)
+    cells = t.group_by([*place, "period", "school_year", *d.groups]).aggregate(**_aggregates(t, d))
+    # A school without a network counts in the network "" (as its entity code says).
+    cells = cells.mutate(network_code=cells.network_code.fill_null(""))
+    c = _unpivot(cells, ["all", *d.groups])
+    parts = [
+        _labelled(
+            c.group_by(LEVEL_KEYS[level] + GROUP_KEYS).aggregate(
+                n=c.n.sum(), numerator=c.numerator.sum(), denominator=c.denominator.sum()
+            ),
+            level,
+        )
+        for level in d.levels
+    ]
+    return ibis.union(*parts)
+
+
+def _labelled(agg: ir.Table, level: str, values: tuple[str, ...] = COUNTS) -> ir.Table:
+    """One level's rows with its level, entity code and grade ("" above the grade level), as
+    _label does for a frame, and the given value columns."""
+    if level == "district":
+        entity = ibis.literal("district")
+    elif level == "network":
+        entity = agg.network_code.fill_null("").cast("string")
+    else:
+        entity = agg.school_code.cast("string")
+    grade = agg.grade.cast("string") if level == "grade" else ibis.literal("")
+    return agg.select(
+        level=ibis.literal(level),
+        entity_code=entity,
+        grade=grade,
+        **{k: agg[k] for k in GROUP_KEYS},
+        **{k: agg[k] for k in values},
+    )
+
+
+def _place(d: MetricDefinition) -> list[str]:
+    return ["school_code", "network_code", *(["grade"] if "grade" in d.levels else [])]
+
+
+def _quantile_query(
+    con: ibis.BaseBackend, d: MetricDefinition, years: list[str] | None
+) -> ir.Table:
+    """A median or percentile at every level, from student rows (quantiles do not add up),
+    labelled by level in the same query."""
+    u = _unpivot(prepared_source(con, d, years), ["all", *d.groups])
+    parts = [
+        _labelled(
+            u.group_by(LEVEL_KEYS[level] + GROUP_KEYS).aggregate(**_aggregates(u, d)),
+            level,
+            ("n", "value"),
+        )
+        for level in d.levels
+    ]
+    return ibis.union(*parts)
+
+
 def compute(
     con: ibis.BaseBackend, d: MetricDefinition, years: Iterable[str] | None = None
 ) -> pd.DataFrame:
-    """Values for every level, period and group of one (non-gap) metric, unsuppressed."""
+    """Values for every level, period and group of one (non-gap) metric, unsuppressed.
+
+    One query gives every level, labelled (see _additive_query and _quantile_query); it is
+    built and compiled once per process (see run_cached)."""
     if d.published:
         return compute_published(con, d, years)
-    t = prepared_source(con, d, years)
+    wanted = None if years is None else list(years)
     if d.additive:
-        # One pass over the student rows into cells (school × grade × period × every group
-        # attribute at once); each group dimension, and then each level, is a sum of cells.
-        # Grade is kept only when grades are reported: fewer cells for everything else.
-        place = ["school_code", "network_code", *(["grade"] if "grade" in d.levels else [])]
-        cells = t.group_by([*place, "period", "school_year", *d.groups]).aggregate(
-            **_aggregates(t, d)
-        )
-        c = _unpivot(cells, ["all", *d.groups])
-        base = (
-            c.group_by([*place, *GROUP_KEYS])
-            .aggregate(n=c.n.sum(), numerator=c.numerator.sum(), denominator=c.denominator.sum())
-            .to_pyarrow()
-            .to_pandas()
-        )
-        base["network_code"] = base["network_code"].fillna("")
-        frames = []
-        for level in d.levels:
-            rolled = base.groupby(
-                LEVEL_KEYS[level] + GROUP_KEYS, as_index=False, dropna=False, sort=False
-            )[["n", "numerator", "denominator"]].sum(min_count=1)
-            frames.append(_label(rolled, level))
-        result = pd.concat(frames, ignore_index=True)
+        result = run_cached(con, d, wanted, "additive", _additive_query)
         result["value"] = _value_from_counts(d.measure.kind, result)
     else:
-        # Medians and percentiles do not add up: each level is computed from student rows.
-        u = _unpivot(t, ["all", *d.groups])
-        parts = []
-        for level in d.levels:
-            agg = u.group_by(LEVEL_KEYS[level] + GROUP_KEYS).aggregate(**_aggregates(u, d))
-            agg = agg.mutate(level=ibis.literal(level))
-            for missing in ("network_code", "school_code", "grade"):
-                if missing not in agg.columns:
-                    agg = agg.mutate(**{missing: ibis.null().cast("string")})
-            parts.append(
-                agg.select(
-                    "level", "network_code", "school_code", "grade", *GROUP_KEYS, "n", "value"
-                )
-            )
-        raw = ibis.union(*parts).to_pyarrow().to_pandas()
-        frames = [
-            _label(raw[raw["level"] == level].drop(columns="level"), level) for level in d.levels
-        ]
-        result = pd.concat(frames, ignore_index=True)
+        result = run_cached(con, d, wanted, "quantile", _quantile_query)
         result["numerator"] = float("nan")
         result["denominator"] = float("nan")
     result["metric"] = d.id
     result["n"] = result["n"].astype("int64")
     return result[OUTPUT_COLUMNS].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ the compiled-SQL cache
+
+# (backend, tables' schemas, digest, definition, years, query) → (SQL text, result schema).
+_SQL_CACHE: dict[tuple, tuple[str, ibis.Schema]] = {}
+_SQL_LOCK = threading.Lock()
+# Per connection: the schemas of the tables read, fetched once (a connection's tables do not
+# change type while the engine computes with it).
+_SCHEMAS: weakref.WeakKeyDictionary[ibis.BaseBackend, dict[str, tuple]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _definition_key(d: MetricDefinition) -> tuple:
+    """What of a definition its query depends on, beside its digest: a definition changed
+    in code (dataclasses.replace, or built in a test without a digest) keeps its digest, or
+    has none, and must still not be served another's SQL."""
+    return (
+        d.digest,
+        d.id,
+        d.source,
+        d.filter,
+        repr(d.measure),
+        d.period,
+        d.levels,
+        d.groups,
+        repr(sorted(d.rollup.items())),
+        d.rollup_filter,
+        repr(sorted(d.params.items())),
+        d.school_total,
+    )
+
+
+def _schema_key(con: ibis.BaseBackend, d: MetricDefinition) -> tuple:
+    """The schemas of the tables the definition's query reads on this connection: the compiled
+    SQL depends on column types (a boolean group column is labelled yes/no, others cast)."""
+    names = sorted({*SOURCES[d.source].tables, "student_years", "schools"})
+    with _SQL_LOCK:
+        known = _SCHEMAS.setdefault(con, {})
+    missing = [n for n in names if n not in known]
+    for name in missing:
+        known[name] = tuple(con.get_schema(name).items())
+    return tuple((n, known[n]) for n in names)
+
+
+def _cache_key(
+    con: ibis.BaseBackend, d: MetricDefinition, years: list[str] | None, query: str
+) -> tuple:
+    return (
+        con.name,
+        _schema_key(con, d),
+        _definition_key(d),
+        None if years is None else tuple(years),
+        query,
+    )
+
+
+def build_count() -> int:
+    """How many engine queries were built and compiled with Ibis (cache misses) so far."""
+    return _BUILDS[0]
+
+
+_BUILDS = [0]
+
+
+def run_cached(
+    con: ibis.BaseBackend,
+    d: MetricDefinition,
+    years: list[str] | None,
+    query: str,
+    build: Callable[[ibis.BaseBackend, MetricDefinition, list[str] | None], ir.Table],
+) -> pd.DataFrame:
+    """The result of the definition's query as a pandas frame, compiling it only once.
+
+    Building the Ibis expression and compiling it to SQL is about a quarter of the engine's
+    time, and the same for every run of a definition: the SQL text and the result's schema are
+    kept, keyed by the definition's digest (and what else the query depends on), and a later
+    run sends the text straight to the backend, converting the result exactly as Ibis does."""
+    key = _cache_key(con, d, years, query)
+    with _SQL_LOCK:
+        cached = _SQL_CACHE.get(key)
+    if cached is None:
+        expr = build(con, d, years)
+        cached = (con.compile(expr), expr.schema())
+        with _SQL_LOCK:
+            _BUILDS[0] += 1
+            _SQL_CACHE[key] = cached
+    return _execute(con, *cached).to_pandas()
+
+
+def _execute(con: ibis.BaseBackend, sql: str, schema: ibis.Schema) -> pa.Table:
+    """Run compiled SQL, returning the Arrow table Ibis's to_pyarrow would (same types)."""
+    if con.name == "duckdb":
+        # What the DuckDB backend's to_pyarrow does after compiling.
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        table = con.con.sql(sql).to_arrow_table()
+        return DuckDBPyArrowData.convert_table(table, schema)
+    return con.sql(sql, schema=schema).to_pyarrow()
+
+
+def clear_sql_cache() -> None:
+    """Forget every compiled query (tests; a long-lived process never needs to)."""
+    with _SQL_LOCK:
+        _SQL_CACHE.clear()
 
 
 # ------------------------------------------------------------------ published sources
@@ -223,6 +370,30 @@ def published_parts(d: MetricDefinition) -> tuple[str, str | None]:
     return str(m.column), None
 
 
+def _published_query(
+    con: ibis.BaseBackend, d: MetricDefinition, years: list[str] | None
+) -> ir.Table:
+    """A published metric's file rows summed per school, grade and year, with how many of
+    the counts each sum adds are unknown."""
+    t = SOURCES[d.source].build(con)
+    if years is not None:
+        t = t.filter(t.school_year.isin(years))
+    if d.filter:
+        t = t.filter(compile_to_ibis(d.filter, t, d.params))
+    t = t.mutate(period=t.school_year)
+    schools = con.table("schools").select("school_code", "network_code")
+    t = t.left_join(schools, "school_code")
+    t = t.select(*[c for c in t.columns if not c.endswith("_right")])
+    num, den = published_parts(d)
+    null_float = ibis.null().cast("float64")
+    return t.group_by(["school_code", "network_code", "grade", "period", "school_year"]).aggregate(
+        numerator=t[num].sum().cast("float64"),
+        numerator_unknown=t.count() - t[num].count(),
+        denominator=t[den].sum().cast("float64") if den else null_float,
+        denominator_unknown=(t.count() - t[den].count()) if den else ibis.literal(0),
+    )
+
+
 def compute_published(
     con: ibis.BaseBackend, d: MetricDefinition, years: Iterable[str] | None = None
 ) -> pd.DataFrame:
@@ -235,29 +406,9 @@ def compute_published(
     A figure with any unknown part is unknown: its numerator (and value) is empty, and so is
     its denominator when a denominator is unknown; its n, then unknown, is 0, so suppression
     hides it."""
-    source = SOURCES[d.source]
-    t = source.build(con)
-    if years is not None:
-        t = t.filter(t.school_year.isin(list(years)))
-    if d.filter:
-        t = t.filter(compile_to_ibis(d.filter, t, d.params))
-    t = t.mutate(period=t.school_year)
-    schools = con.table("schools").select("school_code", "network_code")
-    t = t.left_join(schools, "school_code")
-    t = t.select(*[c for c in t.columns if not c.endswith("_right")])
-    num, den = published_parts(d)
-    null_float = ibis.null().cast("float64")
-    cells = (
-        t.group_by(["school_code", "network_code", "grade", "period", "school_year"])
-        .aggregate(
-            numerator=t[num].sum().cast("float64"),
-            numerator_unknown=t.count() - t[num].count(),
-            denominator=t[den].sum().cast("float64") if den else null_float,
-            denominator_unknown=(t.count() - t[den].count()) if den else ibis.literal(0),
-        )
-        .to_pyarrow()
-        .to_pandas()
-    )
+    den = published_parts(d)[1]
+    wanted = None if years is None else list(years)
+    cells = run_cached(con, d, wanted, "published", _published_query)
     cells["network_code"] = cells["network_code"].fillna("")
     grade_rows = cells[cells["grade"] != "all"]
     school_rows = grade_rows if d.school_total == "grades" else cells[cells["grade"] == "all"]
