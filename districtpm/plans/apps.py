@@ -15,6 +15,10 @@ class PlansConfig(AppConfig):
 
         values_recomputed.connect(refresh_on_recompute, dispatch_uid="plans.status")
 
+        from districtpm.plans.cache import connect_receivers
+
+        connect_receivers()  # cached scorecards are dropped when the plan changes
+
         from districtpm.core.navigation import register_capability
 
         register_capability(

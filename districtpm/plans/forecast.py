@@ -2,22 +2,30 @@
 
 This year: the year-end result is predicted from the interim window results seen so far, using
 the relation between that window and the year-end result learned across schools in earlier
-years (least squares), with an 80% interval from the spread of that relation.
+years (least squares), with an 80% interval from the spread of that relation. The relations are
+learned when metric values are recomputed (`store_relations`) and read from the database by the
+pages (`relation`), not refitted on every request.
 Later years: the trend model of plans/trend.py — damped, pooled across schools, on a bounded
 scale, its interval and chance set from the errors it made at that horizon on known years.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
+from django.db import transaction
 
 from districtpm.metrics.models import Metric, MetricValue
+from districtpm.org.models import SchoolYear
 from districtpm.plans import trend
+from districtpm.plans.models import ForecastRelation
+
+log = logging.getLogger(__name__)
 
 Z80 = NormalDist().inv_cdf(0.9)  # a central 80% interval is ±1.2816 σ
 
@@ -73,6 +81,75 @@ def learn(metric: Metric, window: str, years: list[str]) -> Relation | None:
     return Relation(float(slope), float(intercept), sigma, len(xs))
 
 
+# The interim windows a forecast of this year reads, latest first.
+WINDOWS = ("spring", "winter", "fall")
+
+
+def learning_years() -> list[str]:
+    """The school years this year's forecast learns from: every year with year-end results
+    before the current one (what the scorecards and goal pages pass as `past_years`)."""
+    from districtpm.plans.backtest import completed_years
+
+    current = SchoolYear.objects.current()
+    return [y for y in completed_years() if current is None or y < current.name]
+
+
+def _stored(metric: Metric, window: str, years: list[str], found: Relation | None):
+    """A ForecastRelation row holding what learn() found (no coefficients: no relation)."""
+    return ForecastRelation(
+        metric_id=metric.id,
+        window=window,
+        years=",".join(years),
+        slope=found.slope if found else None,
+        intercept=found.intercept if found else None,
+        sigma=found.sigma if found else None,
+        n=found.n if found else 0,
+    )
+
+
+def store_relations(years: list[str] | None = None) -> int:
+    """Learn every forecast relation the pages will ask for (each metric with a predictor, each
+    window, from `years`: by default the current learning years) and replace the stored ones.
+    Run when metric values are recomputed; returns the number of relations stored."""
+    years = learning_years() if years is None else years
+    metrics = [
+        m for m in Metric.objects.order_by("id") if (m.definition or {}).get("forecast_from")
+    ]
+    rows = []
+    for metric in metrics:
+        for window in WINDOWS:
+            try:
+                rows.append(_stored(metric, window, years, learn(metric, window, years)))
+            except (ValueError, np.linalg.LinAlgError):
+                # Never let a degenerate fit stop a recompute: left unstored, the page that
+                # needs it learns it itself (and shows its error, as it did before).
+                log.exception("Could not learn the %s relation of %s", window, metric.id)
+    with transaction.atomic():
+        ForecastRelation.objects.all().delete()
+        ForecastRelation.objects.bulk_create(rows)
+    return len(rows)
+
+
+def relation(metric: Metric, window: str, years: list[str]) -> Relation | None:
+    """The relation learned for this metric, window and years: the stored one, or, when none
+    is stored (the school year turned since the last recompute, say), learned now and stored
+    for the next request and the other server processes."""
+    row = (
+        ForecastRelation.objects.filter(metric_id=metric.id, window=window, years=",".join(years))
+        .values_list("slope", "intercept", "sigma", "n")
+        .first()
+    )
+    if row is None:
+        found = learn(metric, window, years)
+        # Another process may store the same relation at the same moment: either row will do.
+        ForecastRelation.objects.bulk_create(
+            [_stored(metric, window, years, found)], ignore_conflicts=True
+        )
+        return found
+    slope, intercept, sigma, n = row
+    return Relation(slope, intercept, sigma, n) if n else None
+
+
 def probability(value: float, sigma: float, target: float, direction: str) -> float:
     if sigma <= 0:
         return 1.0 if (value >= target) == (direction == "higher") else 0.0
@@ -94,16 +171,16 @@ def current_year(
         return None
     seen = _values(source, level, school_year=school_year, entity_code=entity)
     windows = [p.split(" ", 1)[1] for (e, p) in seen if e == entity]
-    for window in ("spring", "winter", "fall"):
+    for window in WINDOWS:
         if window in windows:
-            relation = learn(metric, window, past_years)
-            if relation is None:
+            fit = relation(metric, window, past_years)
+            if fit is None:
                 return None
             x = seen[(entity, f"{school_year} {window}")]
-            value = relation.slope * x + relation.intercept
-            spread = Z80 * relation.sigma
+            value = fit.slope * x + fit.intercept
+            spread = Z80 * fit.sigma
             p = (
-                probability(value, relation.sigma, target, metric.direction)
+                probability(value, fit.sigma, target, metric.direction)
                 if target is not None
                 else None
             )
@@ -113,7 +190,7 @@ def current_year(
                 value - spread,
                 value + spread,
                 p,
-                f"{window} interim ({relation.n} school-years learned)",
+                f"{window} interim ({fit.n} school-years learned)",
             )
     return None
 
@@ -216,6 +293,21 @@ def _trend_model(
         errors,
         min_errors,
     )
+
+
+def warm_trend_models() -> int:
+    """Work out now, in this process, the trend model of every goal's metric at every level
+    (the expensive part of a scorecard's first request). The server's master calls it before
+    forking its workers: they inherit the models instead of each working them out again on
+    its first scorecard. Returns the number of models."""
+    from districtpm.plans.models import Goal
+
+    count = 0
+    for metric in Metric.objects.filter(id__in=Goal.objects.values("metric_id")):
+        for level in ("district", "network", "school"):
+            _trend_model(metric.id, metric.unit == "percent", level, *_fingerprint(metric, level))
+            count += 1
+    return count
 
 
 def for_goal(

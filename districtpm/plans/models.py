@@ -174,3 +174,45 @@ class KeyAction(WorkItem):
     """A key action or milestone of an initiative, with its owner and date."""
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="actions")
+
+
+class ForecastRelation(models.Model):
+    """This year's forecast model for one metric and interim window: the year-end result against
+    the window's result, learned across schools from a set of school years (forecast.learn).
+
+    Stored when metric values are recomputed, so a page reads it instead of refitting it on
+    every request. A fit that could not be made (too few school-years) is stored too, with n = 0
+    and no coefficients, so it is not tried again on every request either."""
+
+    metric = models.ForeignKey("metrics.Metric", on_delete=models.CASCADE, related_name="+")
+    window = models.CharField(max_length=20)
+    years = models.TextField(help_text="The school years learned from, comma-separated, in order.")
+    slope = models.FloatField(null=True)
+    intercept = models.FloatField(null=True)
+    sigma = models.FloatField(null=True)
+    n = models.PositiveIntegerField(default=0)
+    learned_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "window", "years"], name="one_relation_per_window_and_years"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} from {self.window} ({self.n} school-years)"
+
+
+class CacheGeneration(models.Model):
+    """A token that changes whenever what a cached page shows may have changed (new metric
+    values, a change to the plan). It lives in the database so that every server process sees
+    a change made by any other; a random token, not a counter, so that a rolled-back change can
+    never bring back a token whose cached pages were made inside it."""
+
+    name = models.CharField(max_length=40, unique=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

@@ -121,5 +121,11 @@ def after_recompute() -> int:
 
 
 def refresh_on_recompute(sender: Any, **kwargs: Any) -> None:
-    """The metrics' values_recomputed signal: goal status follows the new values."""
+    """The metrics' values_recomputed signal: this year's forecast relations are learned from
+    the new values, goal status follows them, and the cached scorecards are dropped. In that
+    order, so that a scorecard worked out after the drop reads the new relations."""
+    from districtpm.plans import cache, forecast
+
+    forecast.store_relations()
     after_recompute()
+    cache.bump()

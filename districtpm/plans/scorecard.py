@@ -1,6 +1,9 @@
 """Scorecards: the plan's goals for the district, a network or a school, with status, trend,
 forecast and gaps by student group.
 
+The rows are kept between requests (plans/cache.py) until metric values are recomputed or the
+plan changes, per scope: viewers share them only when their scopes read the same goals and values.
+
 A network or school is held to its own goals, and to each district goal carried down: the same
 change from its own baseline that the district goal asks of the district. Every number is read
 through the user's data scope, and suppressed cells stay blank. The number of database queries
@@ -18,6 +21,7 @@ from django.db.models import QuerySet
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.metrics.models import Metric, MetricValue
 from districtpm.org.models import Network, School, SchoolYear
+from districtpm.plans import cache
 from districtpm.plans import forecast as forecasting
 from districtpm.plans.backtest import completed_years
 from districtpm.plans.models import Goal, Plan
@@ -86,6 +90,9 @@ class Scorecard:
     rows: list[Row]
     children: list[Entity]
     parent: Entity | None
+    # The page's body as rendered for the board (True) and everyone else (False), kept with the
+    # cached rows: whoever has the same rows gets the same body (views._scorecard_page).
+    bodies: dict[bool, str] = field(default_factory=dict)
 
     @property
     def counts(self) -> list[tuple[str, str, int]]:
@@ -303,20 +310,45 @@ def _row(
     )
 
 
-def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard:
+def _rows(
+    user,
+    plan: Plan,
+    entity: Entity,
+    children: list[Entity],
+    period: str | None,
+    current: SchoolYear | None,
+) -> list[Row]:
+    """Every goal's row, with the children's statuses: the expensive part of a scorecard."""
     goals = _goals(user, plan, entity)
-    period = expected_period()
     visible = MetricValue.objects.visible_to(user)
     values = _entity_values(visible, {g.metric_id for g, _ in goals}, entity)
     child_values = _child_values(visible, goals, entity, children, period)
-    current = SchoolYear.objects.current()
     past = [y for y in completed_years() if current is None or y < current.name]
     rows = []
     for goal, carried in goals:
         row = _row(goal, carried, values[goal.metric_id], entity, period, current, past)
         row.children = _child_statuses(goal, children, child_values, period)
         rows.append(row)
-    return Scorecard(plan, entity, period, rows, children, parent=None)
+    return rows
+
+
+def build(user, plan: Plan, entity: Entity, children: list[Entity]) -> Scorecard:
+    """The scorecard of `entity` for `user`; its rows come from the cache when a viewer with the
+    same scope asked for them since the last recompute or change to the plan."""
+    period = expected_period()
+    current = SchoolYear.objects.current()
+    key = (
+        plan.pk,
+        entity,
+        tuple(children),
+        period,
+        current.name if current else None,
+        cache.scope_key(user),
+    )
+    rows, bodies = cache.cached(
+        key, lambda: (_rows(user, plan, entity, children, period, current), {})
+    )
+    return Scorecard(plan, entity, period, rows, children, parent=None, bodies=bodies)
 
 
 def scorecard_codes(user) -> tuple[frozenset[str], frozenset[str]] | None:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
@@ -213,16 +214,18 @@ def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 def _scorecard_page(request: HttpRequest, card, *, board: bool = False) -> HttpResponse:
-    return render(
-        request,
-        "plans/scorecard.html",
-        {
+    """The scorecard page. Its body (the tables) is most of the rendering and depends on the
+    card alone: rendered without the request, it is kept with the card's cached rows."""
+    body = card.bodies.get(board)
+    if body is None:
+        context = {
             "card": card,
             "board": board,
             "dimensions": GROUP_DIMENSIONS,
             "min_n": settings.DISTRICTPM_MIN_N,
-        },
-    )
+        }
+        body = card.bodies[board] = render_to_string("plans/_scorecard_body.html", context)
+    return render(request, "plans/scorecard.html", {"card": card, "board": board, "body": body})
 
 
 def _plan_or_404(user) -> Plan:

@@ -7,6 +7,7 @@ districtpm demo accounts [--json]
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
@@ -113,22 +115,92 @@ class Command(BaseCommand):
             self.stdout.write(f"  {a['username']:<{width}}  {a['role']:<20} {a['scope']}")
 
     def _serve(self) -> None:
-        from waitress import serve
-
+        """Recover interrupted imports (once, here, before any worker exists), then serve with
+        gunicorn: several worker processes, so pages use every core (one process is held to one
+        core by the GIL)."""
         from districtpm.metrics.tasks import recover_at_startup
 
         for task in recover_at_startup():
             self.stdout.write(f"Import of {task.file_name} was interrupted: {task.summary}")
-
-        from districtpm.wsgi import application
+        self._prepare_forecasts()
 
         port = int(os.environ.get("PORT", "8000"))
+        server = ProductServer(port)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nDistrict PM is running at http://127.0.0.1:{port}/"
                 " — sign in with a login above."
+                f"\n{server.cfg.workers} worker processes of {server.cfg.threads} threads."
                 "\nPress Ctrl+C to stop."
             )
         )
         self.stdout.flush()
-        serve(application, host="127.0.0.1", port=port, threads=8, _quiet=True)
+        server.run()
+
+    def _prepare_forecasts(self) -> None:
+        """The forecasts' trend models, worked out once here so that every worker inherits them
+        (each would otherwise work them out on its first scorecard); never stops the server."""
+        from districtpm.plans.forecast import warm_trend_models
+
+        self.stdout.write("Preparing the forecasts…")
+        self.stdout.flush()
+        try:
+            warm_trend_models()
+        except Exception:
+            logging.getLogger(__name__).exception("Could not prepare the forecasts")
+
+
+def worker_count() -> int:
+    """DISTRICTPM_WORKERS, or two worker processes per core: with two, one process's request
+    waiting on the database or the network leaves the core to another."""
+    configured = os.environ.get("DISTRICTPM_WORKERS", "").strip()
+    return int(configured) if configured else 2 * (os.cpu_count() or 1)
+
+
+def thread_count() -> int:
+    """DISTRICTPM_THREADS, or 4 threads per worker process: a long request (an export, a pack)
+    does not hold up the others, and slow clients do not tie up a process."""
+    configured = os.environ.get("DISTRICTPM_THREADS", "").strip()
+    return int(configured) if configured else 4
+
+
+def _before_fork(arbiter: Any, worker: Any) -> None:
+    """gunicorn's pre_fork hook: no database connection may be shared by two processes, so the
+    master closes its own (from migrate, recovery…) before each worker is forked."""
+    from django.db import connections
+
+    connections.close_all()
+
+
+class ProductServer(BaseApplication):
+    """The product under gunicorn, in this process: it becomes gunicorn's master, and its
+    workers are forked from it with Django already set up (the app is loaded once, here).
+
+    gthread workers: each a process with a few threads. Static files are served by WhiteNoise
+    inside the app, as before; import tasks run in a thread of the worker that started them and
+    are tracked in the database, so every worker sees their progress."""
+
+    def __init__(self, port: int, workers: int | None = None, threads: int | None = None):
+        self.options = {
+            "bind": [f"127.0.0.1:{port}"],
+            "workers": workers or worker_count(),
+            "worker_class": "gthread",
+            "threads": threads or thread_count(),
+            "preload_app": True,
+            "pre_fork": _before_fork,
+            # The console shows the login message; gunicorn says only what goes wrong.
+            "loglevel": "warning",
+            "accesslog": None,
+            # gunicorn's control socket sits at one path per user: two servers would clash.
+            "control_socket_disable": True,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        from districtpm.wsgi import application
+
+        return application
