@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from districtpm.analytics import sql_import, store
+from districtpm.analytics import store
 from districtpm.analytics.schema import GRADES, TABLES, Column, Table
 from districtpm.core import intake
 from districtpm.core.intake import RowError
@@ -574,6 +574,9 @@ def import_file(
     label = intake.display_name(display_name or path.name)
     intake.check_size(path.stat().st_size, name=label)  # before reading the file into memory
     fmt = (mapping.get("format") or path.suffix.lower().lstrip(".")).lower()
+    # sql_import uses this module's rules; imported here, so neither module needs the other to load
+    from districtpm.analytics import sql_import
+
     if fmt == "csv" and sql_import.enabled():
         try:
             result = sql_import.import_csv(
