@@ -570,16 +570,21 @@ def _measured(fn: Callable[[str], pd.DataFrame], path: str, out: str, queue) -> 
     )
 
 
-def measure(fn: Callable[[str], pd.DataFrame], path: str, out: str) -> dict:
+def _forked(target: Callable, args: tuple, label: str) -> dict:
+    """Run `target(*args, queue)` in a forked process and return what it puts on the queue."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    process = ctx.Process(target=_child, args=(fn, path, out, queue))
+    process = ctx.Process(target=target, args=(*args, queue))
     process.start()
-    stats = queue.get()
+    result = queue.get()
     process.join()
-    if "error" in stats or process.exitcode:
-        raise RuntimeError(f"{fn.__name__} failed: {stats.get('error')}")
-    return stats
+    if "error" in result or process.exitcode:
+        raise RuntimeError(f"{label} failed: {result.get('error')}")
+    return result
+
+
+def measure(fn: Callable[[str], pd.DataFrame], path: str, out: str) -> dict:
+    return _forked(_child, (fn, path, out), fn.__name__)
 
 
 def same(a: pd.DataFrame, b: pd.DataFrame) -> tuple[bool, str]:
@@ -658,15 +663,7 @@ def _rounds_child(path: str, rounds: int, queue) -> None:
 
 def measure_rounds(path: str, rounds: int) -> dict[str, Any]:
     """timing_rounds in a fresh forked process, so the parent's state does not skew it."""
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    process = ctx.Process(target=_rounds_child, args=(path, rounds, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    if "error" in result or process.exitcode:
-        raise RuntimeError(f"timing rounds failed: {result.get('error')}")
-    return result
+    return _forked(_rounds_child, (path, rounds), "timing rounds")
 
 
 def _median_ratio(a: list[float], b: list[float]) -> float:
