@@ -459,6 +459,11 @@ def _draw_survey_responses(
     return pd.concat(survey_parts, ignore_index=True)
 
 
+def _month_over(day: dt.date) -> bool:
+    """Whether `day` is the last of its month."""
+    return (day + dt.timedelta(days=1)).month != day.month
+
+
 def _as_of(
     tables: dict[str, pd.DataFrame], years: list[str], as_of: dt.date | None
 ) -> dict[str, pd.DataFrame]:
@@ -469,15 +474,15 @@ def _as_of(
     seen = {
         (y, w) for y, w in pairs.itertuples(index=False) if _happened(y, WINDOW_DATES[w], as_of)
     }
-    done = pd.Series(
-        list(zip(a["school_year"], a["test_window"], strict=True)), index=a.index
-    ).isin(seen)
+    done = pd.MultiIndex.from_frame(a[["school_year", "test_window"]]).isin(list(seen))
     tables["assessments"] = a[done]
     att = tables["attendance"]
-    month_end = pd.to_datetime(att["month"] + "-01") + pd.offsets.MonthEnd(0)
-    tables["attendance"] = att[month_end.dt.date <= as_of]
+    # months and dates are ISO strings, so they compare as they sort
+    this_month = f"{as_of:%Y-%m}"
+    ended = att["month"] <= this_month if _month_over(as_of) else att["month"] < this_month
+    tables["attendance"] = att[ended]
     d = tables["discipline"]
-    tables["discipline"] = d[pd.to_datetime(d["incident_date"]).dt.date <= as_of]
+    tables["discipline"] = d[d["incident_date"].astype(str) <= as_of.isoformat()]
     for name, when in (
         ("credits", YEAR_END),
         ("graduation_cohorts", YEAR_END),

@@ -7,7 +7,9 @@ another engine.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
 import os
 import threading
 import time
@@ -18,6 +20,7 @@ from pathlib import Path
 import duckdb
 import ibis
 import pandas as pd
+import pyarrow as pa
 from django.conf import settings
 
 from districtpm.analytics.schema import TABLES, ddl
@@ -46,9 +49,10 @@ def store_path() -> Path:
 def connect(
     path: Path | str | None = None, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with the schema in place. One writer at a time in this process."""
+    """A DuckDB connection with the schema in place. One writer at a time, in this process and
+    across the server's processes (read-only connections share the file with each other)."""
     target = str(path or store_path())
-    with _lock:
+    with _lock, file_lock(target, exclusive=not read_only):
         con = duckdb.connect(target, read_only=read_only)
         try:
             if not read_only:
@@ -65,6 +69,33 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE _imports ADD COLUMN IF NOT EXISTS task_id VARCHAR")
 
 
+@contextmanager
+def file_lock(target: Path | str, exclusive: bool) -> Iterator[None]:
+    """Wait for the store file: exclusive for a writer, shared among readers. DuckDB refuses to
+    open a file that another process has open for writing (and refuses a writer while any
+    other process has it open), so the server's worker processes queue here instead of
+    failing. The lock is the operating system's (flock on a file beside the store), released
+    if the process dies."""
+    target = str(target)
+    if target == ":memory:" or target.startswith(("md:", "motherduck:")):
+        yield
+        return
+    lock_path = Path(target + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def reading(path: Path | str | None = None) -> contextlib.AbstractContextManager[None]:
+    """Hold the store for reading (many readers, no writer) while Ibis connections made by
+    `ibis_connection` read it."""
+    return file_lock(path or store_path(), exclusive=False)
+
+
 def pause_point(name: str) -> None:
     """Test-only: with DISTRICTPM_TEST_PAUSE_AT=name, announce it in a file and wait to be killed."""
     if os.environ.get("DISTRICTPM_TEST_PAUSE_AT") != name:
@@ -76,17 +107,20 @@ def pause_point(name: str) -> None:
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
     """Insert rows, replacing any with the same key: re-importing a file changes nothing."""
     spec = TABLES[table]
-    frame = frame[spec.column_names]
-    con.register("_incoming", frame)
+    # As an Arrow table: DuckDB reads Arrow columns as they are, where a pandas frame's
+    # string columns are converted value by value (most of the time of a large insert).
+    incoming = pa.Table.from_pandas(frame[spec.column_names], preserve_index=False)
+    con.register("_incoming", incoming)
     try:
-        keys = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in spec.key)
-        con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {keys}")
+        if con.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+            keys = " AND ".join(f"t.{k} IS NOT DISTINCT FROM i.{k}" for k in spec.key)
+            con.execute(f"DELETE FROM {table} t USING _incoming i WHERE {keys}")
         cols = ", ".join(spec.column_names)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
     finally:
         con.unregister("_incoming")
     pause_point("store-write")
-    return len(frame)
+    return incoming.num_rows
 
 
 def sync_schools(con: duckdb.DuckDBPyConnection) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -80,6 +81,20 @@ def compute_all(
 
     With `connect`, metrics are computed `workers` at a time, each worker on its own connection;
     otherwise one after another on `con`."""
+    raw, networks = compute_raw(con, definitions, years, progress, connect, workers)
+    return hide_all(raw, networks, definitions, progress, workers)
+
+
+def compute_raw(
+    con: ibis.BaseBackend,
+    definitions: dict[str, MetricDefinition],
+    years: Iterable[str] | None = None,
+    progress: Progress = lambda *_: None,
+    connect: Callable[[], ibis.BaseBackend] | None = None,
+    workers: int = 1,
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every definition's values before suppression (gaps excepted), and the schools' networks:
+    all that is read from the store."""
     networks = school_networks(con)
     metrics = [d for d in definitions.values() if not d.is_gap]
     done = [0]
@@ -93,6 +108,19 @@ def compute_all(
         raw = engine.compute_many(metrics, connect, years=years, workers=workers, progress=tick)
     else:
         raw = {d.id: _sequential(con, d, years, tick) for d in metrics}
+    return raw, networks
+
+
+def hide_all(
+    raw: dict[str, pd.DataFrame],
+    networks: dict[str, str],
+    definitions: dict[str, MetricDefinition],
+    progress: Progress = lambda *_: None,
+    workers: int = 1,
+) -> dict[str, pd.DataFrame]:
+    """Suppress every metric's values, then work out the gaps from what is shown."""
+    total = len(definitions)
+    done = [len(raw)]
 
     def hide(item: tuple[str, pd.DataFrame]) -> pd.DataFrame:
         metric_id, frame = item
@@ -106,7 +134,8 @@ def compute_all(
     for d in definitions.values():
         if not d.is_gap:
             continue
-        tick(d.id)
+        done[0] += 1
+        progress(d.id, done[0], total)
         base = results.get(d.gap.metric)
         if base is None:
             continue
@@ -161,19 +190,18 @@ def recompute(
             "SELECT file_name, file_hash, table_name, rows, school_years, "
             "CAST(imported_at AS VARCHAR) FROM _imports ORDER BY imported_at"
         ).fetchall()
-    con = store.ibis_connection(path)
     embedded = not getattr(settings, "ANALYTICS_URL", "") or path is not None
-    try:
-        results = compute_all(
-            con,
-            chosen,
-            years,
-            progress,
-            connect=(lambda: store.ibis_connection(path)) if embedded else None,
-            workers=min(4, os.cpu_count() or 1),
-        )
-    finally:
-        con.disconnect()
+    workers = min(4, os.cpu_count() or 1)
+    # Another process's import waits until these reads are done (and these wait for it); the
+    # suppression, which reads nothing from the store, runs after.
+    with store.reading(path) if embedded else contextlib.nullcontext():
+        con = store.ibis_connection(path)
+        try:
+            connect = (lambda: store.ibis_connection(path)) if embedded else None
+            raw, networks = compute_raw(con, chosen, years, progress, connect, workers)
+        finally:
+            con.disconnect()
+    results = hide_all(raw, networks, chosen, progress, workers)
     with transaction.atomic():
         sync_definitions(definitions)
         run = ComputeRun.objects.create(
