@@ -9,7 +9,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load load audit-suppression
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load bench-pack load audit-suppression
 
 setup: $(STAMP)
 
@@ -70,6 +70,11 @@ bench-load: $(STAMP)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm demo build --scale large --seed $(SEED)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm collectstatic --noinput -v0
 	DISTRICTPM_VAR=var/bench-large $(BIN)/python -m districtpm.demo.bench_load
+
+# A meeting's data pack (PowerPoint and PDF), on a medium demo district kept in var/bench-medium.
+bench-pack: $(STAMP)
+	DISTRICTPM_VAR=var/bench-medium $(BIN)/districtpm demo build --scale medium --seed $(SEED)
+	DISTRICTPM_VAR=var/bench-medium $(BIN)/python -m districtpm.meetings.bench_pack
 
 # Concurrent writers: LOAD_THREADS signed-in users record decisions and status updates for
 # LOAD_SECONDS against waitress on a scratch database (SQLite, or PostgreSQL with DATABASE_URL).

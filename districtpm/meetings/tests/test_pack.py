@@ -60,6 +60,32 @@ def test_a_pack_holds_at_most_twelve_charts(meeting, world):
     ]
 
 
+def test_each_chart_is_drawn_once_whichever_export_asks(
+    meeting, world, settings, tmp_path, monkeypatch
+):
+    settings.CHART_CACHE_DIR = tmp_path / "charts"
+    drawn = []
+    draw = pack._draw
+    monkeypatch.setattr(pack, "_draw", lambda spec: drawn.append(spec) or draw(spec))
+    full = pack.assemble(meeting, user=world.users["pm"])
+    pack.to_pptx(full)
+    assert len(drawn) == len(full.charts) == pack.MAX_CHARTS
+    pack.to_pdf(full)
+    pack.to_pptx(pack.assemble(meeting, user=world.users["pm"]))
+    assert len(drawn) == pack.MAX_CHARTS
+    # a kept picture is the one drawn for that spec
+    assert pack.chart_pngs(full.charts[:1]) == [draw(full.charts[0].export_spec())]
+    # a chart whose spec changes in any way (here its title) is drawn again
+    full.charts[0].spec["title"] = "Raise ela_proficiency, again"
+    pack.chart_pngs(full.charts)
+    assert len(drawn) == pack.MAX_CHARTS + 1
+    # at most CHART_CACHE_FILES pictures are kept
+    monkeypatch.setattr(pack, "CHART_CACHE_FILES", 3)
+    full.charts[1].spec["title"] = "Raise math_proficiency, again"
+    pack.chart_pngs(full.charts)
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 3
+
+
 def test_the_powerpoint_pack_opens_in_libreoffice(meeting, world, tmp_path):
     full = pack.assemble(meeting, user=world.users["pm"])
     data = pack.to_pptx(full)
