@@ -13,3 +13,10 @@ application = get_wsgi_application()
 from districtpm.metrics.tasks import recover_at_startup  # noqa: E402
 
 recover_at_startup()
+
+# With `gunicorn --preload` this runs once in the master, before the workers are forked: a
+# database connection opened here must not be inherited by every worker (they would share one
+# socket), so it is closed, and each worker opens its own.
+from django.db import connections  # noqa: E402
+
+connections.close_all()

@@ -268,3 +268,16 @@ def test_restart_after_killed_import_leaves_nothing_running(point, restart, prep
     assert _same_values(after["values"], fresh["values"])
     if point == "recompute":
         assert not _same_values(killed["values"], fresh["values"])  # recovery had work to do
+
+
+def test_the_preloaded_application_leaves_no_database_connection_to_its_workers(prepared, tmp_path):
+    """`gunicorn --preload` imports the application in the master and forks the workers from
+    it: the recovery run at import must not leave them a shared database connection."""
+    var = tmp_path / "var"
+    shutil.copytree(prepared, var)
+    out = _py(
+        START + "\nfrom django.db import connections\n"
+        "print(all(c.connection is None for c in connections.all(initialized_only=True)))",
+        var,
+    )
+    assert out.split()[-1] == "True"
