@@ -6,7 +6,6 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 import ibis
 import numpy as np
@@ -21,7 +20,7 @@ from districtpm.metrics import engine
 from districtpm.metrics.definitions import MetricDefinition, load_all
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
 from districtpm.metrics.signals import values_recomputed
-from districtpm.metrics.suppression import suppress
+from districtpm.metrics.suppression import Job, suppress_many
 
 Progress = Callable[[str, int, int], None]
 
@@ -122,15 +121,11 @@ def hide_all(
     total = len(definitions)
     done = [len(raw)]
 
-    def hide(item: tuple[str, pd.DataFrame]) -> pd.DataFrame:
-        metric_id, frame = item
-        d = definitions[metric_id]
-        return suppress(frame, d.min_n, networks, d.measure.kind)
-
-    # Each metric's suppression on its own thread: its linear programs and array work release
-    # the interpreter, so the cores share them.
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = dict(zip(raw, pool.map(hide, raw.items()), strict=True))
+    jobs = {
+        metric_id: Job(frame, definitions[metric_id].min_n, definitions[metric_id].measure.kind)
+        for metric_id, frame in raw.items()
+    }
+    results = suppress_many(jobs, networks, workers=max(1, workers))
     for d in definitions.values():
         if not d.is_gap:
             continue

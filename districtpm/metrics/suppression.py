@@ -31,6 +31,9 @@ suite audits the result with a linear program over every relation at once
 from __future__ import annotations
 
 import math
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,6 +273,84 @@ def suppress(
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     return out.iloc[back].reset_index(drop=True)
+
+
+# Below this many cells in all, suppressing in this process is quicker than starting others.
+PARALLEL_CELLS = 100_000
+
+
+@dataclass
+class Job:
+    """One metric's values to suppress, with its minimum n and measure kind."""
+
+    values: pd.DataFrame
+    min_n: int
+    measure: str | None = None
+
+
+def suppress_many(
+    jobs: dict[str, Job], school_networks: dict[str, str], workers: int = 1
+) -> dict[str, pd.DataFrame]:
+    """`suppress` for each job, school year by school year (no sum crosses a period, and a
+    period lies in one school year), the years spread over `workers` processes when there is
+    enough to do. The linear programs and array work of one year take the interpreter most of
+    the time, so threads would share one core; processes use them all.
+
+    The result is the same whichever way it runs."""
+    blocks: list[tuple[str, np.ndarray]] = []
+    for key, job in jobs.items():
+        frame = job.values
+        years = (
+            frame["school_year"].astype(str).to_numpy()
+            if "school_year" in frame.columns
+            else np.full(len(frame), "")
+        )
+        for year in pd.unique(years):
+            blocks.append((key, np.flatnonzero(years == year)))
+    tasks = [
+        (jobs[key].values.iloc[rows], jobs[key].min_n, school_networks, jobs[key].measure)
+        for key, rows in blocks
+    ]
+    cells = sum(len(rows) for _, rows in blocks)
+    if workers > 1 and cells >= PARALLEL_CELLS and len(tasks) > 1:
+        context = _process_context()
+        # the largest first, so that no process is left with a long one at the end
+        order = sorted(range(len(tasks)), key=lambda i: -len(blocks[i][1]))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = dict(
+                zip(order, pool.map(_suppress_task, [tasks[i] for i in order]), strict=True)
+            )
+        parts = [done[i] for i in range(len(tasks))]
+    else:
+        parts = [_suppress_task(task) for task in tasks]
+    out = {}
+    for key, job in jobs.items():
+        mine = [i for i, (k, _) in enumerate(blocks) if k == key]
+        if not mine:
+            out[key] = suppress(job.values, job.min_n, school_networks, job.measure)
+            continue
+        rows = np.concatenate([blocks[i][1] for i in mine])
+        joined = pd.concat([parts[i] for i in mine], ignore_index=True)
+        back = np.empty_like(rows)
+        back[rows] = np.arange(len(rows))
+        out[key] = joined.iloc[back].reset_index(drop=True)
+    return out
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """Fork this process when it runs one thread (a command, the demo build); when it runs
+    several (a web worker's request threads, whose locks a fork would copy mid-use), fork from
+    multiprocessing's forkserver, a clean process started once for the purpose."""
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["districtpm.metrics.suppression"])
+    return context
+
+
+def _suppress_task(task: tuple) -> pd.DataFrame:
+    values, min_n, school_networks, measure = task
+    return suppress(values, min_n, school_networks, measure)
 
 
 def _complement(

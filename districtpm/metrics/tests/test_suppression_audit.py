@@ -259,3 +259,39 @@ def test_the_audit_passes_for_every_metric_on_the_medium_demo(tmp_path):
     print(f"medium demo: {cells_seen} cells, {hidden_seen} hidden, {len(failures)} findings")
     assert cells_seen > 50_000 and hidden_seen > 0
     assert failures == [], "\n".join(failures[:20])
+
+
+# ------------------------------------------------------------------ many metrics at once
+
+
+@pytest.mark.parametrize("threads", [1, 3], ids=["forked", "from-the-forkserver"])
+def test_suppressing_many_metrics_year_by_year_in_processes_changes_nothing(
+    duck, monkeypatch, threads
+):
+    """suppress_many splits each metric into school years and, given the work, spreads them
+    over processes (forked from this one, or, where this one runs other threads, from a
+    forkserver): the result is what suppressing each metric whole gives, in its order."""
+    from districtpm.metrics import suppression
+
+    monkeypatch.setattr(suppression.threading, "active_count", lambda: threads)
+
+    networks = school_networks(duck)
+    raw = {m: engine.compute(duck, DEFINITIONS[m]) for m in STUDENT_METRICS}
+    # the engine's rows in another order than the cells', so putting them back is checked
+    raw = {m: f.sample(frac=1.0, random_state=7).reset_index(drop=True) for m, f in raw.items()}
+    assert sum(f["school_year"].nunique() > 1 for f in raw.values()) >= 3
+    jobs = {
+        m: suppression.Job(f, DEFINITIONS[m].min_n, DEFINITIONS[m].measure.kind)
+        for m, f in raw.items()
+    }
+    whole = {
+        m: suppress(f, DEFINITIONS[m].min_n, networks, DEFINITIONS[m].measure.kind)
+        for m, f in raw.items()
+    }
+    in_process = suppression.suppress_many(jobs, networks, workers=1)
+    monkeypatch.setattr(suppression, "PARALLEL_CELLS", 0)
+    in_processes = suppression.suppress_many(jobs, networks, workers=2)
+    for m in STUDENT_METRICS:
+        assert whole[m]["suppressed"].any(), m
+        pd.testing.assert_frame_equal(in_process[m], whole[m])
+        pd.testing.assert_frame_equal(in_processes[m], whole[m])
