@@ -14,6 +14,13 @@ def _axis_format(metric: Metric) -> str:
     return ".0%" if metric.format.startswith("percent") else ",.1f"
 
 
+def _axis(metric: Metric) -> dict[str, Any]:
+    """The value axis: ticks no closer than the format shows (whole percents, tenths), so no
+    two ticks read the same (a 0–5% range would otherwise tick every 0.2% as 0%, 0%, 0%, 1%…)."""
+    step = 0.01 if metric.format.startswith("percent") else 0.1
+    return {"format": _axis_format(metric), "tickMinStep": step}
+
+
 def trend_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     """Value by period, one line per student group; suppressed cells are simply absent."""
     data = [
@@ -34,7 +41,7 @@ def trend_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> dict[s
                 "field": "value",
                 "type": "quantitative",
                 "title": metric.name,
-                "axis": {"format": _axis_format(metric)},
+                "axis": _axis(metric),
             },
             "color": {"field": "group", "type": "nominal", "title": "Group"},
             "tooltip": [
@@ -67,7 +74,7 @@ def comparison_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> d
                 "field": "value",
                 "type": "quantitative",
                 "title": metric.name,
-                "axis": {"format": _axis_format(metric)},
+                "axis": _axis(metric),
             },
             "tooltip": [
                 {"field": "label", "type": "nominal"},
