@@ -298,6 +298,7 @@ def suppress_many(
 
     The result is the same whichever way it runs."""
     blocks: list[tuple[str, np.ndarray]] = []
+    spans: dict[str, list[int]] = {key: [] for key in jobs}  # each job's blocks, in order
     for key, job in jobs.items():
         frame = job.values
         years = (
@@ -306,6 +307,7 @@ def suppress_many(
             else np.full(len(frame), "")
         )
         for year in pd.unique(years):
+            spans[key].append(len(blocks))
             blocks.append((key, np.flatnonzero(years == year)))
     tasks = [
         (jobs[key].values.iloc[rows], jobs[key].min_n, school_networks, jobs[key].measure)
@@ -325,7 +327,7 @@ def suppress_many(
         parts = [_suppress_task(task) for task in tasks]
     out = {}
     for key, job in jobs.items():
-        mine = [i for i, (k, _) in enumerate(blocks) if k == key]
+        mine = spans[key]
         if not mine:
             out[key] = suppress(job.values, job.min_n, school_networks, job.measure)
             continue
