@@ -9,7 +9,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load bench-pack load audit-suppression
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load bench-pack bench-scale load audit-suppression
 
 setup: $(STAMP)
 
@@ -70,6 +70,13 @@ bench-load: $(STAMP)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm demo build --scale large --seed $(SEED)
 	DISTRICTPM_VAR=var/bench-large $(BIN)/districtpm collectstatic --noinput -v0
 	DISTRICTPM_VAR=var/bench-large $(BIN)/python -m districtpm.demo.bench_load
+
+# From a district to a state: small, medium and large districts and 300,000- and 1,000,000-student
+# states (three school years each, built once in var/bench-scale/<scale>), each through importing
+# its files (against DuckDB's own read), recomputing (compute, suppression, storing) and its
+# pages; figures per scale, then their growth from scale to scale. BENCH_SCALES picks some.
+bench-scale: $(STAMP)
+	$(BIN)/python -m districtpm.analytics.bench_scale --seed $(SEED) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES))
 
 # A meeting's data pack (PowerPoint and PDF), on a medium demo district kept in var/bench-medium.
 bench-pack: $(STAMP)

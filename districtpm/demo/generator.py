@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 
@@ -49,6 +49,10 @@ SCALES: dict[str, Scale] = {
     "small": Scale(schools=12, networks=3, students=5_000, years=3),
     "medium": Scale(schools=60, networks=8, students=35_000, years=10),
     "large": Scale(schools=180, networks=20, students=100_000, years=10),
+    # A state education agency, or a consortium of districts: `make bench-scale` builds these
+    # (three school years, as a state's data warehouse usually holds at hand).
+    "state-300k": Scale(schools=300, networks=30, students=300_000, years=3),
+    "state": Scale(schools=1000, networks=60, students=1_000_000, years=3),
 }
 
 SURNAMES = [
@@ -342,10 +346,14 @@ def current_start_year(today: dt.date | None = None) -> int:
 
 @transaction.atomic
 def build_demo(
-    scale: str = "medium", seed: int = 2026, progress: Callable[[str], None] = lambda message: None
+    scale: str = "medium",
+    seed: int = 2026,
+    progress: Callable[[str], None] = lambda message: None,
+    years: int | None = None,
 ) -> BuildResult:
-    """Build the demo district into an empty database."""
-    spec = SCALES[scale]
+    """Build the demo district into an empty database (with `years`, that many school years
+    of history instead of the scale's own)."""
+    spec = SCALES[scale] if years is None else replace(SCALES[scale], years=years)
     rng = random.Random(seed)
     result = BuildResult()
 

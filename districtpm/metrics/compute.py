@@ -167,8 +167,13 @@ def recompute(
     years: set[str] | None = None,
     progress: Progress = lambda *_: None,
     path=None,
+    timings: dict[str, float] | None = None,
 ) -> ComputeRun:
-    """Compute (all, or what the given tables and years affect) and store the results."""
+    """Compute (all, or what the given tables and years affect) and store the results.
+
+    `timings`, when given, receives the seconds spent computing (`compute_s`, reading the
+    store), suppressing (`suppress_s`) and replacing the stored values (`store_s`)."""
+    timings = {} if timings is None else timings
     started = time.monotonic()
     definitions = load_all()
     chosen = affected_metrics(definitions, tables) if tables else definitions
@@ -196,7 +201,10 @@ def recompute(
             raw, networks = compute_raw(con, chosen, years, progress, connect, workers)
         finally:
             con.disconnect()
+    timings["compute_s"] = time.monotonic() - started
     results = hide_all(raw, networks, chosen, progress, workers)
+    del raw
+    timings["suppress_s"] = time.monotonic() - started - timings["compute_s"]
     with transaction.atomic():
         sync_definitions(definitions)
         run = ComputeRun.objects.create(
@@ -213,11 +221,13 @@ def recompute(
                 for s in sources
             ],
         )
+        stored = time.monotonic()
         stale = MetricValue.objects.filter(metric_id__in=list(chosen))
         if years:
             stale = stale.filter(school_year__in=list(years))
         stale.delete()
         run.rows = store_values(results, run)
+        timings["store_s"] = time.monotonic() - stored
         run.finished_at = timezone.now()
         run.seconds = time.monotonic() - started
         run.save()
