@@ -36,10 +36,14 @@ from pathlib import Path
 
 SCALES = ["small", "medium", "large", "state-300k", "state"]
 YEARS = 3
+# each table's mapping, and whether its file is one per school year (as systems export them,
+# and as the import limits, which a state's deployment raises (below), need)
 FILES = {
-    "assessments": ("state-assessment-results.yaml", "state-assessments.csv"),
-    "attendance": ("sis-monthly-attendance.yaml", "monthly-attendance.csv"),
+    "assessments": ("state-assessment-results.yaml", False),
+    "attendance": ("sis-monthly-attendance.yaml", True),
 }
+# A state's files are larger than a district's: the limits a state's deployment would set.
+STATE_LIMITS = {"DISTRICTPM_MAX_UPLOAD_MB": "2048", "DISTRICTPM_MAX_ROWS": "50000000"}
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
 ROOT = Path(__file__).resolve().parents[2] / "var" / "bench-scale"
 
@@ -108,8 +112,14 @@ def build(folder: Path, scale: str, seed: int) -> dict:
     }
     rows = {}
     for table, query in exports.items():
-        target = folder / FILES[table][1]
-        con.execute(f"COPY ({query}) TO '{target}' (HEADER, DELIMITER ',')")
+        if FILES[table][1]:
+            for name in years:
+                short = name[:5] + name[-2:]
+                part = f"SELECT * FROM ({query}) WHERE SchoolYear = '{short}'"
+                target = folder / f"{table}-{short}.csv"
+                con.execute(f"COPY ({part}) TO '{target}' (HEADER, DELIMITER ',')")
+        else:
+            con.execute(f"COPY ({query}) TO '{folder / f'{table}.csv'}' (HEADER, DELIMITER ',')")
         rows[table] = len(files[table])
     con.close()
     return {"build_s": time.perf_counter() - started, "file_rows": rows}
@@ -118,57 +128,63 @@ def build(folder: Path, scale: str, seed: int) -> dict:
 # ------------------------------------------------------------------ the steps
 
 
+def files_of(folder: Path, table: str) -> list[Path]:
+    return sorted(folder.glob(f"{table}*.csv"))
+
+
 def step_import(folder: Path, table: str) -> dict:
-    """The file through the product's importer into the scale's store (its rows removed
-    first, so each run imports into the same state)."""
+    """The table's files through the product's importer into the scale's store, one after
+    another (its rows removed first, so each run imports into the same state)."""
     from districtpm.analytics import importer, sql_import, store
 
     with store.connect() as con:
         con.execute(f"DELETE FROM {table}")
         con.execute("DELETE FROM _imports WHERE table_name = ?", [table])
         con.execute("CHECKPOINT")
-    mapping, name = FILES[table]
+    mapping = MAPPINGS / FILES[table][0]
     started = time.perf_counter()
-    result = importer.import_file(folder / name, MAPPINGS / mapping)
+    rows = 0
+    for path in files_of(folder, table):
+        rows += importer.import_file(path, mapping).rows[table]
     seconds = time.perf_counter() - started
-    if sql_import.paths_taken["sql"] != 1:
-        raise RuntimeError(f"{name}: the import did not take the SQL path")
-    return {"seconds": seconds, "rows": result.rows[table]}
+    if sql_import.paths_taken["python"]:
+        raise RuntimeError(f"{table}: an import did not take the SQL path")
+    return {"seconds": seconds, "rows": rows}
 
 
 def step_baseline(folder: Path, table: str) -> dict:
-    """DuckDB's own read of the file, the same conversions and checks written by hand, and
-    the insert into a scratch store in one transaction."""
+    """DuckDB's own read of each file, the same conversions and checks written by hand, and
+    the insert into a scratch store, each file in one transaction."""
     import duckdb
 
     from districtpm.analytics import bench_import
     from districtpm.analytics.schema import TABLES, ddl
 
     spec = TABLES[table]
-    csv_path = str(folder / FILES[table][1])
     scratch = folder / f"baseline-{table}.duckdb"
     for suffix in ("", ".wal"):
         Path(f"{scratch}{suffix}").unlink(missing_ok=True)
-    query = (
-        bench_import.baseline_sql(csv_path) if table == "assessments" else attendance_sql(csv_path)
-    )
     started = time.perf_counter()
     con = duckdb.connect(str(scratch))
     con.execute(f"SET threads = {os.cpu_count()}")
     con.execute("SET preserve_insertion_order = false")
     con.execute(ddl(spec))
-    con.execute(f"CREATE TEMP TABLE staged AS {query}")
-    bad, rows = con.execute("SELECT count_if(bad), count(*) FROM staged").fetchone()
     keys = ", ".join(spec.key)
-    repeated = con.execute(
-        f"SELECT EXISTS (SELECT 1 FROM staged GROUP BY {keys} HAVING count(*) > 1)"
-    ).fetchone()[0]
-    if bad or repeated:
-        raise RuntimeError(f"the baseline found {bad} bad row(s), repeated keys: {repeated}")
     cols = ", ".join(spec.column_names)
-    con.execute("BEGIN TRANSACTION")
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM staged")
-    con.execute("COMMIT")
+    written = bench_import.baseline_sql if table == "assessments" else attendance_sql
+    rows = 0
+    for path in files_of(folder, table):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {written(str(path))}")
+        bad, count = con.execute("SELECT count_if(bad), count(*) FROM staged").fetchone()
+        repeated = con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM staged GROUP BY {keys} HAVING count(*) > 1)"
+        ).fetchone()[0]
+        if bad or repeated:
+            raise RuntimeError(f"the baseline found {bad} bad row(s), repeated keys: {repeated}")
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM staged")
+        con.execute("COMMIT")
+        rows += count
     con.close()
     seconds = time.perf_counter() - started
     for suffix in ("", ".wal"):
@@ -292,6 +308,8 @@ STEPS = {
 
 
 def _child_main(step: str, folder: Path, scale: str, seed: int, arg: str) -> None:
+    if scale.startswith("state"):
+        os.environ.update(STATE_LIMITS)
     _setup_django(folder)
     figures = STEPS[step](folder, scale, seed, arg)
     # this process's peak, and the largest of the processes it started (the suppression's)
@@ -410,7 +428,8 @@ def report(results: list[dict], say) -> None:
 def main(scales: list[str], seed: int, rebuild: bool, say=print) -> None:
     say(
         f"scales: {', '.join(scales)}; {YEARS} school years each; {os.cpu_count()} cores; "
-        f"kept in {ROOT}"
+        f"kept in {ROOT}; attendance imported one school year's file at a time; the states "
+        f"with {', '.join(f'{k}={v}' for k, v in STATE_LIMITS.items())}"
     )
     results = [measure_scale(scale, seed, rebuild, say) for scale in scales]
     report(results, say)
