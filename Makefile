@@ -74,9 +74,10 @@ bench-load: $(STAMP)
 # From a district to a state: small, medium and large districts and 300,000- and 1,000,000-student
 # states (three school years each, built once in var/bench-scale/<scale>), each through importing
 # its files (against DuckDB's own read), recomputing (compute, suppression, storing) and its
-# pages; figures per scale, then their growth from scale to scale. BENCH_SCALES picks some.
-bench-scale: $(STAMP)
-	$(BIN)/python -m districtpm.analytics.bench_scale --seed $(SEED) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES))
+# pages; figures per scale, then their growth from scale to scale. BENCH_SCALES picks some;
+# ENGINE=spark keeps the store on Spark in local mode (pyspark and Java, as make test installs).
+bench-scale: $(STAMP) $(if $(filter spark,$(ENGINE)),$(DEV_STAMP) system-packages)
+	$(BIN)/python -m districtpm.analytics.bench_scale --seed $(SEED) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES)) $(if $(ENGINE),--engine $(ENGINE))
 
 # A meeting's data pack (PowerPoint and PDF), on a medium demo district kept in var/bench-medium.
 bench-pack: $(STAMP)

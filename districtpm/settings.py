@@ -7,6 +7,7 @@ and the HTTPS hardening that `districtpm check --deploy` expects is switched on.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -231,6 +232,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "District PM <district
 # another engine Ibis supports (PostgreSQL, Trino, Snowflake…) holding the canonical tables.
 ANALYTICS_PATH = Path(os.environ.get("ANALYTICS_PATH", VAR_DIR / "analytics.duckdb"))
 ANALYTICS_URL = os.environ.get("ANALYTICS_URL", "")
+# ANALYTICS_ENGINE=spark keeps the whole store on Spark instead (districtpm/analytics/spark_store.py):
+# imports, metric computation and the import log; SPARK_MASTER is the cluster (local[*] runs Spark
+# in this process's machine), SPARK_CONF a JSON object of further Spark settings, and the warehouse
+# and staging folders must be shared by every executor on a cluster. docs/spark.md has a sample.
+ANALYTICS_ENGINE = os.environ.get("ANALYTICS_ENGINE", "duckdb").strip().lower()
+if ANALYTICS_ENGINE not in ("duckdb", "spark"):
+    raise ImproperlyConfigured(
+        f"ANALYTICS_ENGINE is {ANALYTICS_ENGINE!r}: it must be duckdb (the default) or spark."
+    )
+ANALYTICS_WAREHOUSE = Path(os.environ.get("ANALYTICS_WAREHOUSE", VAR_DIR / "warehouse"))
+ANALYTICS_STAGING = Path(os.environ.get("ANALYTICS_STAGING", VAR_DIR / "staging"))
+SPARK_MASTER = os.environ.get("SPARK_MASTER", "local[*]")
+SPARK_CONF = json.loads(os.environ.get("SPARK_CONF") or "{}")
 
 # An import task whose worker has not been heard from for this long is taken as dead.
 DISTRICTPM_TASK_STALE_SECONDS = int(os.environ.get("DISTRICTPM_TASK_STALE_SECONDS", "600"))

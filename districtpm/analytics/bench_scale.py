@@ -18,7 +18,11 @@ The figures of each scale are printed as it finishes, then a table of all scales
 growth of each figure from one scale to the next (the next scale's figure over this one's,
 beside the growth in store rows), and last one line of `key=value` figures per scale.
 
-    python -m districtpm.analytics.bench_scale [--scales small,medium,...] [--rebuild]
+With `--engine spark` (`make bench-scale ENGINE=spark`) the store is on Spark in local mode
+on this machine's cores (ANALYTICS_ENGINE=spark), in var/bench-scale/<scale>-spark: the imports
+check the files as always and Spark loads them; the baseline is still DuckDB's own read.
+
+    python -m districtpm.analytics.bench_scale [--scales small,medium,...] [--engine spark] [--rebuild]
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ import time
 from pathlib import Path
 
 SCALES = ["small", "medium", "large", "state-300k", "state"]
+SPARK_CONF = {
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.memory": "6g",
+    "spark.sql.shuffle.partitions": "8",
+}
 YEARS = 3
 # each table's mapping, and whether its file is one per school year (as systems export them,
 # and as the import limits, which a state's deployment raises (below), need)
@@ -70,7 +79,7 @@ def build(folder: Path, scale: str, seed: int) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from districtpm.analytics import store
+    from districtpm.analytics import spark_store, store
     from districtpm.analytics.demo_data import generate
     from districtpm.demo.generator import build_demo
     from districtpm.demo.student_data import school_specs
@@ -85,10 +94,19 @@ def build(folder: Path, scale: str, seed: int) -> dict:
     state = (assessments["test"] == "state").to_numpy()
     files = {"assessments": assessments[state], "attendance": tables.pop("attendance")}
     tables["assessments"] = assessments[~state]
-    with store.connect() as con:
-        store.sync_schools(con)
-        for name, frame in tables.items():
-            store.replace_rows(con, name, frame)
+    if spark_store.enabled():
+        spark_store.sync_schools(store._schools_frame())
+        staged = {name: spark_store.stage_frame(frame, name) for name, frame in tables.items()}
+        logs = [
+            {"file_name": "bench-scale generator", "table_name": n, "rows": len(f)}
+            for n, f in tables.items()
+        ]
+        spark_store.write_import(staged, logs)
+    else:
+        with store.connect() as con:
+            store.sync_schools(con)
+            for name, frame in tables.items():
+                store.replace_rows(con, name, frame)
     con = duckdb.connect()
     con.register("state", pa.Table.from_pandas(files["assessments"], preserve_index=False))
     con.register("attendance", pa.Table.from_pandas(files["attendance"], preserve_index=False))
@@ -135,12 +153,15 @@ def files_of(folder: Path, table: str) -> list[Path]:
 def step_import(folder: Path, table: str) -> dict:
     """The table's files through the product's importer into the scale's store, one after
     another (its rows removed first, so each run imports into the same state)."""
-    from districtpm.analytics import importer, sql_import, store
+    from districtpm.analytics import importer, spark_store, sql_import, store
 
-    with store.connect() as con:
-        con.execute(f"DELETE FROM {table}")
-        con.execute("DELETE FROM _imports WHERE table_name = ?", [table])
-        con.execute("CHECKPOINT")
+    if spark_store.enabled():
+        spark_store.drop(table)
+    else:
+        with store.connect() as con:
+            con.execute(f"DELETE FROM {table}")
+            con.execute("DELETE FROM _imports WHERE table_name = ?", [table])
+            con.execute("CHECKPOINT")
     mapping = MAPPINGS / FILES[table][0]
     started = time.perf_counter()
     rows = 0
@@ -229,11 +250,14 @@ def attendance_sql(csv_path: str) -> str:
 
 
 def step_recompute(folder: Path) -> dict:
-    from districtpm.analytics import store
+    from districtpm.analytics import spark_store, store
     from districtpm.metrics.compute import recompute
 
-    with store.connect(read_only=True) as con:
-        store_rows = sum(store.table_counts(con).values())
+    if spark_store.enabled():
+        store_rows = sum(spark_store.table_counts().values())
+    else:
+        with store.connect(read_only=True) as con:
+            store_rows = sum(store.table_counts(con).values())
     timings: dict[str, float] = {}
     started = time.perf_counter()
     run = recompute(timings=timings)
@@ -307,9 +331,12 @@ STEPS = {
 }
 
 
-def _child_main(step: str, folder: Path, scale: str, seed: int, arg: str) -> None:
+def _child_main(step: str, folder: Path, scale: str, seed: int, arg: str, engine: str) -> None:
     if scale.startswith("state"):
         os.environ.update(STATE_LIMITS)
+    if engine == "spark":
+        os.environ.update(ANALYTICS_ENGINE="spark", SPARK_MASTER=f"local[{os.cpu_count()}]")
+        os.environ.setdefault("SPARK_CONF", json.dumps(SPARK_CONF))
     _setup_django(folder)
     figures = STEPS[step](folder, scale, seed, arg)
     # this process's peak, and the largest of the processes it started (the suppression's)
@@ -322,6 +349,7 @@ def run_step(step: str, folder: Path, scale: str, seed: int, arg: str = "") -> d
     """One step in a fresh interpreter: its figures and its wall seconds."""
     command = [sys.executable, "-m", "districtpm.analytics.bench_scale", "--step", step]
     command += ["--folder", str(folder), "--scales", scale, "--seed", str(seed), "--arg", arg]
+    command += ["--engine", ENGINE[0]]
     started = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode:
@@ -332,8 +360,11 @@ def run_step(step: str, folder: Path, scale: str, seed: int, arg: str = "") -> d
     return figures
 
 
+ENGINE = ["duckdb"]
+
+
 def measure_scale(scale: str, seed: int, rebuild: bool, say) -> dict:
-    folder = ROOT / scale
+    folder = ROOT / (scale if ENGINE[0] == "duckdb" else f"{scale}-{ENGINE[0]}")
     marker = folder / "built.json"
     if rebuild or not marker.exists() or json.loads(marker.read_text()).get("seed") != seed:
         shutil.rmtree(folder, ignore_errors=True)
@@ -427,7 +458,8 @@ def report(results: list[dict], say) -> None:
 
 def main(scales: list[str], seed: int, rebuild: bool, say=print) -> None:
     say(
-        f"scales: {', '.join(scales)}; {YEARS} school years each; {os.cpu_count()} cores; "
+        f"engine: {ENGINE[0]}; scales: {', '.join(scales)}; {YEARS} school years each; "
+        f"{os.cpu_count()} cores; "
         f"kept in {ROOT}; attendance imported one school year's file at a time; the states "
         f"with {', '.join(f'{k}={v}' for k, v in STATE_LIMITS.items())}"
     )
@@ -443,9 +475,11 @@ if __name__ == "__main__":
     parser.add_argument("--step", choices=sorted(STEPS))
     parser.add_argument("--folder")
     parser.add_argument("--arg", default="")
+    parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     args = parser.parse_args()
+    ENGINE[0] = args.engine
     if args.step:
-        _child_main(args.step, Path(args.folder), args.scales, args.seed, args.arg)
+        _child_main(args.step, Path(args.folder), args.scales, args.seed, args.arg, args.engine)
     else:
         chosen = [s.strip() for s in args.scales.split(",") if s.strip()]
         unknown = sorted(set(chosen) - set(SCALES))

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from districtpm.analytics import store
+from districtpm.analytics import spark_store, store
 from districtpm.analytics.schema import GRADES, TABLES, Column, Table
 from districtpm.core import intake
 from districtpm.core.intake import RowError
@@ -823,10 +823,31 @@ def _school_years(frame: pd.DataFrame) -> set[str]:
     return set()
 
 
+def _log_row(result: ImportResult, table: str, rows: int, years: set[str]) -> dict:
+    return {
+        "file_hash": result.file_hash,
+        "file_name": result.file,
+        "table_name": table,
+        "rows": rows,
+        "school_years": ",".join(sorted(years)),
+        "task_id": store.current_task.get(),
+    }
+
+
 def _write_tables(
     frames: dict[str, pd.DataFrame], result: ImportResult, store_path: Path | None
 ) -> None:
     """Replace the frames' rows in the store and log the import, all in one transaction."""
+    if store_path is None and spark_store.enabled():
+        logs = []
+        for name, f in frames.items():
+            result.rows[name] = len(f)
+            result.school_years[name] = years = _school_years(f)
+            logs.append(_log_row(result, name, len(f), years))
+        spark_store.write_import(
+            {n: spark_store.stage_frame(f, n) for n, f in frames.items()}, logs
+        )
+        return
     with store.connect(store_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:

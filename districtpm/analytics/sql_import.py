@@ -39,6 +39,7 @@ import hashlib
 import io
 import logging
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ import numpy as np
 from django.conf import settings
 
 # importer imports this module too; each uses the other's names only when called.
-from districtpm.analytics import importer, store
+from districtpm.analytics import importer, spark_store, store
 from districtpm.analytics.schema import DUCKDB_TYPES, GRADES, TABLES, Column, Table
 from districtpm.core import intake
 
@@ -979,6 +980,8 @@ def import_csv(
     facts = file_facts(data, name)
     del data
     plan = compile_mapping(mapping, facts)
+    if store_path is None and spark_store.enabled():
+        return _import_for_spark(path, seen, plan, facts, mapping, result, progress)
     written = False
     try:
         with store.connect(store_path) as con, _tuned(con):
@@ -995,6 +998,44 @@ def import_csv(
     return result
 
 
+def _import_for_spark(path, seen, plan, facts, mapping, result, progress) -> ImportResult:
+    """Check the file in a scratch DuckDB database beside the staged files (on disk, so memory
+    stays bounded), stage each table's rows as Parquet, and have Spark load them
+    (analytics/spark_store.py)."""
+    folder = spark_store.new_stage()
+    try:
+        con = duckdb.connect(str(folder / "check.duckdb"))
+        try:
+            with _tuned(con):
+                _run(
+                    con, path, seen, plan, facts, mapping, result, progress, _write_to_spark(folder)
+                )
+        except duckdb.Error as exc:
+            raise Fallback(f"DuckDB: {str(exc).splitlines()[0]}") from None
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def _write_to_spark(folder: Path) -> Callable:
+    def write(con: duckdb.DuckDBPyConnection, staged: dict[str, _Staged], result) -> None:
+        files, logs = {}, []
+        for table, done in staged.items():
+            cols = ", ".join(TABLES[table].column_names)
+            target = spark_store.new_stage() / f"{table}.parquet"
+            con.execute(
+                f"COPY (SELECT {cols} FROM {_stage_name(table)} WHERE _keep) "
+                f"TO {_path_literal(target)} (FORMAT parquet)"
+            )
+            files[table] = target
+            logs.append(importer._log_row(result, table, done.rows, done.years))
+        spark_store.write_import(files, logs)
+
+    return write
+
+
 def _run(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -1004,6 +1045,7 @@ def _run(
     mapping: dict[str, Any],
     result: ImportResult,
     progress: Callable[[int, int], None],
+    write: Callable | None = None,
 ) -> None:
     """Stage, check and write the file's rows, filling `result`."""
     lim = intake.limits()
@@ -1018,7 +1060,7 @@ def _run(
         raise Fallback("the file changed while it was read")
     total = len(mapping["outputs"]) * max(1, source_rows)
     progress(total, total)
-    _write(con, staged, result)
+    (write or _write)(con, staged, result)
     result.source_rows = source_rows
     for table, done in staged.items():
         result.rows[table] = done.rows

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 from django.conf import settings
 
+from districtpm.analytics import spark_store
 from districtpm.analytics.schema import TABLES, ddl
 
 _lock = threading.Lock()
@@ -123,8 +124,38 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     return incoming.num_rows
 
 
-def sync_schools(con: duckdb.DuckDBPyConnection) -> int:
-    """Copy the schools and their networks from the app database."""
+def embedded(path: Path | str | None = None) -> bool:
+    """Whether metrics read the DuckDB file (not Spark, not another engine's ANALYTICS_URL)."""
+    if path is not None:
+        return True
+    return not spark_store.enabled() and not getattr(settings, "ANALYTICS_URL", "")
+
+
+def before_compute(path: Path | str | None = None) -> list[tuple]:
+    """Bring the store's schools up to date with the app database; the import log, oldest
+    first (file_name, file_hash, table_name, rows, school_years, imported_at)."""
+    if path is None and spark_store.enabled():
+        spark_store.sync_schools(_schools_frame())
+        return [row[:6] for row in spark_store.imports()]
+    with connect(path) as duck:
+        sync_schools(duck)
+        return duck.execute(
+            "SELECT file_name, file_hash, table_name, rows, school_years, "
+            "CAST(imported_at AS VARCHAR) FROM _imports ORDER BY imported_at"
+        ).fetchall()
+
+
+def import_lineage(task_id: str) -> list[tuple]:
+    """The log rows an import task wrote: table_name, rows, school_years."""
+    if spark_store.enabled():
+        return [(r[2], r[3], r[4]) for r in spark_store.imports(task_id)]
+    with connect() as con:
+        return con.execute(
+            "SELECT table_name, rows, school_years FROM _imports WHERE task_id = ?", [task_id]
+        ).fetchall()
+
+
+def _schools_frame() -> pd.DataFrame:
     from districtpm.org.models import School
 
     rows = list(
@@ -132,7 +163,12 @@ def sync_schools(con: duckdb.DuckDBPyConnection) -> int:
             "code", "name", "network__code", "level"
         )
     )
-    frame = pd.DataFrame(rows, columns=["school_code", "school_name", "network_code", "level"])
+    return pd.DataFrame(rows, columns=["school_code", "school_name", "network_code", "level"])
+
+
+def sync_schools(con: duckdb.DuckDBPyConnection) -> int:
+    """Copy the schools and their networks from the app database."""
+    frame = _schools_frame()
     con.execute("DELETE FROM schools")
     if len(frame):
         con.register("_schools", frame)
@@ -145,6 +181,8 @@ def ibis_connection(path: Path | str | None = None, read_only: bool = True) -> i
     """An Ibis connection for computing metrics: the DuckDB file by default (read-only, so pages
     never lock writers), or any engine Ibis supports when ANALYTICS_URL is set
     (e.g. postgres://user:pass@host/db, trino://…), holding the same canonical tables."""
+    if path is None and spark_store.enabled():
+        return spark_store.ibis_connection()
     url = getattr(settings, "ANALYTICS_URL", "")
     if url and path is None:
         return ibis.connect(url)

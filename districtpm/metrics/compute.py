@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 import ibis
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -184,13 +183,8 @@ def recompute(
     )
     if years:
         scope += f" for {', '.join(sorted(years))}"
-    with store.connect(path) as duck:
-        store.sync_schools(duck)
-        sources = duck.execute(
-            "SELECT file_name, file_hash, table_name, rows, school_years, "
-            "CAST(imported_at AS VARCHAR) FROM _imports ORDER BY imported_at"
-        ).fetchall()
-    embedded = not getattr(settings, "ANALYTICS_URL", "") or path is not None
+    sources = store.before_compute(path)
+    embedded = store.embedded(path)
     workers = min(4, os.cpu_count() or 1)
     # Another process's import waits until these reads are done (and these wait for it); the
     # suppression, which reads nothing from the store, runs after.

@@ -330,11 +330,7 @@ def _recover(task: DataImport) -> None:
     try:
         # The store write is one DuckDB transaction: either every row and its _imports lineage
         # rows were committed, or none of them were, so there is never a partial write to undo.
-        with store.connect() as con:
-            lineage = con.execute(
-                "SELECT table_name, rows, school_years FROM _imports WHERE task_id = ?",
-                [lineage_tag(task)],
-            ).fetchall()
+        lineage = store.import_lineage(lineage_tag(task))
         if not lineage:
             summary = (
                 f"{interrupted} before its data were saved; nothing was imported. "
