@@ -236,6 +236,10 @@ ANALYTICS_URL = os.environ.get("ANALYTICS_URL", "")
 # imports, metric computation and the import log; SPARK_MASTER is the cluster (local[*] runs Spark
 # in this process's machine), SPARK_CONF a JSON object of further Spark settings, and the warehouse
 # and staging folders must be shared by every executor on a cluster. docs/spark.md has a sample.
+# DuckDB's memory limit (like 3GB; empty: DuckDB's own, 80% of the machine) and the folder it
+# spills to beyond it (empty: beside the store file), for every connection to the store.
+ANALYTICS_MEMORY_LIMIT = os.environ.get("ANALYTICS_MEMORY_LIMIT", "")
+ANALYTICS_TEMP_DIR = os.environ.get("ANALYTICS_TEMP_DIR", "")
 ANALYTICS_ENGINE = os.environ.get("ANALYTICS_ENGINE", "duckdb").strip().lower()
 if ANALYTICS_ENGINE not in ("duckdb", "spark"):
     raise ImproperlyConfigured(

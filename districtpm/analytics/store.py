@@ -54,7 +54,7 @@ def connect(
     across the server's processes (read-only connections share the file with each other)."""
     target = str(path or store_path())
     with _lock, file_lock(target, exclusive=not read_only):
-        con = duckdb.connect(target, read_only=read_only)
+        con = duckdb.connect(target, read_only=read_only, config=duckdb_config())
         try:
             if not read_only:
                 ensure_schema(con)
@@ -186,7 +186,17 @@ def ibis_connection(path: Path | str | None = None, read_only: bool = True) -> i
     url = getattr(settings, "ANALYTICS_URL", "")
     if url and path is None:
         return ibis.connect(url)
-    return ibis.duckdb.connect(str(path or store_path()), read_only=read_only)
+    return ibis.duckdb.connect(str(path or store_path()), read_only=read_only, **duckdb_config())
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB's memory limit and spill folder from the settings, where they are set."""
+    config = {}
+    if getattr(settings, "ANALYTICS_MEMORY_LIMIT", ""):
+        config["memory_limit"] = settings.ANALYTICS_MEMORY_LIMIT
+    if getattr(settings, "ANALYTICS_TEMP_DIR", ""):
+        config["temp_directory"] = str(settings.ANALYTICS_TEMP_DIR)
+    return config
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
