@@ -380,9 +380,17 @@ def _complement(
             picks = _pick(lacking, deficit, hidden, q, n_order, rank)
             if len(picks):
                 break
-        if not len(picks):
-            found = reader.too_narrow(hidden, quantities, interval, coupled, seen)
+        # The reader's check proves cells pinned to their lowest value in one program for
+        # many (reader._certify_pinned), naming the relations that bind them less exactly
+        # than a program per cell: when none of those relations has a shown member to give
+        # up, the check runs again cell by cell.
+        for certify in (True, False):
+            if len(picks):
+                break
+            found = reader.too_narrow(hidden, quantities, interval, coupled, seen, certify)
             lacking = np.logical_or.reduce([f[0] for f in found])
+            if not lacking.any():
+                return hidden
             deficit = np.maximum.reduce([np.where(f[0], f[1], 0.0) for f in found])
             picks = np.unique(
                 np.concatenate(
