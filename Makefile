@@ -77,7 +77,7 @@ bench-load: $(STAMP)
 # pages; figures per scale, then their growth from scale to scale. BENCH_SCALES picks some;
 # ENGINE=spark keeps the store on Spark in local mode (pyspark and Java, as make test installs).
 bench-scale: $(STAMP) $(if $(filter spark,$(ENGINE)),$(DEV_STAMP) system-packages)
-	$(BIN)/python -m districtpm.analytics.bench_scale --seed $(SEED) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES)) $(if $(ENGINE),--engine $(ENGINE))
+	$(BIN)/python -m districtpm.demo.bench_scale --seed $(SEED) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES)) $(if $(ENGINE),--engine $(ENGINE))
 
 # A meeting's data pack (PowerPoint and PDF), on a medium demo district kept in var/bench-medium.
 bench-pack: $(STAMP)

@@ -22,7 +22,7 @@ With `--engine spark` (`make bench-scale ENGINE=spark`) the store is on Spark in
 on this machine's cores (ANALYTICS_ENGINE=spark), in var/bench-scale/<scale>-spark: the imports
 check the files as always and Spark loads them; the baseline is still DuckDB's own read.
 
-    python -m districtpm.analytics.bench_scale [--scales small,medium,...] [--engine spark] [--rebuild]
+    python -m districtpm.demo.bench_scale [--scales small,medium,...] [--engine spark] [--rebuild]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ FILES = {
 }
 # A state's files are larger than a district's: the limits a state's deployment would set.
 STATE_LIMITS = {"DISTRICTPM_MAX_UPLOAD_MB": "2048", "DISTRICTPM_MAX_ROWS": "50000000"}
-MAPPINGS = Path(__file__).resolve().parent / "mappings"
+MAPPINGS = Path(__file__).resolve().parents[1] / "analytics" / "mappings"
 ROOT = Path(__file__).resolve().parents[2] / "var" / "bench-scale"
 
 
@@ -347,7 +347,7 @@ def _child_main(step: str, folder: Path, scale: str, seed: int, arg: str, engine
 
 def run_step(step: str, folder: Path, scale: str, seed: int, arg: str = "") -> dict:
     """One step in a fresh interpreter: its figures and its wall seconds."""
-    command = [sys.executable, "-m", "districtpm.analytics.bench_scale", "--step", step]
+    command = [sys.executable, "-m", "districtpm.demo.bench_scale", "--step", step]
     command += ["--folder", str(folder), "--scales", scale, "--seed", str(seed), "--arg", arg]
     command += ["--engine", ENGINE[0]]
     started = time.perf_counter()
