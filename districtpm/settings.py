@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "districtpm.plans",
     "districtpm.actionplans",
     "districtpm.meetings",
+    "districtpm.rubrics",
     "js_lib_vega_embed",
 ]
 
@@ -280,3 +281,7 @@ DISTRICTPM_MAX_ZIP_RATIO = int(os.environ.get("DISTRICTPM_MAX_ZIP_RATIO", "100")
 # is checked by the import forms against DISTRICTPM_MAX_UPLOAD_MB (a form error, not a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+
+# Uploaded evidence files: kept under var/, never served as static files (the views that
+# hand them out check who may read them).
+MEDIA_ROOT = VAR_DIR / "uploads"

@@ -18,3 +18,6 @@ DISTRICTPM_TASKS_INLINE = True
 
 # Drawn chart pictures are kept out of the checkout's var/ folder.
 CHART_CACHE_DIR = Path(tempfile.mkdtemp(prefix="districtpm-charts-"))
+
+# Uploaded evidence files too.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="districtpm-uploads-"))

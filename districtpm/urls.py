@@ -17,6 +17,7 @@ urlpatterns = [
     path("plan/", include("districtpm.plans.urls")),
     path("meetings/", include("districtpm.meetings.urls")),
     path("action-plans/", include("districtpm.actionplans.urls")),
+    path("rubrics/", include("districtpm.rubrics.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,7 @@
 """The capabilities of DESIGN.md not built yet, which the web shell shows as placeholders.
 
 Each built app registers its own navigation entry (`core.navigation.register_capability`) in
-its `apps.py` `ready()`; the shell registers these four until their apps arrive and replace
+its `apps.py` `ready()`; the shell registers these until their apps arrive and replace
 them under the same slug.
 """
 
@@ -14,14 +14,6 @@ __all__ = ["PLACEHOLDERS", "Capability", "capabilities", "register_placeholders"
 PLACEHOLDERS: dict[str, Capability] = {
     c.slug: c
     for c in [
-        Capability(
-            "rubrics",
-            "Self-assessment rubrics",
-            "rubrics.view",
-            "web:rubrics",
-            "Rubric ratings with evidence, consensus, and trends across years.",
-            order=60,
-        ),
         Capability(
             "improvement",
             "School improvement",

@@ -42,6 +42,7 @@ from districtpm.core.scoping import SYSTEM
 from districtpm.meetings.models import FeedToken, Meeting
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Goal, Plan, Priority, Target
+from districtpm.rubrics.tests.downloads import CHECKERS as RUBRIC_CHECKERS
 
 SUFFIXES = (".xlsx", ".csv", ".json", ".pptx", ".pdf", ".ics")
 # What a view's code (or a helper of its module it calls) uses to answer with a file.
@@ -342,6 +343,7 @@ CHECKERS: dict[str, Callable[[Check], None]] = {
     "meetings:my_calendar": check_my_calendar,
     "meetings:user_feed": check_user_feed,
     "meetings:team_feed": check_team_feed,
+    **RUBRIC_CHECKERS,
 }
 
 

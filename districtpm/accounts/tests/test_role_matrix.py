@@ -59,7 +59,20 @@ MATRIX = {
     },
     "meetings:year": {"admin", "pm", "slt", "team_lead", "team_member", "board"},
     "actionplans:home": {"admin", "pm", "slt", "team_lead", "team_member"},
-    "web:rubrics": {"admin", "pm", "slt", "network_1", "principal_a", "evaluator_a"},
+    # the section: a teacher on a team and the board (the district's final result) reach it;
+    # which assessments each sees is scoped row by row (rubrics/tests/test_access.py)
+    "rubrics:home": {
+        "admin",
+        "pm",
+        "slt",
+        "network_1",
+        "principal_a",
+        "evaluator_a",
+        "teacher_a",
+        "board",
+    },
+    "rubrics:heatmap": {"admin", "pm", "slt", "network_1", "principal_a"},
+    "rubrics:import": {"admin", "pm"},
     "web:improvement": {"admin", "pm", "slt", "network_1", "principal_a", "evaluator_a"},
     "web:evaluation": {"admin", "principal_a", "evaluator_a", "teacher_a", "hr"},
     "web:processmaps": {"admin", "pm", "slt", "team_lead", "team_member", "network_1"},

@@ -22,27 +22,29 @@ def test_the_navigation_keeps_its_order():
 
 def test_built_apps_register_themselves_and_the_shell_the_rest():
     by_slug = {c.slug: c for c in capabilities()}
-    assert all(by_slug[s].built for s in ["org", "data", "plan", "meetings", "actionplans"])
+    assert all(
+        by_slug[s].built for s in ["org", "data", "plan", "meetings", "actionplans", "rubrics"]
+    )
     assert all(not by_slug[s].built for s in PLACEHOLDERS)
-    assert by_slug["data"].section == "metrics" and by_slug["rubrics"].section == "rubrics"
+    assert by_slug["data"].section == "metrics" and by_slug["improvement"].section == "improvement"
 
 
 def test_an_app_replaces_its_placeholder_and_takes_its_place():
     try:
         register_capability(
-            "rubrics",
-            "Self-assessment rubrics",
-            permission="rubrics.view",
-            url_name="web:rubrics",
+            "improvement",
+            "School improvement",
+            permission="improvement.view",
+            url_name="web:improvement",
             summary="Built.",
-            order=60,
+            order=70,
         )
         register_placeholders()  # the shell does not put the placeholder back
-        rubrics = [c for c in capabilities() if c.slug == "rubrics"]
-        assert len(rubrics) == 1 and rubrics[0].built and rubrics[0].summary == "Built."
-        assert [c.slug for c in capabilities()].index("rubrics") == 5
+        built = [c for c in capabilities() if c.slug == "improvement"]
+        assert len(built) == 1 and built[0].built and built[0].summary == "Built."
+        assert [c.slug for c in capabilities()].index("improvement") == 6
     finally:
-        unregister_capability("rubrics")
+        unregister_capability("improvement")
         register_placeholders()
 
 

@@ -1,0 +1,27 @@
+"""Self-assessment rubrics: frameworks, assessments, consensus, results and heatmaps."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RubricsConfig(AppConfig):
+    name = "districtpm.rubrics"
+    label = "rubrics"
+    verbose_name = "Self-assessment rubrics"
+    # It may import meetings and everything below; nothing below imports it.
+    layer_above = "meetings"
+
+    def ready(self) -> None:
+        from districtpm.core.navigation import register_capability
+        from districtpm.rubrics import rules  # noqa: F401  (registers permissions and rules)
+
+        register_capability(
+            "rubrics",
+            "Self-assessment rubrics",
+            permission="rubrics.view",
+            url_name="rubrics:home",
+            summary="Ratings with evidence, the team's consensus, trends and every school's "
+            "heatmap.",
+            order=60,
+        )
