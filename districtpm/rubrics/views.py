@@ -626,7 +626,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             ]
             + [
                 ("action", x)
-                for x in restrict(PlanAction.objects.all(), request.user).only("id", "title")[:300]
+                for x in restrict(PlanAction.objects.all(), request.user).only("id", "name")[:300]
             ]
         )
     context |= {

@@ -42,12 +42,16 @@ def _data(check: Any) -> dict[str, Any]:
     indicators = list(Indicator.objects.filter(domain__version=version))
     for who in ["principal_a", "evaluator_a", "teacher_a"]:
         member = a.members.get(user=u[who])
-        values = {i.id: actions.RatingInput(level=levels[1], note=f"{MARK} {who}") for i in indicators}
+        values = {
+            i.id: actions.RatingInput(level=levels[1], note=f"{MARK} {who}") for i in indicators
+        }
         values[indicators[0].id].file = SimpleUploadedFile("minutes.txt", b"minutes of the meeting")
         assert actions.save_ratings(member, values, acting_user=SYSTEM) == []
         actions.submit_ratings(member, acting_user=SYSTEM)
     for i in indicators:
-        actions.decide_rating(a, i, levels[1], rationale="Agreed: Final-rationale-k3", acting_user=SYSTEM)
+        actions.decide_rating(
+            a, i, levels[1], rationale="Agreed: Final-rationale-k3", acting_user=SYSTEM
+        )
     actions.finalise_assessment(a, acting_user=SYSTEM)
     data = {"assessment": a, "version": version, "rating": Rating.objects.exclude(file="").first()}
     check.district["rubrics"] = data
@@ -62,7 +66,9 @@ def _report_text(name: str, content: bytes) -> str:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(content))
-    return " ".join(str(c.value) for s in book.worksheets for r in s.iter_rows() for c in r if c.value)
+    return " ".join(
+        str(c.value) for s in book.worksheets for r in s.iter_rows() for c in r if c.value
+    )
 
 
 def check_report(name: str):

@@ -21,6 +21,7 @@ from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.models import DemoBuild
 from districtpm.demo.plan_data import build_demo_plan
+from districtpm.demo.rubric_data import build_demo_rubrics
 from districtpm.demo.student_data import build_student_data
 from districtpm.metrics.compute import recompute
 from districtpm.org.models import District
@@ -93,6 +94,11 @@ class Command(BaseCommand):
         say(
             f"Performance Dialogues: {cycles['meetings']} meetings, {cycles['teams']} action "
             f"teams, {cycles['updates']} status updates"
+        )
+        rubrics = build_demo_rubrics(plan, seed)
+        say(
+            f"self-assessments: {rubrics['assessments']} over two years "
+            f"({rubrics['schools']} schools and the district), {rubrics['links']} links to work"
         )
         self.stdout.write(
             self.style.SUCCESS(
