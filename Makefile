@@ -9,7 +9,7 @@ SCALE ?= medium
 # make bench builds its own data set; SCALE=small|medium|large picks its size (large by default).
 SEED ?= 2026
 
-.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load bench-pack bench-scale load audit-suppression
+.PHONY: demo test lint system-packages setup setup-dev clean bench bench-scorecards bench-import bench-load bench-pack bench-rubrics bench-scale load audit-suppression
 
 setup: $(STAMP)
 
@@ -78,6 +78,13 @@ bench-load: $(STAMP)
 # ENGINE=spark keeps the store on Spark in local mode (pyspark and Java, as make test installs).
 bench-scale: $(STAMP) $(if $(filter spark,$(ENGINE)),$(DEV_STAMP) system-packages)
 	$(BIN)/python -m districtpm.demo.bench_scale --seed $(SEED) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES)) $(if $(ENGINE),--engine $(ENGINE))
+
+# The heatmap of every school's self-assessment, on a medium demo district (60 schools) kept in
+# var/bench-rubrics: median, p95 and query count, against the rubrics home page in the same run.
+bench-rubrics: $(STAMP)
+	DISTRICTPM_VAR=var/bench-rubrics $(BIN)/districtpm demo build --scale medium --seed $(SEED)
+	DISTRICTPM_VAR=var/bench-rubrics $(BIN)/districtpm collectstatic --noinput -v0
+	DISTRICTPM_VAR=var/bench-rubrics $(BIN)/districtpm rubrics bench
 
 # A meeting's data pack (PowerPoint and PDF), on a medium demo district kept in var/bench-medium.
 bench-pack: $(STAMP)

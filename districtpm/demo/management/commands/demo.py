@@ -65,6 +65,7 @@ class Command(BaseCommand):
         existing = DemoBuild.objects.order_by("-pk").first()
         if existing and existing.scale == scale and existing.seed == seed and not rebuild:
             self.stdout.write(f"Reusing the {existing} built {existing.built_at:%Y-%m-%d %H:%M}.")
+            self._add_missing_parts(seed)
             return
         if District.objects.exists() and not rebuild:
             raise CommandError(
@@ -106,6 +107,16 @@ class Command(BaseCommand):
                 f"{time.monotonic() - started:.1f} s."
             )
         )
+
+    def _add_missing_parts(self, seed: int) -> None:
+        """A demo district built by an earlier version gets the parts added since."""
+        from districtpm.plans.models import Plan
+        from districtpm.rubrics.models import Framework
+
+        plan = Plan.objects.order_by("pk").first()
+        if plan is not None and not Framework.objects.exists():
+            rubrics = build_demo_rubrics(plan, seed)
+            self.stdout.write(f"Added two years of self-assessments ({rubrics['assessments']}).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
