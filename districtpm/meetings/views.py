@@ -24,6 +24,7 @@ from districtpm.meetings import actions, ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
 from districtpm.meetings.presets import PRESETS
 from districtpm.org.models import SchoolYear
+from districtpm.plans.answers import answers_for
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         focus_plans = []
     can_record = allowed(user, MeetingItem(meeting=obj))
     can_change = allowed(user, obj)
+    initiatives = list(obj.priority.initiatives.all()) if obj.priority_id else []
+    answered = answers_for(user, [i.pk for i in initiatives])
+    answers = [(i, answered[i.pk]) for i in initiatives if i.pk in answered]
     return render(
         request,
         "meetings/meeting.html",
@@ -231,6 +235,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "attendees": obj.attendees.order_by("last_name", "username"),
             "board_only": board_only,
+            "answers": answers,
         },
     )
 

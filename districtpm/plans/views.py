@@ -18,6 +18,7 @@ from districtpm.core.scoping import allowed
 from districtpm.metrics import charts
 from districtpm.org.models import Network, School, SchoolYear
 from districtpm.plans import actions, progress, scorecard, spreadsheet
+from districtpm.plans.answers import answers_for
 from districtpm.plans.forms import GoalForm, PlanForm, TargetFormSet
 from districtpm.plans.models import Goal, Plan, Target
 
@@ -47,6 +48,10 @@ def home(request: HttpRequest) -> HttpResponse:
         by_priority.setdefault(g.priority_id, []).append(g)
     for p in priorities:
         p.goal_list = by_priority.get(p.pk, [])
+    initiatives = [i for p in priorities for i in p.initiatives.all()]
+    answered = answers_for(user, [i.pk for i in initiatives])
+    for i in initiatives:
+        i.answers = answered.get(i.pk, [])
     return render(
         request,
         "plans/home.html",

@@ -14,7 +14,9 @@ class RubricsConfig(AppConfig):
 
     def ready(self) -> None:
         from districtpm.core.navigation import register_capability
+        from districtpm.plans.answers import register_answers
         from districtpm.rubrics import rules  # noqa: F401  (registers permissions and rules)
+        from districtpm.rubrics.results import answered_by_initiatives
 
         register_capability(
             "rubrics",
@@ -25,3 +27,5 @@ class RubricsConfig(AppConfig):
             "heatmap.",
             order=60,
         )
+        # The plan and meeting pages show which weak indicators each initiative answers.
+        register_answers("rubrics", answered_by_initiatives)

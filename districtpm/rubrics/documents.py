@@ -124,6 +124,7 @@ def report_pdf(ctx: dict[str, Any]) -> bytes:
     a: Assessment = ctx["a"]
     levels, blocks = ctx["levels"], ctx["blocks"]
     styles = getSampleStyleSheet()
+    styles["Heading2"].keepWithNext = 1  # a domain's heading never ends a page alone
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out, pagesize=landscape(letter), title=text(str(a)), author="District PM", lang="en"
@@ -161,6 +162,51 @@ def report_pdf(ctx: dict[str, Any]) -> bytes:
             Table(
                 data,
                 colWidths=widths,
+                repeatRows=1,
+                style=[
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ],
+            )
+        )
+    doc.build(story)
+    return out.getvalue()
+
+
+def framework_pdf(version: FrameworkVersion) -> bytes:
+    """The framework as a printable table per domain, one column per level."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import landscape, letter
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    levels, blocks, _ = content(version)
+    styles = getSampleStyleSheet()
+    styles["Heading2"].keepWithNext = 1
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    out = io.BytesIO()
+    title = f"{version.framework.name}, version {version.number}"
+    doc = SimpleDocTemplate(
+        out, pagesize=landscape(letter), title=text(title), author="District PM", lang="en"
+    )
+
+    def para(value: Any, style: Any = small) -> Paragraph:
+        return Paragraph(markup(value), style)
+
+    story: list = [para(title, styles["Title"])]
+    width = (10 * inch - 1.8 * inch) / max(len(levels), 1)
+    for block in blocks:
+        story.append(para(block.name, styles["Heading2"]))
+        data = [[para("Indicator")] + [para(lv.name) for lv in levels]]
+        data += [
+            [para(row.indicator.name)] + [para(t) for _, t in row.descriptors] for row in block.rows
+        ]
+        story.append(
+            Table(
+                data,
+                colWidths=[1.8 * inch] + [width] * len(levels),
                 repeatRows=1,
                 style=[
                     ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),

@@ -195,3 +195,30 @@ def trend(framework: Framework, school_id: int | None, assessments: QuerySet) ->
         for key, (_, _, name) in sorted(names.items(), key=lambda kv: kv[1][:2])
     ]
     return Trend(years, rows)
+
+
+def answered_by_initiatives(user: Any, initiative_ids: list[int]) -> dict[int, list[str]]:
+    """For the plan and meeting pages: the weak indicators linked to each initiative that the
+    user may see, each once, with how many schools (or the district) it stands for; one query."""
+    from districtpm.rubrics.models import WorkLink
+
+    rows = (
+        WorkLink.objects.visible_to(user)
+        .filter(initiative_id__in=initiative_ids)
+        .values_list("initiative_id", "final__indicator__name", "final__assessment__school_id")
+    )
+    found: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for initiative_id, name, school_id in rows:
+        found[initiative_id][name].add(school_id)
+    labels: dict[int, list[str]] = {}
+    for initiative_id, names in found.items():
+        labels[initiative_id] = []
+        for name, schools in sorted(names.items()):
+            parts = []
+            if None in schools:
+                parts.append("the district")
+            count = len(schools - {None})
+            if count:
+                parts.append(f"{count} school{'s' if count != 1 else ''}")
+            labels[initiative_id].append(f"{name} ({', '.join(parts)})")
+    return labels

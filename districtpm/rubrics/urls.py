@@ -11,6 +11,7 @@ urlpatterns = [
     path("frameworks/import/", views.framework_import, name="import"),
     path("frameworks/<int:pk>/", views.framework, name="framework"),
     path("frameworks/<int:pk>/framework.xlsx", views.framework_xlsx, name="framework_xlsx"),
+    path("frameworks/<int:pk>/framework.pdf", views.framework_pdf, name="framework_pdf"),
     path("frameworks/<int:pk>/trend/", views.trend, name="trend"),
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
     path("assessments/new/", views.assessment_new, name="assessment_new"),

@@ -173,6 +173,19 @@ def framework_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@requires("rubrics.view")
+def framework_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    fw = get_visible_or_404(Framework.objects, request.user, pk=pk)
+    version = fw.versions.filter(number=request.GET.get("version") or 0).first() or fw.current
+    if version is None:
+        raise Http404("This framework has no content.")
+    response = HttpResponse(documents.framework_pdf(version), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify(fw.name)}-v{version.number}.pdf"'
+    )
+    return response
+
+
 def _parsed_from_json(data: dict) -> ParsedFramework:
     from districtpm.rubrics.parse import ParsedDomain, ParsedIndicator
 

@@ -90,11 +90,18 @@ def check_report(name: str):
     return check_it
 
 
-def check_framework_xlsx(check: Any) -> None:
-    version = _data(check)["version"]
-    response = check.get(reverse("rubrics:framework_xlsx", args=[version.framework_id]))
-    expected = 200 if check.role in SECTION else 403
-    assert response.status_code == expected, check.role
+def check_framework(name: str):
+    def check_it(check: Any) -> None:
+        version = _data(check)["version"]
+        response = check.get(reverse(name, args=[version.framework_id]))
+        expected = 200 if check.role in SECTION else 403
+        assert response.status_code == expected, check.role
+        if expected == 200:
+            text = _report_text(name, response.content)
+            # the instrument only: no rating, rationale or evidence of any assessment
+            assert MARK not in text and "Final-rationale-k3" not in text, check.role
+
+    return check_it
 
 
 def check_evidence(check: Any) -> None:
@@ -110,7 +117,8 @@ def check_evidence(check: Any) -> None:
 
 
 CHECKERS = {
-    "rubrics:framework_xlsx": check_framework_xlsx,
+    "rubrics:framework_xlsx": check_framework("rubrics:framework_xlsx"),
+    "rubrics:framework_pdf": check_framework("rubrics:framework_pdf"),
     "rubrics:report_xlsx": check_report("rubrics:report_xlsx"),
     "rubrics:report_pdf": check_report("rubrics:report_pdf"),
     "rubrics:evidence": check_evidence,

@@ -214,6 +214,12 @@ def test_weak_indicators_link_to_work_and_the_unlinked_are_listed(world, school_
     with pytest.raises(PermissionDenied):
         actions.link_work(final, goal, acting_user=u["teacher_a"])
     assert AuditEntry.objects.filter(action="rubrics.link.create").count() == 1
+    # The plan's page says what the initiative answers, to whoever may see the link.
+    plan_page = login(u["pm"]).get(reverse("plans:home")).content.decode()
+    assert "Answers weak self-assessment indicators" in plan_page
+    assert f"{final.indicator.name} (1 school)" in plan_page
+    board_page = login(u["board"]).get(reverse("plans:home")).content.decode()
+    assert "Universal screening" in board_page and final.indicator.name not in board_page
     page = login(u["pm"]).get(reverse("rubrics:home")).content.decode()
     assert f'#final-{final.pk}"' not in page
     others = FinalRating.objects.filter(assessment=school_assessment).exclude(pk=final.pk)
