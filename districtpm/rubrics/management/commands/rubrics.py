@@ -83,7 +83,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username="pm.office").first()
         if user is None:
             raise CommandError("Run it on the demo district (make demo builds one).")
-        client = Client()
+        client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         from districtpm.org.models import School
 
