@@ -218,6 +218,27 @@ def change_indicator(
     return indicator
 
 
+@transaction.atomic
+def set_weak_through(framework: Framework, order: int, *, acting_user: Any) -> Framework:
+    """Which final ratings count as weak: those at or below this level (0 = the lowest)."""
+    require(acting_user, framework, message="Your role does not allow changing frameworks.")
+    current = framework.current
+    top = current.levels.count() - 1 if current else 0
+    if not 0 <= order < max(top, 1):
+        raise ValidationError("Choose a level below the highest: the top level is never weak.")
+    before = snapshot(framework, ["weak_through"])
+    framework.weak_through = order
+    framework.save(update_fields=["weak_through"])
+    record(
+        actor=acting_user,
+        action="rubrics.framework.weak",
+        obj=framework,
+        before=before,
+        after=snapshot(framework, ["weak_through"]),
+    )
+    return framework
+
+
 # ---------------------------------------------------------------- assessments
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("frameworks/<int:pk>/framework.xlsx", views.framework_xlsx, name="framework_xlsx"),
     path("frameworks/<int:pk>/framework.pdf", views.framework_pdf, name="framework_pdf"),
     path("frameworks/<int:pk>/trend/", views.trend, name="trend"),
+    path("frameworks/<int:pk>/weak/", views.framework_weak, name="framework_weak"),
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
     path("assessments/new/", views.assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", views.assessment, name="assessment"),

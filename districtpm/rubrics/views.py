@@ -155,8 +155,25 @@ def framework(request: HttpRequest, pk: int) -> HttpResponse:
             "levels": levels,
             "blocks": blocks,
             "can_change": allowed(request.user, fw) and version == versions[0],
+            "can_manage": allowed(request.user, fw),
         },
     )
+
+
+@requires("rubrics.manage")
+@require_POST
+def framework_weak(request: HttpRequest, pk: int) -> HttpResponse:
+    fw = get_visible_or_404(Framework.objects, request.user, pk=pk)
+    value = request.POST.get("weak_through", "")
+    try:
+        actions.set_weak_through(
+            fw, int(value) if value.isdigit() else -1, acting_user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "Saved which final ratings count as weak.")
+    return redirect("rubrics:framework", fw.pk)
 
 
 @requires("rubrics.view")

@@ -58,3 +58,20 @@ def test_rating_through_the_form_limits_evidence_files(world, login, school_asse
     page = response.content.decode()
     assert "saved as a draft" in page
     assert note not in page and "&lt;script&gt;" in page
+
+
+def test_the_weak_threshold_is_set_by_the_pm_office_and_audited(world, login, frameworks):
+    from districtpm.audit.models import AuditEntry
+
+    framework = frameworks["school"].framework
+    url = reverse("rubrics:framework_weak", args=[framework.pk])
+    assert login(world.users["principal_a"]).post(url, {"weak_through": "1"}).status_code == 403
+    client = login(world.users["pm"])
+    client.post(url, {"weak_through": "3"})  # the top level is never weak
+    framework.refresh_from_db()
+    assert framework.weak_through == 0
+    client.post(url, {"weak_through": "1"})
+    framework.refresh_from_db()
+    assert framework.weak_through == 1
+    entry = AuditEntry.objects.get(action="rubrics.framework.weak")
+    assert entry.before == {"weak_through": 0} and entry.after == {"weak_through": 1}
