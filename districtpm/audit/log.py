@@ -14,6 +14,42 @@ from django.db import models, transaction
 from districtpm.audit.models import AuditEntry
 from districtpm.core.scoping import require
 
+# Models whose entries show their details (before, after, note) only to those who may read the
+# object itself: an app registers them (rubrics: a member's ratings are hidden from the rest of
+# the district until the process shows them). The audit page asks, one query per model a page.
+PRIVATE_DETAILS: set[str] = set()
+
+
+def private_details(*model_labels: str) -> None:
+    PRIVATE_DETAILS.update(model_labels)
+
+
+def withhold_details(entries: Iterable[AuditEntry], user: Any) -> None:
+    """Mark (`entry.withheld`) the entries of private models whose object the user may not
+    read; their details are then not shown."""
+    from django.apps import apps
+
+    from districtpm.core.scoping import restrict
+
+    by_model: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        entry.withheld = False
+        if entry.content_type_id is None:
+            continue
+        ct = ContentType.objects.get_for_id(entry.content_type_id)  # cached by Django
+        label = f"{ct.app_label}.{ct.model_class().__name__}" if ct.model_class() else ""
+        if label in PRIVATE_DETAILS:
+            by_model.setdefault(label, []).append(entry)
+    for label, group in by_model.items():
+        model = apps.get_model(label)
+        ids = {e.object_id for e in group}
+        seen = {
+            str(pk)
+            for pk in restrict(model.objects.filter(pk__in=ids), user).values_list("pk", flat=True)
+        }
+        for entry in group:
+            entry.withheld = entry.object_id not in seen
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from districtpm.audit.log import withhold_details
 from districtpm.audit.models import AuditEntry
 from districtpm.core.access import requires
 
@@ -40,6 +41,7 @@ def entries(request: HttpRequest) -> HttpResponse:
     if until:
         qs = qs.filter(at__date__lte=until)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    withhold_details(page.object_list, request.user)
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
     context = {
         "page": page,

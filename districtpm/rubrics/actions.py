@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -54,6 +55,11 @@ def _write_version(
     note: str,
     keys: Mapping[str, str] | None = None,
 ) -> FrameworkVersion:
+    """Write the next version. An indicator keeps the key it carries (`ParsedIndicator.key`,
+    from the version it was copied from) or, by its name, one of `keys` (a re-import); every
+    such key is reserved before a new one is made, so no new indicator takes an old one's."""
+    # One writer at a time numbers the framework's versions.
+    Framework.objects.select_for_update().filter(pk=framework.pk).first()
     number = (framework.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = FrameworkVersion.objects.create(framework=framework, number=number, note=note[:300])
     levels = Level.objects.bulk_create(
@@ -66,14 +72,25 @@ def _write_version(
         )
         for i, name in enumerate(parsed.levels)
     )
+    by_name = dict(keys or {})
+    chosen: dict[int, str] = {}
     taken: set[str] = set()
+    indicators = [i for d in parsed.domains for i in d.indicators]
+    for parsed_indicator in indicators:  # carried keys first, then keys matched by name
+        if parsed_indicator.key and parsed_indicator.key not in taken:
+            chosen[id(parsed_indicator)] = parsed_indicator.key
+            taken.add(parsed_indicator.key)
+    for parsed_indicator in indicators:
+        known = by_name.get(parsed_indicator.name.casefold())
+        if id(parsed_indicator) not in chosen and known and known not in taken:
+            chosen[id(parsed_indicator)] = known
+            taken.add(known)
+    taken |= set(by_name.values())  # an old key never goes to a new indicator
     descriptors = []
     for d_order, parsed_domain in enumerate(parsed.domains):
         domain = Domain.objects.create(version=version, order=d_order, name=parsed_domain.name)
         for i_order, parsed_indicator in enumerate(parsed_domain.indicators):
-            known = (keys or {}).get(parsed_indicator.name.casefold())
-            key = known if known and known not in taken else _key(parsed_indicator.name, taken)
-            taken.add(key)
+            key = chosen.get(id(parsed_indicator)) or _key(parsed_indicator.name, taken)
             indicator = Indicator.objects.create(
                 domain=domain, order=i_order, key=key, name=parsed_indicator.name
             )
@@ -148,7 +165,10 @@ def _parsed_from(version: FrameworkVersion) -> tuple[ParsedFramework, dict[str, 
             keys[indicator.name.casefold()] = indicator.key
             parsed_domain.indicators.append(
                 ParsedIndicator(
-                    indicator.name, [texts.get((indicator.id, lv.id), "") for lv in levels], 0
+                    indicator.name,
+                    [texts.get((indicator.id, lv.id), "") for lv in levels],
+                    0,
+                    key=indicator.key,
                 )
             )
         domains.append(parsed_domain)
@@ -181,24 +201,29 @@ def change_indicator(
         "descriptors": [d.text for d in indicator.descriptors.order_by("level__order")],
     }
     after = {"name": name, "descriptors": descriptors}
+    sibling = (
+        Indicator.objects.filter(domain=indicator.domain, name__iexact=name)
+        .exclude(pk=indicator.pk)
+        .exists()
+    )
+    if sibling:
+        raise ValidationError(f"“{name}” is in {indicator.domain.name} already.")
     if version.in_use:
         if version.framework.current != version:
             raise ValidationError(
                 f"Version {version.number} is not the framework's latest; change the latest."
             )
-        parsed, keys, first_score = _parsed_from(version)
+        # Every indicator carries its key into the new version (by position, not by name).
+        parsed, _, first_score = _parsed_from(version)
         domain = parsed.domains[indicator.domain.order]
         target = domain.indicators[indicator.order]
-        keys[name.casefold()] = indicator.key
         target.name, target.descriptors = name, descriptors
         version = _write_version(
-            version.framework,
-            parsed,
-            first_score=first_score,
-            note=f"Changed “{before['name']}”.",
-            keys=keys,
+            version.framework, parsed, first_score=first_score, note=f"Changed “{before['name']}”."
         )
-        indicator = Indicator.objects.get(domain__version=version, key=indicator.key)
+        indicator = Indicator.objects.get(
+            domain__version=version, domain__order=indicator.domain.order, order=indicator.order
+        )
     else:
         indicator.name = name
         indicator.full_clean()
@@ -222,9 +247,10 @@ def change_indicator(
 def set_weak_through(framework: Framework, order: int, *, acting_user: Any) -> Framework:
     """Which final ratings count as weak: those at or below this level (0 = the lowest)."""
     require(acting_user, framework, message="Your role does not allow changing frameworks.")
-    current = framework.current
-    top = current.levels.count() - 1 if current else 0
-    if not 0 <= order < max(top, 1):
+    from django.db.models import Count, Min
+
+    fewest = framework.versions.annotate(n=Count("levels")).aggregate(m=Min("n"))["m"] or 0
+    if not 0 <= order < fewest - 1:
         raise ValidationError("Choose a level below the highest: the top level is never weak.")
     before = snapshot(framework, ["weak_through"])
     framework.weak_through = order
@@ -278,15 +304,24 @@ def open_assessment(
     """Open an assessment of a version for the district or a school, with its team."""
     if acting_user is not SYSTEM:
         access = access_for(acting_user)
-        allowed_here = (
-            access.can("rubrics.manage")
-            if school is None
-            else School.objects.filter(
-                rules.opening_schools(access) or _none(), pk=school.pk
-            ).exists()
-        )
+        reach = rules.opening_schools(access)
+        if school is None:
+            allowed_here = access.can("rubrics.manage")
+        else:
+            allowed_here = reach is not None and (
+                not reach or School.objects.filter(reach, pk=school.pk).exists()
+            )
+
         if not allowed_here:
             raise PermissionDenied("Your role does not allow opening this assessment.")
+    twin = Assessment.objects.filter(
+        version__framework=version.framework, school=school, school_year=school_year
+    )
+    if twin.exists():
+        raise ValidationError(
+            f"{version.framework.name} is assessed for {school or 'the district'} in "
+            f"{school_year} already."
+        )
     assessment = Assessment(
         version=version,
         school=school,
@@ -308,12 +343,6 @@ def open_assessment(
         after=snapshot(assessment) | {"team": sorted(u.username for u in team)},
     )
     return assessment
-
-
-def _none():
-    from django.db.models import Q
-
-    return Q(pk__in=[])
 
 
 @dataclass
@@ -346,6 +375,11 @@ def save_ratings(
     )
     if acting_user is not SYSTEM and member.user_id != getattr(acting_user, "pk", None):
         raise PermissionDenied("Members rate for themselves only.")
+    # The state holds whoever acts, the system included: submitted ratings and final
+    # assessments do not change.
+    member.refresh_from_db(fields=["submitted_at"])
+    if member.submitted_at is not None or member.assessment.is_final:
+        raise PermissionDenied("These ratings are submitted (or the assessment is final).")
     version = member.assessment.version
     indicators = {i.id: i for i in Indicator.objects.filter(domain__version=version)}
     top = _top(version)
@@ -365,6 +399,12 @@ def save_ratings(
         if value.link and not _URL.match(value.link):
             problems.append(f"{indicator.name}: a link must start with http:// or https://.")
             continue
+        if value.link:
+            try:
+                URLValidator(schemes=["http", "https"])(value.link.strip())
+            except ValidationError:
+                problems.append(f"{indicator.name}: “{value.link[:80]}” is not a web address.")
+                continue
         rating = existing.get(indicator_id) or Rating(member=member, indicator=indicator)
         before = (
             snapshot(rating, ["level", "note", "link", "file_name", "metric"])
@@ -384,15 +424,20 @@ def save_ratings(
                 "or a metric)."
             )
             continue
+        try:
+            rating.full_clean(exclude=["member", "indicator"])
+        except ValidationError as exc:
+            problems.append(f"{indicator.name}: {' '.join(exc.messages)}")
+            continue
         changed.append((rating, before))
     if problems:
         transaction.set_rollback(True)
         return problems
     for rating, before in changed:
         after = snapshot(rating, ["level", "note", "link", "file_name", "metric"])
-        if before == after:
+        value = values[rating.indicator_id]
+        if before == after and value.file is None and not value.clear_file:
             continue
-        rating.full_clean(exclude=["member", "indicator"])
         rating.save()
         record(
             actor=acting_user,
@@ -496,6 +541,8 @@ def decide_rating(
         final if final.pk else FinalRating(assessment=assessment),
         message="Only the facilitator records final ratings, while the assessment is open.",
     )
+    if Assessment.objects.filter(pk=assessment.pk, status=Assessment.Status.FINAL).exists():
+        raise PermissionDenied("The assessment is final; reopen it to change a final rating.")
     version = assessment.version
     if indicator.domain.version_id != version.id or level.version_id != version.id:
         raise ValidationError("That indicator or level is not in this assessment's framework.")

@@ -13,6 +13,7 @@ class RubricsConfig(AppConfig):
     layer_above = "meetings"
 
     def ready(self) -> None:
+        from districtpm.audit.log import private_details
         from districtpm.core.navigation import register_capability
         from districtpm.plans.answers import register_answers
         from districtpm.rubrics import rules  # noqa: F401  (registers permissions and rules)
@@ -29,3 +30,6 @@ class RubricsConfig(AppConfig):
         )
         # The plan and meeting pages show which weak indicators each initiative answers.
         register_answers("rubrics", answered_by_initiatives)
+        # The audit log shows a rating's (or a draft final rating's) change only to those who
+        # may read the rating itself.
+        private_details("rubrics.Rating", "rubrics.FinalRating")

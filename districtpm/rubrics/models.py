@@ -164,12 +164,20 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-school_year__start_date", "school__name"]
+        # One assessment of a version per school and year, and one of the district (a
+        # NULL school is distinct from every other in SQL, hence two partial constraints);
+        # open_assessment also refuses a second one of another version of the framework.
         constraints = [
             models.UniqueConstraint(
                 fields=["version", "school", "school_year"],
-                name="one_assessment_per_entity_year",
-                nulls_distinct=False,
-            )
+                condition=models.Q(school__isnull=False),
+                name="one_school_assessment_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "school_year"],
+                condition=models.Q(school__isnull=True),
+                name="one_district_assessment_per_year",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -242,7 +250,8 @@ class Rating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator}: {self.level}"
+        # No level here: the audit log shows an object's name to everyone who reads the log.
+        return f"Rating of {self.indicator}"
 
     @property
     def has_evidence(self) -> bool:
@@ -270,7 +279,7 @@ class FinalRating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator}: {self.level}"
+        return f"Final rating of {self.indicator}"
 
 
 class WorkLink(models.Model):
@@ -308,7 +317,15 @@ class WorkLink(models.Model):
                     | models.Q(goal__isnull=True, initiative__isnull=True, action__isnull=False)
                 ),
                 name="work_link_names_one_thing",
-            )
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["final", field],
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                    name=f"work_link_once_per_{field}",
+                )
+                for field in ("goal", "initiative", "action")
+            ],
         ]
 
     def __str__(self) -> str:

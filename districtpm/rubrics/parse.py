@@ -33,6 +33,7 @@ from districtpm.core.intake import InputRefused, RowError
 
 MAX_LEVELS = 7
 MAX_NAME = 200
+MAX_LEVEL_NAME = 100
 _SEPARATOR = re.compile(r"^[\s\-=_|:+*.]+$")
 _SPACES = re.compile(r"\s+")
 
@@ -42,6 +43,7 @@ class ParsedIndicator:
     name: str
     descriptors: list[str]
     line: int
+    key: str = ""  # kept from the version it was read from; new indicators get one on saving
 
 
 @dataclass
@@ -75,6 +77,7 @@ class ParsedFramework:
                         {
                             "name": i.name,
                             "descriptors": dict(zip(self.levels, i.descriptors, strict=True)),
+                            "key": i.key,
                         }
                         for i in d.indicators
                     ],
@@ -176,6 +179,12 @@ def parse_rows(
                     f"A framework has 2 to {MAX_LEVELS} levels; this header names {len(named)}.",
                 )
                 continue
+            if len({n.casefold() for n in named}) != len(named):
+                problem(line, "Two levels have the same name; each level needs its own.")
+                continue
+            if any(len(n) > MAX_LEVEL_NAME for n in named):
+                problem(line, f"A level's name may be at most {MAX_LEVEL_NAME} characters.")
+                continue
             if levels and named != levels:
                 problem(
                     line,
@@ -184,17 +193,28 @@ def parse_rows(
                 )
                 continue
             levels = named
-            if not domain_column:
+            if domain_column:
+                if headings and not title and not domains:
+                    title = headings[0]
+                headings.clear()
+            elif headings or not domains:
                 start_domain(line)
-            last = None
+                last = None
+            # else: the same header again at a page break; a continuation row may follow it
             continue
         if cells[0].casefold() in {"evidence expected", "evidence"} and levels:
             evidence = (cells[1 + domain_column :] + [""] * len(levels))[: len(levels)]
             continue
         filled = [i for i, c in enumerate(cells) if c]
         if filled == [0] and not domain_column:
+            if len(cells[0]) > MAX_NAME:
+                problem(line, f"A domain's heading may be at most {MAX_NAME} characters.", 0)
+                continue
             headings.append(cells[0])
             last = None
+            continue
+        if filled == [0] and domain_column and not levels:
+            headings.append(cells[0])  # a title above the table
             continue
         if not levels:
             problem(
@@ -212,10 +232,18 @@ def parse_rows(
                 offset + len(levels),
             )
             continue
+        if len(cells) < offset:
+            problem(
+                line,
+                "This row has one cell; below a Domain, Indicator header each row names its "
+                "domain, its indicator and a descriptor per level.",
+                0,
+            )
+            continue
         descriptors = (cells[offset:] + [""] * len(levels))[: len(levels)]
         indicator_name = cells[offset - 1]
         if not indicator_name:
-            if domain_column and cells[0]:
+            if domain_column and cells[0] and (not domains or cells[0] != domains[-1].name):
                 problem(line, "This row names a domain but no indicator.", 1)
                 continue
             # A continuation: each filled cell goes on the end of the indicator above's.
@@ -232,6 +260,14 @@ def parse_rows(
             continue
         if len(indicator_name) > MAX_NAME:
             problem(line, f"An indicator's name may be at most {MAX_NAME} characters.", offset - 1)
+            continue
+        if domain_column and not cells[0]:
+            if not domains:
+                problem(line, "The first indicator row must name its domain.", 0)
+                continue
+            cells[0] = domains[-1].name  # a domain written once, or merged cells: carried down
+        if domain_column and len(cells[0]) > MAX_NAME:
+            problem(line, f"A domain's name may be at most {MAX_NAME} characters.", 0)
             continue
         domain = start_domain(line, cells[0] if domain_column else None)
         if domain is None:
@@ -302,6 +338,7 @@ def rows_of_xlsx(data: bytes, *, name: str) -> list[tuple[int, list[str]]]:
             f"{intake.display_name(name)} could not be read as a workbook."
         ) from None
     sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # read every row, whatever size the file declares
     rows = [
         (number, ["" if v is None else str(v) for v in values])
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from districtpm.core.scoping import restrict
 from districtpm.rubrics.actions import Spread
@@ -103,8 +103,9 @@ class Heatmap:
 
     @property
     def weak_counts(self) -> list[int]:
+        weak = self.framework.weak_through
         return [
-            sum(1 for _, cells in self.rows if cells[i] and cells[i][0] == 0)
+            sum(1 for _, cells in self.rows if cells[i] and cells[i][0] <= weak)
             for i in range(len(self.columns))
         ]
 
@@ -204,7 +205,11 @@ def answered_by_initiatives(user: Any, initiative_ids: list[int]) -> dict[int, l
 
     rows = (
         WorkLink.objects.visible_to(user)
-        .filter(initiative_id__in=initiative_ids)
+        .filter(
+            initiative_id__in=initiative_ids,
+            final__assessment__status=Assessment.Status.FINAL,
+            final__level__order__lte=F("final__assessment__version__framework__weak_through"),
+        )
         .values_list("initiative_id", "final__indicator__name", "final__assessment__school_id")
     )
     found: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))

@@ -20,10 +20,13 @@ from django.db.models import Q
 
 from districtpm.core.roles import DISTRICT_LEADERS, SCHOOL_ROLES, register_permissions
 from districtpm.core.roles import Role as R
-from districtpm.core.scoping import Access, follows, scope_rule
+from districtpm.core.scoping import Access, follows, scope_rule, strict_scope
 from districtpm.org.rules import any_of
 
 MANAGERS = {R.DISTRICT_ADMIN, R.PM_OFFICE}
+# Ratings, final ratings and their links bind a site superuser too: hidden until one's own are
+# in, locked once submitted, decided by the facilitator (core/scoping.py, strict_scope).
+strict_scope("rubrics.Rating", "rubrics.FinalRating", "rubrics.WorkLink")
 register_permissions(
     {
         # The section: rows are then scoped assessment by assessment (a teacher sees only the
@@ -127,10 +130,11 @@ def own_open_membership(access: Access) -> Q | None:
     return Q(user_id=access.user_id, submitted_at__isnull=True, assessment__status="open")
 
 
-@scope_rule("rubrics.Rating")
-def ratings(access: Access) -> Q | None:
-    """Their own; every rating of an assessment they read whole and are not rating in; the
-    others' once they have submitted, the facilitator revealed them, or the assessment is final."""
+def team_work(access: Access):
+    """Assessments whose team work (every member's ratings, the final ratings so far) the user
+    sees: those they read whole and are not rating in; those they rate in once they have
+    submitted, the facilitator revealed the ratings, or the assessment is final. A subquery of
+    Assessment ids, or None."""
     full = whole(access)
     if full is None:
         return None
@@ -138,17 +142,21 @@ def ratings(access: Access) -> Q | None:
 
     mine = Member.objects.filter(user_id=access.user_id)
     rating_in = Assessment.objects.filter(members__user_id=access.user_id).values("id")
-    shown_to_member = Assessment.objects.filter(
+    return Assessment.objects.filter(
         Q(id__in=mine.filter(submitted_at__isnull=False).values("assessment_id"))
         | Q(id__in=rating_in, revealed=True)
         | Q(id__in=rating_in, status="final")
+        | Q(id__in=Assessment.objects.filter(full).exclude(id__in=rating_in).values("id"))
     ).values("id")
-    not_rating = Assessment.objects.filter(full).exclude(id__in=rating_in).values("id")
-    return (
-        Q(member__user_id=access.user_id)
-        | Q(member__assessment_id__in=shown_to_member)
-        | Q(member__assessment_id__in=not_rating)
-    )
+
+
+@scope_rule("rubrics.Rating")
+def ratings(access: Access) -> Q | None:
+    """A member's own ratings, and everyone's of the assessments whose team work they see."""
+    shown = team_work(access)
+    if shown is None:
+        return None
+    return Q(member__user_id=access.user_id) | Q(member__assessment_id__in=shown)
 
 
 def own_draft(access: Access) -> Q | None:
@@ -161,10 +169,12 @@ follows("rubrics.Rating", parent="member", actions=("change", "delete"), via=own
 
 @scope_rule("rubrics.FinalRating")
 def finals(access: Access) -> Q | None:
-    full, final = _ids(whole(access)), _ids(finals_only(access))
+    """The final ratings so far where the user sees the team's work (a member who has not
+    submitted sees none), and the final ones of assessments read in final ratings only."""
+    shown, final = team_work(access), _ids(finals_only(access))
     conditions = []
-    if full is not None:
-        conditions.append(Q(assessment_id__in=full))
+    if shown is not None:
+        conditions.append(Q(assessment_id__in=shown))
     if final is not None:
         conditions.append(Q(assessment_id__in=final, assessment__status="final"))
     return any_of(conditions)

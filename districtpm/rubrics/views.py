@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -44,10 +44,15 @@ PREVIEWS = "rubrics_previews"
 
 
 def _reads_whole(user: Any, assessment: Assessment) -> bool:
+    """Whether the user reads the assessment whole (team, ratings, evidence); a superuser is
+    held to the rules like everyone (rules.py)."""
     condition = rules.whole(access_for(user))
-    if access_for(user).is_superuser:
-        return True
     return condition is not None and Assessment.objects.filter(condition, pk=assessment.pk).exists()
+
+
+def _number(value: str | None) -> int:
+    """A whole number from a query or a form, 0 for anything else (so it finds nothing)."""
+    return int(value) if value and value.isdigit() and len(value) < 10 else 0
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -78,8 +83,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if access_for(request.user).can("rubrics.manage"):
         unlinked = list(
             FinalRating.objects.visible_to(request.user)
-            .filter(assessment__status=Assessment.Status.FINAL, links__isnull=True)
-            .filter(level__order__lte=models_weak())
+            .filter(
+                assessment__status=Assessment.Status.FINAL,
+                links__isnull=True,
+                level__order__lte=F("assessment__version__framework__weak_through"),
+            )
             .select_related(
                 "indicator",
                 "level",
@@ -89,9 +97,6 @@ def home(request: HttpRequest) -> HttpResponse:
             )
             .order_by("-assessment__school_year__start_date", "assessment__school__name")[:100]
         )
-        unlinked = [
-            f for f in unlinked if f.level.order <= f.assessment.version.framework.weak_through
-        ]
     years = SchoolYear.objects.order_by("-start_date").values_list("name", flat=True)
     mine = set(
         Member.objects.filter(
@@ -112,13 +117,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_results": access_for(request.user).can("rubrics.results"),
         },
     )
-
-
-def models_weak() -> int:
-    """The highest `weak_through` of any framework, to narrow the query before the exact check."""
-    from django.db.models import Max
-
-    return Framework.objects.aggregate(m=Max("weak_through"))["m"] or 0
 
 
 # ---------------------------------------------------------------- frameworks
@@ -179,7 +177,7 @@ def framework_weak(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("rubrics.view")
 def framework_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     fw = get_visible_or_404(Framework.objects, request.user, pk=pk)
-    version = fw.versions.filter(number=request.GET.get("version") or 0).first() or fw.current
+    version = fw.versions.filter(number=_number(request.GET.get("version"))).first() or fw.current
     if version is None:
         raise Http404("This framework has no content.")
     data = documents.framework_xlsx(version)
@@ -193,7 +191,7 @@ def framework_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("rubrics.view")
 def framework_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     fw = get_visible_or_404(Framework.objects, request.user, pk=pk)
-    version = fw.versions.filter(number=request.GET.get("version") or 0).first() or fw.current
+    version = fw.versions.filter(number=_number(request.GET.get("version"))).first() or fw.current
     if version is None:
         raise Http404("This framework has no content.")
     response = HttpResponse(documents.framework_pdf(version), content_type="application/pdf")
@@ -331,12 +329,15 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("rubrics.assess")
 def assessment_new(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
-    schools = School.objects.filter(rules.opening_schools(access) or Q(pk__in=[]))
+    reach = rules.opening_schools(access)
+    schools = School.objects.filter(reach) if reach is not None else School.objects.none()
     frameworks_qs = Framework.objects.visible_to(request.user)
     if not access.can("rubrics.manage"):
         frameworks_qs = frameworks_qs.filter(kind=Framework.Kind.SCHOOL)
+    from districtpm.core.roles import roles_with
+
     people = (
-        User.objects.filter(is_active=True, role_assignments__isnull=False)
+        User.objects.filter(is_active=True, role_assignments__role__in=roles_with("rubrics.view"))
         .distinct()
         .order_by("last_name", "username")
     )
@@ -465,8 +466,8 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     if not problems:
         try:
             problems = actions.save_ratings(member, values, acting_user=request.user)
-        except PermissionDenied as exc:
-            problems = [str(exc)]
+        except (PermissionDenied, ValidationError) as exc:
+            problems = [str(exc) if isinstance(exc, PermissionDenied) else _error_text(exc)]
     if problems:
         for problem in problems:
             messages.error(request, problem)
@@ -500,7 +501,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int, indicator: int) -> HttpResponse:
     a = _assessment(request, pk)
     ind = get_object_or_404(Indicator, pk=indicator, domain__version=a.version)
-    level = Level.objects.filter(version=a.version, pk=request.POST.get("level") or 0).first()
+    level = Level.objects.filter(version=a.version, pk=_number(request.POST.get("level"))).first()
     if level is None:
         messages.error(request, f"{ind.name}: choose the final level.")
         return redirect("rubrics:assessment", a.pk)
