@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "districtpm.actionplans",
     "districtpm.meetings",
     "districtpm.rubrics",
+    "districtpm.improvement",
     "js_lib_vega_embed",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("meetings/", include("districtpm.meetings.urls")),
     path("action-plans/", include("districtpm.actionplans.urls")),
     path("rubrics/", include("districtpm.rubrics.urls")),
+    path("school-improvement/", include("districtpm.improvement.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

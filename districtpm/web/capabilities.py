@@ -15,14 +15,6 @@ PLACEHOLDERS: dict[str, Capability] = {
     c.slug: c
     for c in [
         Capability(
-            "improvement",
-            "School improvement",
-            "improvement.view",
-            "web:improvement",
-            "Problem statements, root causes, school action plans and the School Blueprint.",
-            order=70,
-        ),
-        Capability(
             "evaluation",
             "Educator evaluation",
             "evaluation.view",

@@ -3,11 +3,10 @@ shows; each is shown to the roles that will use it. Each moves to its app when t
 
 from __future__ import annotations
 
-from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, SCHOOL_ROLES, register_permissions
+from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, register_permissions
 from districtpm.core.roles import Role as R
 
 PERMISSIONS = {
-    "improvement.view": DISTRICT_LEADERS | SCHOOL_ROLES,
     "evaluation.view": {R.DISTRICT_ADMIN, R.PRINCIPAL, R.EVALUATOR, R.TEACHER, R.HR_PARTNER},
     "processmaps.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.NETWORK_SUPERVISOR},
 }

@@ -73,7 +73,8 @@ MATRIX = {
     },
     "rubrics:heatmap": {"admin", "pm", "slt", "network_1", "principal_a"},
     "rubrics:import": {"admin", "pm"},
-    "web:improvement": {"admin", "pm", "slt", "network_1", "principal_a", "evaluator_a"},
+    "improvement:designations": {"admin", "pm", "slt", "network_1", "principal_a", "evaluator_a"},
+    "improvement:steps": {"admin", "pm"},
     "web:evaluation": {"admin", "principal_a", "evaluator_a", "teacher_a", "hr"},
     "web:processmaps": {"admin", "pm", "slt", "team_lead", "team_member", "network_1"},
 }

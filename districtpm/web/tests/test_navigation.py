@@ -23,28 +23,29 @@ def test_the_navigation_keeps_its_order():
 def test_built_apps_register_themselves_and_the_shell_the_rest():
     by_slug = {c.slug: c for c in capabilities()}
     assert all(
-        by_slug[s].built for s in ["org", "data", "plan", "meetings", "actionplans", "rubrics"]
+        by_slug[s].built
+        for s in ["org", "data", "plan", "meetings", "actionplans", "rubrics", "improvement"]
     )
     assert all(not by_slug[s].built for s in PLACEHOLDERS)
-    assert by_slug["data"].section == "metrics" and by_slug["improvement"].section == "improvement"
+    assert by_slug["data"].section == "metrics" and by_slug["evaluation"].section == "evaluation"
 
 
 def test_an_app_replaces_its_placeholder_and_takes_its_place():
     try:
         register_capability(
-            "improvement",
-            "School improvement",
-            permission="improvement.view",
-            url_name="web:improvement",
+            "evaluation",
+            "Educator evaluation",
+            permission="evaluation.view",
+            url_name="web:evaluation",
             summary="Built.",
-            order=70,
+            order=80,
         )
         register_placeholders()  # the shell does not put the placeholder back
-        built = [c for c in capabilities() if c.slug == "improvement"]
+        built = [c for c in capabilities() if c.slug == "evaluation"]
         assert len(built) == 1 and built[0].built and built[0].summary == "Built."
-        assert [c.slug for c in capabilities()].index("improvement") == 6
+        assert [c.slug for c in capabilities()].index("evaluation") == 7
     finally:
-        unregister_capability("improvement")
+        unregister_capability("evaluation")
         register_placeholders()
 
 

@@ -19,6 +19,7 @@ from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
+from districtpm.demo.improvement_data import build_demo_improvement
 from districtpm.demo.models import DemoBuild
 from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.rubric_data import build_demo_rubrics
@@ -96,6 +97,8 @@ class Command(BaseCommand):
             f"Performance Dialogues: {cycles['meetings']} meetings, {cycles['teams']} action "
             f"teams, {cycles['updates']} status updates"
         )
+        steps = build_demo_improvement(seed)
+        say(f"designations' steps: {steps['rules']} steps set, {steps['done']} done")
         rubrics = build_demo_rubrics(plan, seed)
         say(
             f"self-assessments: {rubrics['assessments']} over two years "
@@ -110,9 +113,13 @@ class Command(BaseCommand):
 
     def _add_missing_parts(self, seed: int) -> None:
         """A demo district built by an earlier version gets the parts added since."""
+        from districtpm.improvement.models import StepRule
         from districtpm.plans.models import Plan
         from districtpm.rubrics.models import Framework
 
+        if not StepRule.objects.exists():
+            steps = build_demo_improvement(seed)
+            self.stdout.write(f"Added the designations' steps ({steps['rules']}).")
         plan = Plan.objects.order_by("pk").first()
         if plan is not None and not Framework.objects.exists():
             rubrics = build_demo_rubrics(plan, seed)

@@ -1,0 +1,195 @@
+"""Every change to designations' steps, checked, in one transaction, audited; and the
+reminders sent to principals before a step is due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from districtpm.audit.log import record, recorded_change, snapshot
+from districtpm.core import plaintext
+from districtpm.core.roles import Role
+from districtpm.core.scoping import SYSTEM, require
+from districtpm.improvement.models import StepDone, StepReminder, StepRule
+from districtpm.org.models import Designation, SchoolYear
+
+
+def save_step_rule(
+    rule: StepRule,
+    *,
+    name: str,
+    due_on: dt.date,
+    remind_days: int = 14,
+    acting_user: Any,
+) -> StepRule:
+    """Add or change a step a kind of designation requires in a year."""
+    with recorded_change(
+        rule,
+        acting_user=acting_user,
+        action="improvement.step_rule.save",
+        message="Your role does not allow setting designations' steps.",
+    ):
+        rule.name, rule.due_on, rule.remind_days = name.strip(), due_on, remind_days
+        year = rule.school_year
+        if not (year.start_date <= due_on <= year.end_date + dt.timedelta(days=92)):
+            raise ValidationError(
+                f"A step of {year} falls due between {year.start_date:%d %b %Y} and the summer "
+                "after it ends."
+            )
+    return rule
+
+
+@transaction.atomic
+def remove_step_rule(rule: StepRule, *, acting_user: Any) -> None:
+    require(acting_user, rule, "delete", "Your role does not allow setting designations' steps.")
+    if rule.done.exists():
+        raise ValidationError(
+            "Some schools have completed this step; change its date or name instead."
+        )
+    record(
+        actor=acting_user, action="improvement.step_rule.delete", obj=rule, before=snapshot(rule)
+    )
+    rule.delete()
+
+
+# The steps districts in seed 004's position set (ESSA action plan in the state portal by
+# 15 May; the school's MTSS self-assessment complete by 30 June), in our words.
+USUAL_STEPS = [
+    ("Action plan entered in the state portal", 5, 15),
+    ("MTSS self-assessment complete", 6, 30),
+]
+
+
+@transaction.atomic
+def add_usual_steps(year: SchoolYear, *, acting_user: Any) -> list[StepRule]:
+    """The usual steps for every kind of designation in a year (those not there already)."""
+    require(
+        acting_user, StepRule, "change", "Your role does not allow setting designations' steps."
+    )
+    made = []
+    for kind in (Designation.Kind.CSI, Designation.Kind.TSI, Designation.Kind.ATSI):
+        for name, month, day in USUAL_STEPS:
+            if StepRule.objects.filter(school_year=year, kind=kind, name=name).exists():
+                continue
+            rule = StepRule(school_year=year, kind=kind)
+            made.append(
+                save_step_rule(
+                    rule,
+                    name=name,
+                    due_on=dt.date(year.end_date.year, month, day),
+                    acting_user=acting_user,
+                )
+            )
+    return made
+
+
+@transaction.atomic
+def complete_step(
+    designation: Designation, rule: StepRule, *, done_on: dt.date, note: str = "", acting_user: Any
+) -> StepDone:
+    """Record that a designated school has done one of its steps."""
+    done = StepDone(designation=designation, rule=rule)
+    require(acting_user, done, message="Only the school's principal records its steps.")
+    if rule.school_year_id != designation.school_year_id or rule.kind != designation.kind:
+        raise ValidationError("That step is not one this designation requires.")
+    if StepDone.objects.filter(designation=designation, rule=rule).exists():
+        raise ValidationError("That step is recorded as done already.")
+    if done_on > timezone.localdate():
+        raise ValidationError("A step cannot be done in the future.")
+    done.done_on, done.note = done_on, note.strip()[:500]
+    done.done_by = acting_user if getattr(acting_user, "pk", None) else None
+    done.full_clean(exclude=["designation", "rule", "done_by"])
+    done.save()
+    record(actor=acting_user, action="improvement.step.done", obj=done, after=snapshot(done))
+    return done
+
+
+@transaction.atomic
+def undo_step(done: StepDone, *, reason: str, acting_user: Any) -> None:
+    require(acting_user, done, "delete", "Only the school's principal changes its steps.")
+    if not reason.strip():
+        raise ValidationError("Give the reason the step is not done after all.")
+    record(
+        actor=acting_user,
+        action="improvement.step.undo",
+        obj=done,
+        before=snapshot(done),
+        note=reason.strip(),
+    )
+    done.delete()
+
+
+def _principals(designation: Designation) -> list[Any]:
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__role=Role.PRINCIPAL,
+            role_assignments__school_id=designation.school_id,
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def send_step_reminders(today: dt.date | None = None, *, acting_user: Any) -> list[StepReminder]:
+    """One email to a designated school's principals for each step not done whose reminder day
+    has come and whose due date has not passed. A step is reminded once, however often this
+    runs (the daily command); a failed send records nothing, so the next run tries again."""
+    require(acting_user, StepRule, "change", "Your role does not send reminders.")
+    today = today or timezone.localdate()
+    sent = []
+    rules = [r for r in StepRule.objects.filter(due_on__gte=today) if r.reminds_on() <= today]
+    for rule in rules:
+        designations = (
+            Designation.objects.filter(school_year_id=rule.school_year_id, kind=rule.kind)
+            .exclude(steps_done__rule=rule)
+            .exclude(pk__in=StepReminder.objects.filter(rule=rule).values("designation_id"))
+            .select_related("school")
+        )
+        for designation in designations:
+            people = _principals(designation)
+            if not people:
+                continue
+            link = settings.DISTRICTPM_BASE_URL + reverse("improvement:designations")
+            send_mail(
+                subject=plaintext.one_line(
+                    f"{designation.school.name}: “{rule.name}” is due {rule.due_on:%-d %B}"
+                ),
+                message=plaintext.clean(
+                    f"Hello,\n\n{designation.school.name} is designated for "
+                    f"{designation.get_kind_display()} in {designation.school_year}. One of the "
+                    f"steps that requires, “{rule.name}”, is due on {rule.due_on:%A %-d %B %Y} and "
+                    "is not recorded as done yet.\n\n"
+                    f"Record it, or see every step, here:\n{link}\n\nDistrict PM"
+                ),
+                from_email=None,
+                recipient_list=[u.email for u in people],
+            )
+            with transaction.atomic():
+                reminder, created = StepReminder.objects.get_or_create(
+                    designation=designation,
+                    rule=rule,
+                    defaults={"sent_to": ", ".join(u.email for u in people)[:500]},
+                )
+                if created:
+                    record(
+                        actor=acting_user,
+                        action="improvement.step.remind",
+                        obj=reminder,
+                        after={"school": designation.school.name, "step": rule.name},
+                        source="system" if acting_user is SYSTEM else "web",
+                    )
+            if created:
+                sent.append(reminder)
+    return sent

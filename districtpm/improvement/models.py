@@ -1,0 +1,86 @@
+"""What the improvement app stores so far: the steps each kind of designation requires in a
+school year (set by the district), and each designated school's progress on them.
+
+A school's steps are not copied: they are the year's rules for its designation's kind, so a
+rule changed or added reaches every designated school at once. What is stored per school is
+what happened: a step completed (by whom, when, with a note) and a reminder sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from districtpm.core.scoping import ScopedQuerySet
+from districtpm.org.models import Designation, SchoolYear
+
+
+class StepRule(models.Model):
+    """One step a kind of designation requires in a school year, with its due date."""
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Designation.Kind.choices)
+    name = models.CharField(max_length=200)
+    due_on = models.DateField()
+    remind_days = models.PositiveSmallIntegerField(
+        default=14, help_text="How many days before the due date the principal is reminded."
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["school_year", "kind", "due_on", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "kind", "name"], name="one_step_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()}, due {self.due_on:%d %b %Y})"
+
+    def reminds_on(self) -> dt.date:
+        return self.due_on - dt.timedelta(days=self.remind_days)
+
+
+class StepDone(models.Model):
+    """A designated school's completion of one step."""
+
+    designation = models.ForeignKey(
+        Designation, on_delete=models.CASCADE, related_name="steps_done"
+    )
+    rule = models.ForeignKey(StepRule, on_delete=models.CASCADE, related_name="done")
+    done_on = models.DateField()
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["designation", "rule"], name="one_completion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.name} done on {self.done_on:%d %b %Y}"
+
+
+class StepReminder(models.Model):
+    """The one reminder a designated school's principal gets before a step is due."""
+
+    designation = models.ForeignKey(Designation, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(StepRule, on_delete=models.CASCADE, related_name="reminders")
+    sent_to = models.CharField(max_length=500)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["designation", "rule"], name="one_step_reminder")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder: {self.rule.name}"

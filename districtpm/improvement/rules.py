@@ -1,0 +1,69 @@
+"""Who sees and changes designations' steps. District leaders see every designated school;
+a network supervisor their network's, a principal or ILT member their school's. The PM office
+and the district admin set the steps each designation requires; a school's principal (or the
+PM office) records that a step is done."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from districtpm.core.roles import DISTRICT_LEADERS, SCHOOL_ROLES, register_permissions
+from districtpm.core.roles import Role as R
+from districtpm.core.scoping import Access, follows, scope_rule
+from districtpm.org.rules import assigned_schools
+
+MANAGERS = {R.DISTRICT_ADMIN, R.PM_OFFICE}
+register_permissions(
+    {
+        "improvement.view": DISTRICT_LEADERS | SCHOOL_ROLES,
+        "improvement.rules": MANAGERS,
+    }
+)
+
+
+def designated_schools(access: Access) -> Q | None:
+    """The schools (a filter on School) whose designations and steps a user sees."""
+    if not access.can("improvement.view"):
+        return None
+    if access.has_role(*DISTRICT_LEADERS):
+        return Q()
+    return assigned_schools(access)
+
+
+def _on_designations(condition: Q | None) -> Q | None:
+    if condition is None:
+        return None
+    if not condition:
+        return Q()
+    from districtpm.org.models import School
+
+    return Q(designation__school__in=School.objects.filter(condition).values("id"))
+
+
+@scope_rule("improvement.StepRule")
+def step_rules(access: Access) -> Q | None:
+    return Q() if access.can("improvement.view") else None
+
+
+@scope_rule("improvement.StepRule", "change")
+@scope_rule("improvement.StepRule", "delete")
+def managed_rules(access: Access) -> Q | None:
+    return Q() if access.can("improvement.rules") else None
+
+
+@scope_rule("improvement.StepDone")
+@scope_rule("improvement.StepReminder")
+def steps_seen(access: Access) -> Q | None:
+    return _on_designations(designated_schools(access))
+
+
+def completing(access: Access) -> Q | None:
+    """The designations (a filter on Designation) whose steps a user records as done: a
+    principal's school's; every one for the PM office and the admin."""
+    if access.can("improvement.rules"):
+        return Q()
+    school_ids = access.schools_for(R.PRINCIPAL)
+    return Q(school_id__in=school_ids) if school_ids else None
+
+
+follows("improvement.StepDone", parent="designation", actions=("change", "delete"), via=completing)

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from districtpm.improvement import views
+
+app_name = "improvement"
+urlpatterns = [
+    path("", views.designations, name="designations"),
+    path("designations/<int:designation>/steps/<int:rule>/done/", views.complete, name="complete"),
+    path("steps/done/<int:pk>/undo/", views.undo, name="undo"),
+    path("steps/", views.step_rules, name="steps"),
+    path("steps/<int:pk>/remove/", views.remove_rule, name="remove_rule"),
+]

@@ -1,0 +1,175 @@
+"""Designated schools and their steps: read through the scope rules, written through actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.scoping import access_for, allowed
+from districtpm.improvement import actions, progress, rules
+from districtpm.improvement.forms import ReasonForm, StepRuleForm
+from districtpm.improvement.models import StepDone, StepRule
+from districtpm.org.models import Designation, Network, SchoolYear
+
+
+def _year(request: HttpRequest) -> SchoolYear | None:
+    name = request.GET.get("year") or request.POST.get("year") or ""
+    return SchoolYear.objects.filter(name=name).first() or SchoolYear.objects.current()
+
+
+def _designations(request: HttpRequest):
+    condition = rules.designated_schools(access_for(request.user))
+    if condition is None:
+        return Designation.objects.none()
+    if not condition:
+        return Designation.objects.all()
+    from districtpm.org.models import School
+
+    return Designation.objects.filter(school__in=School.objects.filter(condition).values("id"))
+
+
+@requires("improvement.view")
+def designations(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    today = timezone.localdate()
+    visible = _designations(request)
+    network = request.GET.get("network", "")
+    if network.isdigit():
+        visible = visible.filter(school__network_id=int(network))
+    state = request.GET.get("state", "")
+    schools = progress.designated(visible, year.pk, today) if year else []
+    if state in progress.LABELS:
+        schools = [s for s in schools if s.count(state)]
+    networks = Network.objects.filter(id__in=_designations(request).values("school__network_id"))
+    completing = rules.completing(access_for(request.user))
+    can_complete_ids = (
+        set(_designations(request).filter(completing).values_list("pk", flat=True))
+        if completing is not None
+        else set()
+    )
+    return render(
+        request,
+        "improvement/designations.html",
+        {
+            "year": year,
+            "years": SchoolYear.objects.order_by("-start_date"),
+            "today": today,
+            "schools": schools,
+            "totals": progress.totals(schools),
+            "networks": networks,
+            "network": network,
+            "state": state,
+            "states": progress.LABELS,
+            "can_complete": can_complete_ids,
+            "can_rules": allowed(request.user, StepRule),
+            "rules_count": StepRule.objects.filter(school_year=year).count() if year else 0,
+        },
+    )
+
+
+@requires("improvement.view")
+@require_POST
+def complete(request: HttpRequest, designation: int, rule: int) -> HttpResponse:
+    d = get_object_or_404(_designations(request).select_related("school"), pk=designation)
+    r = get_object_or_404(StepRule, pk=rule)
+    try:
+        done_on = dt.date.fromisoformat(request.POST.get("done_on") or "")
+    except ValueError:
+        done_on = timezone.localdate()
+    try:
+        actions.complete_step(
+            d, r, done_on=done_on, note=request.POST.get("note", ""), acting_user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{d.school.name}: “{r.name}” recorded as done.")
+    return redirect(f"/school-improvement/?year={d.school_year.name}")
+
+
+@requires("improvement.view")
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    done = get_visible_or_404(
+        StepDone.objects.select_related("rule", "designation__school"), request.user, pk=pk
+    )
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.undo_step(done, reason=form.cleaned_data["reason"], acting_user=request.user)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, "The step is open again; the reason is in the audit log.")
+            return redirect("improvement:designations")
+    if not allowed(request.user, done, "delete"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only the school's principal changes its steps.")
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"{done.designation.school.name}: “{done.rule.name}” not done after all",
+            "cancel": "/school-improvement/",
+        },
+    )
+
+
+@requires("improvement.rules")
+def step_rules(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    form = StepRuleForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("usual"):
+        made = actions.add_usual_steps(year, acting_user=request.user)
+        messages.success(request, f"{len(made)} step{'s' * (len(made) != 1)} added.")
+        return redirect(f"/school-improvement/steps/?year={year.name}")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        existing = StepRule.objects.filter(
+            school_year=year, kind=data["kind"], name=data["name"].strip()
+        ).first()
+        rule = existing or StepRule(school_year=year, kind=data["kind"])
+        try:
+            actions.save_step_rule(
+                rule,
+                name=data["name"],
+                due_on=data["due_on"],
+                remind_days=data["remind_days"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, "Step saved.")
+            return redirect(f"/school-improvement/steps/?year={year.name}")
+    return render(
+        request,
+        "improvement/steps.html",
+        {
+            "year": year,
+            "years": SchoolYear.objects.order_by("-start_date"),
+            "rules": StepRule.objects.filter(school_year=year) if year else [],
+            "form": form,
+        },
+    )
+
+
+@requires("improvement.rules")
+@require_POST
+def remove_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_visible_or_404(StepRule.objects.select_related("school_year"), request.user, pk=pk)
+    try:
+        actions.remove_step_rule(rule, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Step removed.")
+    return redirect(f"/school-improvement/steps/?year={rule.school_year.name}")
