@@ -10,5 +10,6 @@ urlpatterns = [
     path("designations/<int:designation>/steps/<int:rule>/done/", views.complete, name="complete"),
     path("steps/done/<int:pk>/undo/", views.undo, name="undo"),
     path("steps/", views.step_rules, name="steps"),
+    path("designations/import/", views.import_designations, name="import"),
     path("steps/<int:pk>/remove/", views.remove_rule, name="remove_rule"),
 ]

@@ -163,6 +163,29 @@ def step_rules(request: HttpRequest) -> HttpResponse:
 
 
 @requires("improvement.rules")
+def import_designations(request: HttpRequest) -> HttpResponse:
+    from districtpm.core.intake import ImportFailed, InputRefused
+    from districtpm.improvement.importing import import_designations as run
+
+    errors: list = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = ["Choose a CSV file."]
+        else:
+            try:
+                done = run(upload.read(), name=upload.name, acting_user=request.user)
+            except ImportFailed as exc:
+                errors = [str(e) for e in exc.outcome.errors]
+            except InputRefused as exc:
+                errors = [str(exc)]
+            else:
+                messages.success(request, done.summary())
+                return redirect("improvement:designations")
+    return render(request, "improvement/import.html", {"errors": errors})
+
+
+@requires("improvement.rules")
 @require_POST
 def remove_rule(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_visible_or_404(StepRule.objects.select_related("school_year"), request.user, pk=pk)

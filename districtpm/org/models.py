@@ -225,6 +225,8 @@ class Designation(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="designations")
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # For a targeted designation: the student groups that triggered it, separated by "; ".
+    groups = models.CharField(max_length=300, blank=True)
     note = models.CharField(max_length=300, blank=True)
 
     objects = ScopedQuerySet.as_manager()
