@@ -42,4 +42,58 @@ def build_demo_improvement(seed: int = 2026) -> dict[str, int]:
                     )
                 )
     StepDone.objects.bulk_create(done)
-    return {"rules": rules, "done": len(done)}
+    return {"rules": rules, "done": len(done), "problems": _problems(current)}
+
+
+def _problems(current: SchoolYear) -> int:
+    """For each school designated in the latest year with designations, a problem statement on ELA proficiency for its
+    lowest group with a value shown (not suppressed), from last year's data."""
+    from django.core.exceptions import ValidationError
+
+    from districtpm.metrics.models import Metric, MetricValue
+
+    metric = Metric.objects.filter(id="ela_proficiency").first()
+    if metric is None:
+        return 0
+    year = (
+        MetricValue.objects.filter(metric=metric, level="school")
+        .order_by("-school_year")
+        .values_list("school_year", flat=True)
+        .first()
+    )
+    written = 0
+    latest = (
+        Designation.objects.order_by("-school_year__start_date")
+        .values_list("school_year", flat=True)
+        .first()
+    )
+    for designation in Designation.objects.filter(school_year=latest).select_related("school"):
+        lowest = (
+            MetricValue.objects.filter(
+                metric=metric,
+                level="school",
+                entity_code=designation.school.code,
+                school_year=year,
+                grade="",
+                suppressed=False,
+            )
+            .exclude(group_dim="all")
+            .order_by("value")
+            .first()
+        )
+        if lowest is None:
+            continue
+        try:
+            actions.write_problem_statement(
+                designation.school,
+                metric,
+                year,
+                lowest.group_dim,
+                lowest.group_value,
+                desired=min(1.0, round(lowest.value + 0.15, 2)),
+                acting_user=SYSTEM,
+            )
+        except ValidationError:
+            continue
+        written += 1
+    return written

@@ -193,3 +193,51 @@ def send_step_reminders(today: dt.date | None = None, *, acting_user: Any) -> li
             if created:
                 sent.append(reminder)
     return sent
+
+
+@transaction.atomic
+def write_problem_statement(
+    school: Any,
+    metric: Any,
+    school_year: str,
+    group_dim: str,
+    group_value: str,
+    *,
+    desired: float | None,
+    use_district_target: bool = False,
+    acting_user: Any,
+) -> Any:
+    """Write a problem statement from the engine's figures for a group the user may read."""
+    from districtpm.improvement import problems
+    from districtpm.improvement.models import ProblemStatement
+
+    statement = ProblemStatement(school=school)
+    require(acting_user, statement, message="Only the school's team writes its problem statements.")
+    f = problems.figures(acting_user, metric, school, school_year, group_dim, group_value)
+    if use_district_target:
+        desired = problems.district_target(metric, school_year)
+        if desired is None:
+            raise ValidationError(
+                f"The plan has no district target on {metric.name} for {school_year}."
+            )
+    if desired is None:
+        raise ValidationError(
+            "Give the desired state: the value the team wants the group to reach."
+        )
+    statement.metric, statement.school_year, statement.period = metric, school_year, f.period
+    statement.group_dim, statement.group_value = group_dim, group_value
+    statement.current_value, statement.current_n = f.value, f.n
+    statement.school_value, statement.district_value = f.school_value, f.district_value
+    statement.trend = [[y, v] for y, v in f.trend]
+    statement.desired_value, statement.desired_from_goal = desired, use_district_target
+    statement.text = problems.write(f, desired, from_goal=use_district_target)
+    statement.written_by = acting_user if getattr(acting_user, "pk", None) else None
+    statement.full_clean(exclude=["school", "metric", "written_by"])
+    statement.save()
+    record(
+        actor=acting_user,
+        action="improvement.problem.write",
+        obj=statement,
+        after={"text": statement.text},
+    )
+    return statement

@@ -84,3 +84,37 @@ class StepReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder: {self.rule.name}"
+
+
+class ProblemStatement(models.Model):
+    """The difference between where a student group is and where the school wants it, written
+    from the metrics engine's values; it keeps the figures it was written from."""
+
+    school = models.ForeignKey(
+        "org.School", on_delete=models.CASCADE, related_name="problem_statements"
+    )
+    metric = models.ForeignKey("metrics.Metric", on_delete=models.PROTECT, related_name="+")
+    school_year = models.CharField(max_length=9)
+    period = models.CharField(max_length=30)
+    group_dim = models.CharField(max_length=20)
+    group_value = models.CharField(max_length=40)
+    current_value = models.FloatField()
+    current_n = models.IntegerField()
+    school_value = models.FloatField(null=True)  # all students at the school
+    district_value = models.FloatField(null=True)  # the group in the district
+    trend = models.JSONField(default=list)  # [[school year, value or null], ...], oldest first
+    desired_value = models.FloatField()
+    desired_from_goal = models.BooleanField(default=False)
+    text = models.TextField()
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-written_at"]
+
+    def __str__(self) -> str:
+        return f"{self.school}: {self.metric_id} for {self.group_dim} {self.group_value}"

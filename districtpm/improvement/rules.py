@@ -67,3 +67,33 @@ def completing(access: Access) -> Q | None:
 
 
 follows("improvement.StepDone", parent="designation", actions=("change", "delete"), via=completing)
+
+
+@scope_rule("improvement.ProblemStatement")
+def problem_statements(access: Access) -> Q | None:
+    """A school's statements: its team, its supervisor, district leaders."""
+    schools = designated_schools(access)
+    if schools is None:
+        return None
+    if not schools:
+        return Q()
+    from districtpm.org.models import School
+
+    return Q(school__in=School.objects.filter(schools).values("id"))
+
+
+def writing_schools(access: Access) -> Q | None:
+    """The schools (a filter on School) whose problem statements a user writes: the school's
+    leadership team (its principal and ILT members)."""
+    if not access.can("improvement.view"):
+        return None
+    school_ids = access.schools_for(R.PRINCIPAL, R.EVALUATOR)
+    return Q(id__in=school_ids) if school_ids else None
+
+
+follows(
+    "improvement.ProblemStatement",
+    parent="school",
+    actions=("change", "delete"),
+    via=writing_schools,
+)

@@ -10,6 +10,9 @@ urlpatterns = [
     path("designations/<int:designation>/steps/<int:rule>/done/", views.complete, name="complete"),
     path("steps/done/<int:pk>/undo/", views.undo, name="undo"),
     path("steps/", views.step_rules, name="steps"),
+    path("problems/", views.problems, name="problems"),
+    path("problems/new/", views.problem_new, name="problem_new"),
+    path("problems/<int:pk>/", views.problem, name="problem"),
     path("designations/import/", views.import_designations, name="import"),
     path("steps/<int:pk>/remove/", views.remove_rule, name="remove_rule"),
 ]

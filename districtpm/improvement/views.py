@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from districtpm.core.access import get_visible_or_404, requires
-from districtpm.core.scoping import access_for, allowed
+from districtpm.core.scoping import access_for, allowed, parents_reached
 from districtpm.improvement import actions, progress, rules
 from districtpm.improvement.forms import ReasonForm, StepRuleForm
 from districtpm.improvement.models import StepDone, StepRule
@@ -196,3 +196,105 @@ def remove_rule(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Step removed.")
     return redirect(f"/school-improvement/steps/?year={rule.school_year.name}")
+
+
+def _group_choices() -> list[tuple[str, str]]:
+    from districtpm.improvement.problems import GROUP_NAMES, group_name
+    from districtpm.metrics.models import MetricValue
+
+    pairs = set(MetricValue.objects.values_list("group_dim", "group_value").distinct())
+    ordered = sorted(
+        pairs, key=lambda p: (list(GROUP_NAMES).index(p) if p in GROUP_NAMES else 99, p)
+    )
+    return [(f"{d}:{v}", group_name(d, v).capitalize()) for d, v in ordered]
+
+
+@requires("improvement.view")
+def problems(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    from districtpm.improvement.models import ProblemStatement
+
+    rows = ProblemStatement.objects.visible_to(request.user).select_related("school", "metric")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "improvement/problems.html",
+        {"page": page, "can_write": parents_reached(ProblemStatement, request.user).exists()},
+    )
+
+
+@requires("improvement.view")
+def problem_new(request: HttpRequest) -> HttpResponse:
+    from districtpm.improvement.forms import ProblemForm
+    from districtpm.improvement.models import ProblemStatement
+    from districtpm.metrics.models import Metric, MetricValue
+
+    schools = parents_reached(ProblemStatement, request.user)
+    if not schools.exists():
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only a school's leadership team writes its problem statements.")
+    years = sorted(
+        set(MetricValue.objects.values_list("school_year", flat=True).distinct()), reverse=True
+    )
+    form = ProblemForm(
+        request.POST or None,
+        schools=schools,
+        metrics=Metric.objects.filter(active=True).order_by("name"),
+        years=years,
+        groups=_group_choices(),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        dim, _, value = data["group"].partition(":")
+        try:
+            statement = actions.write_problem_statement(
+                data["school"],
+                data["metric"],
+                data["school_year"],
+                dim,
+                value,
+                desired=data.get("desired"),
+                use_district_target=data["use_district_target"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            return redirect("improvement:problem", statement.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": "Write a problem statement from data",
+            "cancel": "/school-improvement/problems/",
+        },
+    )
+
+
+@requires("improvement.view")
+def problem(request: HttpRequest, pk: int) -> HttpResponse:
+    from districtpm.improvement import problems as data
+    from districtpm.improvement.models import ProblemStatement
+
+    statement = get_visible_or_404(
+        ProblemStatement.objects.select_related("school", "metric", "written_by"),
+        request.user,
+        pk=pk,
+    )
+    newer = data.is_stale(statement, request.user)
+    return render(
+        request,
+        "improvement/problem.html",
+        {
+            "s": statement,
+            "newer_value": statement.metric.format_value(newer.value) if newer else "",
+            "group": data.group_name(statement.group_dim, statement.group_value),
+            "newer": newer,
+            "trend": [(y, statement.metric.format_value(v)) for y, v in statement.trend],
+            "current": statement.metric.format_value(statement.current_value),
+            "desired": statement.metric.format_value(statement.desired_value),
+        },
+    )

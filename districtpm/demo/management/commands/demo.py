@@ -98,7 +98,10 @@ class Command(BaseCommand):
             f"teams, {cycles['updates']} status updates"
         )
         steps = build_demo_improvement(seed)
-        say(f"designations' steps: {steps['rules']} steps set, {steps['done']} done")
+        say(
+            f"designations' steps: {steps['rules']} steps set, {steps['done']} done; "
+            f"{steps['problems']} problem statements"
+        )
         rubrics = build_demo_rubrics(plan, seed)
         say(
             f"self-assessments: {rubrics['assessments']} over two years "
