@@ -4,12 +4,14 @@ reminders sent to principals before a step is due."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import BadHeaderError, send_mail
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +21,8 @@ from districtpm.core.roles import Role
 from districtpm.core.scoping import SYSTEM, require
 from districtpm.improvement.models import StepDone, StepReminder, StepRule
 from districtpm.org.models import Designation, SchoolYear
+
+log = logging.getLogger(__name__)
 
 
 def save_step_rule(
@@ -103,10 +107,16 @@ def complete_step(
         raise ValidationError("That step is recorded as done already.")
     if done_on > timezone.localdate():
         raise ValidationError("A step cannot be done in the future.")
+    if done_on < rule.school_year.start_date:
+        raise ValidationError(f"A step of {rule.school_year} is done in that year or after it.")
     done.done_on, done.note = done_on, note.strip()[:500]
     done.done_by = acting_user if getattr(acting_user, "pk", None) else None
     done.full_clean(exclude=["designation", "rule", "done_by"])
-    done.save()
+    try:
+        with transaction.atomic():
+            done.save()
+    except IntegrityError:
+        raise ValidationError("That step is recorded as done already.") from None
     record(actor=acting_user, action="improvement.step.done", obj=done, after=snapshot(done))
     return done
 
@@ -155,41 +165,54 @@ def send_step_reminders(today: dt.date | None = None, *, acting_user: Any) -> li
             Designation.objects.filter(school_year_id=rule.school_year_id, kind=rule.kind)
             .exclude(steps_done__rule=rule)
             .exclude(pk__in=StepReminder.objects.filter(rule=rule).values("designation_id"))
-            .select_related("school")
+            .select_related("school", "school_year")
         )
         for designation in designations:
             people = _principals(designation)
             if not people:
                 continue
-            link = settings.DISTRICTPM_BASE_URL + reverse("improvement:designations")
-            send_mail(
-                subject=plaintext.one_line(
-                    f"{designation.school.name}: “{rule.name}” is due {rule.due_on:%-d %B}"
-                ),
-                message=plaintext.clean(
-                    f"Hello,\n\n{designation.school.name} is designated for "
-                    f"{designation.get_kind_display()} in {designation.school_year}. One of the "
-                    f"steps that requires, “{rule.name}”, is due on {rule.due_on:%A %-d %B %Y} and "
-                    "is not recorded as done yet.\n\n"
-                    f"Record it, or see every step, here:\n{link}\n\nDistrict PM"
-                ),
-                from_email=None,
-                recipient_list=[u.email for u in people],
-            )
+            # Claimed first, in its own transaction: a second run at the same moment finds it
+            # taken and sends nothing; a failed send gives the claim back, so the next run
+            # tries again, and the rest of this run goes on.
             with transaction.atomic():
                 reminder, created = StepReminder.objects.get_or_create(
                     designation=designation,
                     rule=rule,
                     defaults={"sent_to": ", ".join(u.email for u in people)[:500]},
                 )
-                if created:
-                    record(
-                        actor=acting_user,
-                        action="improvement.step.remind",
-                        obj=reminder,
-                        after={"school": designation.school.name, "step": rule.name},
-                        source="system" if acting_user is SYSTEM else "web",
-                    )
+            if not created:
+                continue
+            link = (
+                settings.DISTRICTPM_BASE_URL
+                + reverse("improvement:designations")
+                + f"?year={designation.school_year.name}"
+            )
+            try:
+                send_mail(
+                    subject=plaintext.one_line(
+                        f"{designation.school.name}: “{rule.name}” is due {rule.due_on:%-d %B}"
+                    ),
+                    message=plaintext.clean(
+                        f"Hello,\n\n{designation.school.name} is designated for "
+                        f"{designation.get_kind_display()} in {designation.school_year}. One of the "
+                        f"steps that requires, “{rule.name}”, is due on {rule.due_on:%A %-d %B %Y} "
+                        "and is not recorded as done yet.\n\n"
+                        f"Record it, or see every step, here:\n{link}\n\nDistrict PM"
+                    ),
+                    from_email=None,
+                    recipient_list=[u.email for u in people],
+                )
+            except (OSError, smtplib.SMTPException, BadHeaderError) as exc:
+                reminder.delete()
+                log.warning("Reminder for %s, %s not sent: %s", designation.school, rule.name, exc)
+                continue
+            record(
+                actor=acting_user,
+                action="improvement.step.remind",
+                obj=reminder,
+                after={"school": designation.school.name, "step": rule.name},
+                source="system" if acting_user is SYSTEM else "web",
+            )
             if created:
                 sent.append(reminder)
     return sent
@@ -215,7 +238,7 @@ def write_problem_statement(
     require(acting_user, statement, message="Only the school's team writes its problem statements.")
     f = problems.figures(acting_user, metric, school, school_year, group_dim, group_value)
     if use_district_target:
-        desired = problems.district_target(metric, school_year)
+        desired = problems.district_target(acting_user, metric, school_year)
         if desired is None:
             raise ValidationError(
                 f"The plan has no district target on {metric.name} for {school_year}."

@@ -1,6 +1,7 @@
 """Designations from a CSV file, as a state publishes them: one row per designated school and
 year. All or nothing: a file with any bad row changes nothing, and every bad row is named with
-its line, column and reason. Importing the same file twice changes nothing."""
+its line, column and reason. Importing the same file twice changes nothing, and a column the
+file leaves out (groups, note) is left as it was on the designations already there."""
 
 from __future__ import annotations
 
@@ -39,37 +40,66 @@ class Imported:
         )
 
 
-def import_designations(data: bytes, *, name: str, acting_user: Any) -> Imported:
-    require(acting_user, StepRule, "change", "Your role does not allow importing designations.")
-    table = intake.read_data_csv(data, name=name)
-    shown = table.name
-    missing = [c for c in COLUMNS if c not in table.headers]
+def _key(header: str) -> str:
+    """A header as the importer knows it: case and spacing ignored ("School code")."""
+    return "_".join(header.split()).casefold()
+
+
+def _check_headers(shown: str, headers: list[str]) -> dict[str, bool]:
+    keys = {_key(h): h for h in headers}
+    reasons = []
+    missing = [c for c in COLUMNS if c not in keys]
     if missing:
-        raise ImportFailed(
-            Rejected(
-                [
-                    RowError(
-                        shown,
-                        None,
-                        f"The file needs the column{'s' * (len(missing) > 1)} "
-                        f"{', '.join(missing)} (and may have {', '.join(OPTIONAL)}).",
-                    )
-                ]
+        reasons.append(
+            f"The file needs the column{'s' * (len(missing) > 1)} {', '.join(missing)} "
+            f"(and may have {', '.join(OPTIONAL)})."
+        )
+    unknown = [h for k, h in keys.items() if k not in COLUMNS + OPTIONAL]
+    if unknown:
+        reasons.append(f"Unknown column{'s' * (len(unknown) > 1)}: {', '.join(unknown)}.")
+    if reasons:
+        raise ImportFailed(Rejected([RowError(shown, None, r) for r in reasons]))
+    return {c: c in keys for c in OPTIONAL}
+
+
+def _row_problems(row: dict[str, str], extra: list[str], shown: str, line: int) -> list:
+    problems = []
+    for column, value in row.items():
+        reason = intake.check_field(value, name=shown, line=line, column=column)
+        if reason:
+            problems.append((column, reason))
+    if any(v.strip() for v in extra):
+        problems.append(
+            (
+                "",
+                f"the row has {len(extra)} value(s) more than the header names (a comma "
+                "inside a value needs quotes)",
             )
         )
+    return problems
+
+
+def import_designations(
+    data: bytes, *, name: str, acting_user: Any, source: str = "web"
+) -> Imported:
+    require(acting_user, StepRule, "change", "Your role does not allow importing designations.")
+    table = intake.read_csv(data, name=name)
+    shown = table.name
+    has = _check_headers(shown, table.headers)
     schools = {s.code: s for s in School.objects.all()}
     years = {y.name: y for y in SchoolYear.objects.all()}
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
     result = Imported()
-    for line, row, _ in table.rows:
+    for line, raw_row, extra in table.rows:
+        row = {_key(h): v for h, v in raw_row.items()}
+        problems = _row_problems(row, extra, shown, line)
         code, year_name = row.get("school_code", "").strip(), row.get("school_year", "").strip()
         kind = KINDS.get(row.get("kind", "").strip().lower())
         groups = "; ".join(
             g.strip() for g in row.get("groups", "").replace(",", ";").split(";") if g.strip()
         )
         note = row.get("note", "").strip()
-        problems = []
         if code not in schools:
             problems.append(("school_code", f"no school has the code “{code}”"))
         if year_name not in years:
@@ -107,20 +137,25 @@ def import_designations(data: bytes, *, name: str, acting_user: Any) -> Imported
                     action="improvement.designation.import",
                     obj=made,
                     after=snapshot(made),
+                    source=source,
                 )
                 result.created += 1
-            elif (existing.groups, existing.note) != (groups, note):
-                before = snapshot(existing)
-                existing.groups, existing.note = groups, note
-                existing.save(update_fields=["groups", "note"])
-                record(
-                    actor=acting_user,
-                    action="improvement.designation.import",
-                    obj=existing,
-                    before=before,
-                    after=snapshot(existing),
-                )
-                result.updated += 1
-            else:
+                continue
+            groups = groups if has["groups"] else existing.groups
+            note = note if has["note"] else existing.note
+            if (existing.groups, existing.note) == (groups, note):
                 result.unchanged += 1
+                continue
+            before = snapshot(existing)
+            existing.groups, existing.note = groups, note
+            existing.save(update_fields=["groups", "note"])
+            record(
+                actor=acting_user,
+                action="improvement.designation.import",
+                obj=existing,
+                before=before,
+                after=snapshot(existing),
+                source=source,
+            )
+            result.updated += 1
     return result

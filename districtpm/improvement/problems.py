@@ -113,15 +113,35 @@ def figures(
             f"The {metric.name} value for {who} at {school.name} in {school_year} is suppressed "
             "(too few students to show): choose a larger group."
         )
-    all_students = pick("school", school.code, "all", "all", school_year)
-    district = pick("district", "district", group_dim, group_value, school_year)
-    years = sorted(
-        {v.school_year for v in values if v.level == "school" and v.entity_code == school.code}
-    )
-    trend = []
-    for year in years[-4:]:
-        row = pick("school", school.code, group_dim, group_value, year)
-        trend.append((year, None if row is None or row.suppressed else row.value))
+    if current.n is None:
+        raise ValidationError(f"The number of students behind this {metric.name} value is unknown.")
+
+    def same_period(level: str, code: str, dim: str, val: str) -> MetricValue | None:
+        # the comparisons are of the same period as the current value, never another one
+        return next(
+            (
+                v
+                for v in values
+                if v.level == level
+                and v.entity_code == code
+                and v.group_dim == dim
+                and v.group_value == val
+                and v.period == current.period
+            ),
+            None,
+        )
+
+    all_students = same_period("school", school.code, "all", "all")
+    district = same_period("district", "district", group_dim, group_value)
+    trend = [(school_year, current.value)]
+    if metric.period == "school_year":  # one value a year: earlier years compare like for like
+        years = sorted(
+            {v.school_year for v in values if v.level == "school" and v.entity_code == school.code}
+        )
+        trend = []
+        for year in years[-4:]:
+            row = pick("school", school.code, group_dim, group_value, year)
+            trend.append((year, None if row is None or row.suppressed else row.value))
     return Figures(
         metric,
         school,
@@ -173,21 +193,118 @@ def write(f: Figures, desired: float, *, from_goal: bool) -> str:
     return " ".join(parts)
 
 
-def district_target(metric: Metric, school_year: str) -> float | None:
-    """The district goal's target on this metric for the year, if the plan has one."""
+def district_target(user: Any, metric: Metric, school_year: str) -> float | None:
+    """The district goal's target on this metric for the year, from a plan covering the year,
+    if the user may read it."""
     from districtpm.plans.models import Target
 
     target = (
-        Target.objects.filter(
+        restrict_access(Target.objects.all(), reader(user))
+        .filter(
             goal__metric=metric,
             goal__level="district",
             goal__group_dim="all",
             school_year=school_year,
+            goal__plan__first_year__lte=school_year,
+            goal__plan__last_year__gte=school_year,
         )
-        .order_by("goal_id")
+        .order_by("-goal__plan_id", "goal_id")
         .first()
     )
     return target.value if target else None
+
+
+def _keys(statement: Any) -> list[tuple[dict[str, Any], float | None]]:
+    """The stored rows a statement shows, with the value it shows from each."""
+    base = {"metric_id": statement.metric_id, "grade": "", "school_year": statement.school_year}
+    code = statement.school.code
+    keys = [
+        (
+            {
+                **base,
+                "level": "school",
+                "entity_code": code,
+                "group_dim": statement.group_dim,
+                "group_value": statement.group_value,
+                "period": statement.period,
+            },
+            statement.current_value,
+        ),
+        (
+            {
+                **base,
+                "level": "school",
+                "entity_code": code,
+                "group_dim": "all",
+                "group_value": "all",
+                "period": statement.period,
+            },
+            statement.school_value,
+        ),
+        (
+            {
+                **base,
+                "level": "district",
+                "entity_code": "district",
+                "group_dim": statement.group_dim,
+                "group_value": statement.group_value,
+                "period": statement.period,
+            },
+            statement.district_value,
+        ),
+    ]
+    for year, value in statement.trend:
+        if year != statement.school_year:
+            keys.append(
+                (
+                    {
+                        **base,
+                        "school_year": year,
+                        "level": "school",
+                        "entity_code": code,
+                        "group_dim": statement.group_dim,
+                        "group_value": statement.group_value,
+                        "period": year,
+                    },
+                    value,
+                )
+            )
+    return [(k, v) for k, v in keys if v is not None]
+
+
+def withheld(statements: list[Any]) -> set[int]:
+    """The statements that show a figure now suppressed or gone (a recompute protected the
+    group, or a correction removed it): their figures and words are no longer shown. One
+    query for a page of statements."""
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    wanted = {s.pk: _keys(s) for s in statements}
+    conditions = [Q(**k) for keys in wanted.values() for k, _ in keys]
+    if not conditions:
+        return set()
+    fields = [
+        "metric_id",
+        "level",
+        "entity_code",
+        "school_year",
+        "group_dim",
+        "group_value",
+        "period",
+    ]
+    shown = {
+        tuple(row[f] for f in fields)
+        for row in MetricValue.objects.filter(reduce(or_, conditions), suppressed=False).values(
+            *fields
+        )
+    }
+    return {
+        pk
+        for pk, keys in wanted.items()
+        if any(tuple(k[f] for f in fields) not in shown for k, _ in keys)
+    }
 
 
 def is_stale(statement: Any, user: Any) -> Figures | None:

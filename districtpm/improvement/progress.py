@@ -54,9 +54,9 @@ def designated(designations: QuerySet, year_id: int, today: dt.date) -> list[Des
         rules.setdefault(rule.kind, []).append(rule)
     done = {
         (d.designation_id, d.rule_id): d
-        for d in StepDone.objects.filter(designation__in=[r.pk for r in rows]).select_related(
-            "done_by"
-        )
+        for d in StepDone.objects.filter(
+            designation__in=designations.filter(school_year_id=year_id).values("pk")
+        ).select_related("done_by")
     }
     result = []
     for designation in rows:

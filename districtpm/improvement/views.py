@@ -82,7 +82,8 @@ def complete(request: HttpRequest, designation: int, rule: int) -> HttpResponse:
     try:
         done_on = dt.date.fromisoformat(request.POST.get("done_on") or "")
     except ValueError:
-        done_on = timezone.localdate()
+        messages.error(request, f"{d.school.name}: give the date “{r.name}” was done.")
+        return redirect(f"/school-improvement/?year={d.school_year.name}")
     try:
         actions.complete_step(
             d, r, done_on=done_on, note=request.POST.get("note", ""), acting_user=request.user
@@ -126,6 +127,9 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("improvement.rules")
 def step_rules(request: HttpRequest) -> HttpResponse:
     year = _year(request)
+    if year is None:
+        messages.error(request, "Add a school year first (Organisation, school years).")
+        return redirect("improvement:designations")
     form = StepRuleForm(request.POST or None)
     if request.method == "POST" and request.POST.get("usual"):
         made = actions.add_usual_steps(year, acting_user=request.user)
@@ -213,10 +217,14 @@ def _group_choices() -> list[tuple[str, str]]:
 def problems(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
+    from districtpm.improvement import problems as data
     from districtpm.improvement.models import ProblemStatement
 
     rows = ProblemStatement.objects.visible_to(request.user).select_related("school", "metric")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    hidden = data.withheld(list(page.object_list))
+    for statement in page.object_list:
+        statement.withheld = statement.pk in hidden
     return render(
         request,
         "improvement/problems.html",
@@ -284,12 +292,14 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    newer = data.is_stale(statement, request.user)
+    withheld = statement.pk in data.withheld([statement])
+    newer = None if withheld else data.is_stale(statement, request.user)
     return render(
         request,
         "improvement/problem.html",
         {
             "s": statement,
+            "withheld": withheld,
             "newer_value": statement.metric.format_value(newer.value) if newer else "",
             "group": data.group_name(statement.group_dim, statement.group_value),
             "newer": newer,

@@ -189,3 +189,13 @@ def test_step_rules_are_set_by_the_pm_office(world, designated, login):
         },
     ).content.decode()
     assert "falls due between" in page and not StepRule.objects.filter(name="Late").exists()
+
+
+def test_a_failed_send_is_tried_again_and_does_not_stop_the_run(world, designated, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: refused
+    assert actions.send_step_reminders(dt.date(2027, 5, 1), acting_user=SYSTEM) == []
+    assert not StepReminder.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sent = actions.send_step_reminders(dt.date(2027, 5, 1), acting_user=SYSTEM)
+    assert len(sent) == 2

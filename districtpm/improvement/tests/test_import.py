@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from districtpm.core.scoping import SYSTEM
 from districtpm.org.models import Designation
 
 
@@ -61,3 +62,40 @@ def test_the_command_imports_and_fails_whole(world, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("improvement", "import-designations", str(bad))
     assert "needs the columns school_code, school_year, kind" in capsys.readouterr().err
+
+
+def test_a_file_without_the_optional_columns_keeps_what_is_there(world, tmp_path):
+    from districtpm.improvement.importing import import_designations
+
+    first = b"School Code,school_year,KIND,groups,note\n101,2026-2027,tsi,English learners,Typed\n"
+    import_designations(first, name="a.csv", acting_user=SYSTEM)
+    plain = b"school_code,school_year,kind\n101,2026-2027,tsi\n"
+    done = import_designations(plain, name="b.csv", acting_user=SYSTEM)
+    assert done.unchanged == 1
+    d = Designation.objects.get()
+    assert (d.groups, d.note) == ("English learners", "Typed")
+
+
+def test_unknown_columns_extra_values_and_control_characters_are_named(world, login):
+    client = login(world.users["pm"])
+    page = client.post(
+        reverse("improvement:import"),
+        {
+            "file": SimpleUploadedFile(
+                "d.csv", b"school_code,school_year,kind,group\n101,2026-2027,tsi,x\n"
+            )
+        },
+    ).content.decode()
+    assert "Unknown column: group" in page
+    page = client.post(
+        reverse("improvement:import"),
+        {
+            "file": SimpleUploadedFile(
+                "d.csv",
+                b"school_code,school_year,kind,groups\n101,2026-2027,tsi,ELL,SWD\n102,2026-2027,tsi,a\x01b\n",
+            )
+        },
+    ).content.decode()
+    assert "line 2: the row has 1 value(s) more" in page
+    assert "line 3, column groups: value contains a control character" in page
+    assert not Designation.objects.exists()

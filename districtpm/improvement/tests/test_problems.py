@@ -164,3 +164,59 @@ def test_the_form_takes_percent_as_people_write_it(world, ela, login):
     assert (
         login(world.users["network_1"]).get(reverse("improvement:problem_new")).status_code == 403
     )
+
+
+def test_a_statement_whose_data_is_now_suppressed_shows_no_figures(world, ela, login):
+    s = actions.write_problem_statement(
+        world.school_a,
+        ela,
+        "2025-2026",
+        "ell",
+        "yes",
+        desired=0.45,
+        acting_user=world.users["principal_a"],
+    )
+    MetricValue.objects.filter(
+        entity_code="district", group_dim="ell", school_year="2025-2026"
+    ).update(suppressed=True, value=None, n=None)
+    for url in [reverse("improvement:problem", args=[s.pk]), reverse("improvement:problems")]:
+        page = login(world.users["slt"]).get(url).content.decode()
+        assert "withheld" in page and "41%" not in page and "31%" not in page, url
+
+
+def test_the_district_target_is_read_in_the_writers_scope(world, ela):
+    from districtpm.plans.models import Goal, Plan, Priority, Target
+
+    plan = Plan.objects.create(name="P", first_year="2024-2025", last_year="2029-2030")
+    goal = Goal.objects.create(
+        plan=plan,
+        priority=Priority.objects.create(plan=plan, name="Pr", order=1),
+        statement="ELA",
+        metric=ela,
+        baseline_year="2024-2025",
+        baseline_value=0.3,
+        goal_year="2028-2029",
+    )
+    Target.objects.create(goal=goal, school_year="2025-2026", value=0.5)
+    s = actions.write_problem_statement(
+        world.school_a,
+        ela,
+        "2025-2026",
+        "ell",
+        "yes",
+        desired=None,
+        use_district_target=True,
+        acting_user=world.users["principal_a"],
+    )
+    assert s.desired_value == 0.5 and s.desired_from_goal
+    with pytest.raises(ValidationError, match="no district target"):
+        actions.write_problem_statement(
+            world.school_a,
+            ela,
+            "2025-2026",
+            "ell",
+            "yes",
+            desired=None,
+            use_district_target=True,
+            acting_user=world.users["evaluator_a"],  # an ILT member does not read the plan
+        )

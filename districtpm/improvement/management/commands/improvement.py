@@ -31,7 +31,9 @@ class Command(BaseCommand):
 
             file = opts["file"]
             try:
-                done = import_designations(file.read_bytes(), name=file.name, acting_user=SYSTEM)
+                done = import_designations(
+                    file.read_bytes(), name=file.name, acting_user=SYSTEM, source="system"
+                )
             except FileNotFoundError:
                 raise CommandError(f"There is no file {file}.") from None
             except InputRefused as exc:
