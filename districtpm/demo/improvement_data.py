@@ -84,7 +84,7 @@ def _problems(current: SchoolYear) -> int:
         if lowest is None:
             continue
         try:
-            actions.write_problem_statement(
+            statement = actions.write_problem_statement(
                 designation.school,
                 metric,
                 year,
@@ -96,4 +96,29 @@ def _problems(current: SchoolYear) -> int:
         except ValidationError:
             continue
         written += 1
+        _causes(statement)
     return written
+
+
+def _causes(statement) -> None:
+    """Two hypotheses: one verified against the school's weakest self-assessment indicator,
+    one still to verify."""
+    ratings = sorted(
+        actions.self_assessment_ratings(statement.school, SYSTEM), key=lambda r: r.level.order
+    )
+    verified = actions.propose_cause(
+        statement,
+        "Core instruction does not reach the group: too few are screened and placed",
+        acting_user=SYSTEM,
+    )
+    if ratings:
+        actions.decide_cause(
+            verified,
+            "verified",
+            indicator_rating=ratings[0],
+            evidence="The team's self-assessment rated this lowest.",
+            acting_user=SYSTEM,
+        )
+    actions.propose_cause(
+        statement, "Attendance of the group fell in the winter months", acting_user=SYSTEM
+    )

@@ -264,3 +264,93 @@ def write_problem_statement(
         after={"text": statement.text},
     )
     return statement
+
+
+def self_assessment_ratings(school: Any, user: Any) -> list[Any]:
+    """The final ratings of the school's latest final self-assessment that the user may read,
+    the evidence a cause is verified against."""
+    from districtpm.core.scoping import restrict
+    from districtpm.rubrics.models import Assessment, FinalRating
+
+    def scoped(qs):  # the system (the demo builder) reads every assessment
+        return qs if user is SYSTEM else restrict(qs, user)
+
+    latest = (
+        scoped(Assessment.objects.all())
+        .filter(school=school, status=Assessment.Status.FINAL)
+        .order_by("-school_year__start_date")
+        .first()
+    )
+    if latest is None:
+        return []
+    return list(
+        scoped(FinalRating.objects.filter(assessment=latest)).select_related(
+            "indicator__domain",
+            "level",
+            "assessment__school_year",
+            "assessment__version__framework",
+        )
+    )
+
+
+@transaction.atomic
+def propose_cause(problem: Any, hypothesis: str, *, acting_user: Any) -> Any:
+    from districtpm.improvement.models import RootCause
+
+    cause = RootCause(problem=problem)
+    with recorded_change(
+        cause,
+        acting_user=acting_user,
+        action="improvement.cause.propose",
+        message="Only the school's team proposes causes.",
+    ):
+        cause.hypothesis = hypothesis.strip()[:500]
+        if not cause.hypothesis:
+            raise ValidationError("Say what the team thinks causes the problem.")
+    return cause
+
+
+@transaction.atomic
+def decide_cause(
+    cause: Any,
+    status: str,
+    *,
+    indicator_rating: Any = None,
+    metric: Any = None,
+    evidence: str = "",
+    acting_user: Any,
+) -> Any:
+    """Verify or reject a cause. Verifying needs evidence: an indicator of the school's
+    self-assessment, a metric or a note. The indicator's rating is kept as it read then."""
+    from districtpm.improvement.models import RootCause
+
+    if status not in (RootCause.Status.VERIFIED, RootCause.Status.REJECTED):
+        raise ValidationError("A cause is verified or rejected.")
+    evidence = evidence.strip()[:2000]
+    if indicator_rating is not None:
+        readable = {r.pk for r in self_assessment_ratings(cause.problem.school, acting_user)}
+        if acting_user is not SYSTEM and indicator_rating.pk not in readable:
+            raise ValidationError("Choose an indicator of the school's latest self-assessment.")
+    if status == RootCause.Status.VERIFIED and not (indicator_rating or metric or evidence):
+        raise ValidationError(
+            "Verifying a cause needs evidence: an indicator of the self-assessment, a metric or "
+            "a note."
+        )
+    with recorded_change(
+        cause,
+        acting_user=acting_user,
+        action="improvement.cause.decide",
+        message="Only the school's team decides its causes.",
+    ):
+        cause.status, cause.metric, cause.evidence = status, metric, evidence
+        cause.indicator_rating = indicator_rating
+        cause.indicator_note = (
+            f"{indicator_rating.indicator.name}: {indicator_rating.level.name} "
+            f"({indicator_rating.assessment.version.framework.name}, "
+            f"{indicator_rating.assessment.school_year})"[:400]
+            if indicator_rating
+            else ""
+        )
+        cause.decided_by = acting_user if getattr(acting_user, "pk", None) else None
+        cause.decided_at = timezone.now()
+    return cause

@@ -118,3 +118,38 @@ class ProblemStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school}: {self.metric_id} for {self.group_dim} {self.group_value}"
+
+
+class RootCause(models.Model):
+    """A hypothesis of what causes a problem, verified or rejected with evidence: an indicator
+    of the school's self-assessment (its final rating), a metric, a note."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "To verify"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    problem = models.ForeignKey(ProblemStatement, on_delete=models.CASCADE, related_name="causes")
+    hypothesis = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    indicator_rating = models.ForeignKey(
+        "rubrics.FinalRating", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the self-assessment said when the cause was decided, kept as written.
+    indicator_note = models.CharField(max_length=400, blank=True)
+    metric = models.ForeignKey(
+        "metrics.Metric", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evidence = models.TextField(blank=True, max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["problem", "pk"]
+
+    def __str__(self) -> str:
+        return self.hypothesis[:80]

@@ -97,3 +97,21 @@ follows(
     actions=("change", "delete"),
     via=writing_schools,
 )
+
+
+# A problem's causes are seen with it and changed by whoever writes the school's statements.
+follows("improvement.RootCause", parent="problem", actions=("view",))
+
+
+def writing_problems(access: Access) -> Q | None:
+    schools = writing_schools(access)
+    if schools is None:
+        return None
+    from districtpm.org.models import School
+
+    return Q(school__in=School.objects.filter(schools).values("id"))
+
+
+follows(
+    "improvement.RootCause", parent="problem", actions=("change", "delete"), via=writing_problems
+)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("problems/", views.problems, name="problems"),
     path("problems/new/", views.problem_new, name="problem_new"),
     path("problems/<int:pk>/", views.problem, name="problem"),
+    path("problems/<int:pk>/causes/", views.cause_new, name="cause_new"),
+    path("causes/<int:pk>/decide/", views.cause_decide, name="cause_decide"),
     path("designations/import/", views.import_designations, name="import"),
     path("steps/<int:pk>/remove/", views.remove_rule, name="remove_rule"),
 ]

@@ -292,6 +292,12 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
+    from districtpm.improvement.models import RootCause
+    from districtpm.metrics.models import Metric
+
+    causes = list(statement.causes.select_related("metric", "decided_by"))
+    can_work = allowed(request.user, RootCause(problem=statement))
+    ratings = actions.self_assessment_ratings(statement.school, request.user) if can_work else []
     withheld = statement.pk in data.withheld([statement])
     newer = None if withheld else data.is_stale(statement, request.user)
     return render(
@@ -300,6 +306,10 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "s": statement,
             "withheld": withheld,
+            "causes": causes,
+            "can_work": can_work,
+            "ratings": ratings,
+            "metrics": Metric.objects.filter(active=True).order_by("name") if can_work else [],
             "newer_value": statement.metric.format_value(newer.value) if newer else "",
             "group": data.group_name(statement.group_dim, statement.group_value),
             "newer": newer,
@@ -308,3 +318,47 @@ def problem(request: HttpRequest, pk: int) -> HttpResponse:
             "desired": statement.metric.format_value(statement.desired_value),
         },
     )
+
+
+@requires("improvement.view")
+@require_POST
+def cause_new(request: HttpRequest, pk: int) -> HttpResponse:
+    from districtpm.improvement.models import ProblemStatement
+
+    statement = get_visible_or_404(ProblemStatement.objects, request.user, pk=pk)
+    try:
+        actions.propose_cause(
+            statement, request.POST.get("hypothesis", ""), acting_user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("improvement:problem", statement.pk)
+
+
+@requires("improvement.view")
+@require_POST
+def cause_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    from districtpm.improvement.models import RootCause
+    from districtpm.metrics.models import Metric
+    from districtpm.rubrics.models import FinalRating
+
+    cause = get_visible_or_404(
+        RootCause.objects.select_related("problem__school"), request.user, pk=pk
+    )
+    rating_id = request.POST.get("indicator_rating", "")
+    rating = FinalRating.objects.filter(pk=int(rating_id)).first() if rating_id.isdigit() else None
+    metric = Metric.objects.filter(pk=request.POST.get("metric", "")).first()
+    try:
+        actions.decide_cause(
+            cause,
+            request.POST.get("status", ""),
+            indicator_rating=rating,
+            metric=metric,
+            evidence=request.POST.get("evidence", ""),
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Cause {cause.get_status_display().lower()}.")
+    return redirect("improvement:problem", cause.problem_id)

@@ -97,15 +97,15 @@ class Command(BaseCommand):
             f"Performance Dialogues: {cycles['meetings']} meetings, {cycles['teams']} action "
             f"teams, {cycles['updates']} status updates"
         )
-        steps = build_demo_improvement(seed)
-        say(
-            f"designations' steps: {steps['rules']} steps set, {steps['done']} done; "
-            f"{steps['problems']} problem statements"
-        )
         rubrics = build_demo_rubrics(plan, seed)
         say(
             f"self-assessments: {rubrics['assessments']} over two years "
             f"({rubrics['schools']} schools and the district), {rubrics['links']} links to work"
+        )
+        steps = build_demo_improvement(seed)
+        say(
+            f"designations' steps: {steps['rules']} steps set, {steps['done']} done; "
+            f"{steps['problems']} problem statements"
         )
         self.stdout.write(
             self.style.SUCCESS(
@@ -120,13 +120,13 @@ class Command(BaseCommand):
         from districtpm.plans.models import Plan
         from districtpm.rubrics.models import Framework
 
-        if not StepRule.objects.exists():
-            steps = build_demo_improvement(seed)
-            self.stdout.write(f"Added the designations' steps ({steps['rules']}).")
         plan = Plan.objects.order_by("pk").first()
         if plan is not None and not Framework.objects.exists():
             rubrics = build_demo_rubrics(plan, seed)
             self.stdout.write(f"Added two years of self-assessments ({rubrics['assessments']}).")
+        if not StepRule.objects.exists():
+            steps = build_demo_improvement(seed)
+            self.stdout.write(f"Added the designations' steps ({steps['rules']}).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
