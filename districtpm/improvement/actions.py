@@ -354,3 +354,55 @@ def decide_cause(
         cause.decided_by = acting_user if getattr(acting_user, "pk", None) else None
         cause.decided_at = timezone.now()
     return cause
+
+
+MAX_HIGH_LEVERAGE = 4
+
+
+@transaction.atomic
+def add_high_leverage_action(
+    school: Any, year: SchoolYear, text: str, *, indicator_rating: Any = None, acting_user: Any
+) -> Any:
+    """Record one of the school's (at most four) high-leverage actions for the year."""
+    from districtpm.improvement.models import HighLeverageAction
+
+    action = HighLeverageAction(school=school, school_year=year)
+    require(acting_user, action, message="Only the school's team records its actions.")
+    # One writer at a time per school, so two at once cannot make a fifth.
+    type(school).objects.select_for_update().filter(pk=school.pk).first()
+    if (
+        HighLeverageAction.objects.filter(school=school, school_year=year).count()
+        >= MAX_HIGH_LEVERAGE
+    ):
+        raise ValidationError(
+            f"A team chooses two to four high-leverage actions; {school} has four."
+        )
+    if indicator_rating is not None:
+        readable = {r.pk for r in self_assessment_ratings(school, acting_user)}
+        if indicator_rating.pk not in readable:
+            raise ValidationError("Choose an indicator of the school's latest self-assessment.")
+    action.text = text.strip()[:300]
+    if not action.text:
+        raise ValidationError("Say what the action is.")
+    action.indicator_rating = indicator_rating
+    action.added_by = acting_user if getattr(acting_user, "pk", None) else None
+    action.save()
+    record(
+        actor=acting_user,
+        action="improvement.high_leverage.add",
+        obj=action,
+        after={"text": action.text},
+    )
+    return action
+
+
+@transaction.atomic
+def remove_high_leverage_action(action: Any, *, acting_user: Any) -> None:
+    require(acting_user, action, "delete", "Only the school's team changes its actions.")
+    record(
+        actor=acting_user,
+        action="improvement.high_leverage.remove",
+        obj=action,
+        before={"text": action.text},
+    )
+    action.delete()

@@ -153,3 +153,26 @@ class RootCause(models.Model):
 
     def __str__(self) -> str:
         return self.hypothesis[:80]
+
+
+class HighLeverageAction(models.Model):
+    """One of the two to four high-leverage actions a school's team chooses from its
+    self-assessment before the problem-solving workshop."""
+
+    school = models.ForeignKey("org.School", on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=300)
+    indicator_rating = models.ForeignKey(
+        "rubrics.FinalRating", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["school", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]

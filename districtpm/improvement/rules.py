@@ -115,3 +115,23 @@ def writing_problems(access: Access) -> Q | None:
 follows(
     "improvement.RootCause", parent="problem", actions=("change", "delete"), via=writing_problems
 )
+
+
+@scope_rule("improvement.HighLeverageAction")
+def high_leverage_actions(access: Access) -> Q | None:
+    schools = designated_schools(access)
+    if schools is None:
+        return None
+    if not schools:
+        return Q()
+    from districtpm.org.models import School
+
+    return Q(school__in=School.objects.filter(schools).values("id"))
+
+
+follows(
+    "improvement.HighLeverageAction",
+    parent="school",
+    actions=("change", "delete"),
+    via=writing_schools,
+)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("steps/done/<int:pk>/undo/", views.undo, name="undo"),
     path("steps/", views.step_rules, name="steps"),
     path("problems/", views.problems, name="problems"),
+    path("schools/<int:school>/prepare/", views.prepare, name="prepare"),
     path("problems/new/", views.problem_new, name="problem_new"),
     path("problems/<int:pk>/", views.problem, name="problem"),
     path("problems/<int:pk>/causes/", views.cause_new, name="cause_new"),

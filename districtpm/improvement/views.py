@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -362,3 +362,61 @@ def cause_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Cause {cause.get_status_display().lower()}.")
     return redirect("improvement:problem", cause.problem_id)
+
+
+@requires("improvement.view")
+def prepare(request: HttpRequest, school: int) -> HttpResponse:
+    """A school's preparation for the workshop: its two to four high-leverage actions."""
+    from districtpm.improvement.models import HighLeverageAction
+    from districtpm.org.models import School
+    from districtpm.rubrics.models import FinalRating
+
+    condition = rules.designated_schools(access_for(request.user))
+    if condition is None:
+        raise Http404("No such school, or it is outside your access.")
+    target = get_object_or_404(School.objects.filter(condition), pk=school)
+    year = _year(request)
+    can_work = allowed(request.user, HighLeverageAction(school=target, school_year=year))
+    if request.method == "POST":
+        if not can_work:
+            raise PermissionDenied("Only the school's team records its actions.")
+        if request.POST.get("remove"):
+            action = get_visible_or_404(
+                HighLeverageAction.objects, request.user, pk=_int(request.POST["remove"])
+            )
+            actions.remove_high_leverage_action(action, acting_user=request.user)
+        else:
+            rating_id = _int(request.POST.get("indicator_rating"))
+            rating = FinalRating.objects.filter(pk=rating_id).first() if rating_id else None
+            try:
+                actions.add_high_leverage_action(
+                    target,
+                    year,
+                    request.POST.get("text", ""),
+                    indicator_rating=rating,
+                    acting_user=request.user,
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        return redirect(f"/school-improvement/schools/{target.pk}/prepare/?year={year.name}")
+    chosen = (
+        HighLeverageAction.objects.visible_to(request.user)
+        .filter(school=target, school_year=year)
+        .select_related("indicator_rating__indicator", "indicator_rating__level")
+    )
+    return render(
+        request,
+        "improvement/prepare.html",
+        {
+            "school": target,
+            "year": year,
+            "chosen": chosen,
+            "can_work": can_work,
+            "ratings": actions.self_assessment_ratings(target, request.user) if can_work else [],
+            "max": actions.MAX_HIGH_LEVERAGE,
+        },
+    )
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 10 else 0
