@@ -69,6 +69,9 @@ def test_a_cause_is_verified_against_a_self_assessment_indicator(
         .content.decode()
     )
     assert "Screening misses English learners" in page and "Verified" in page
+    assert page.count("Root causes</h2>") == 1 and page.index("Root causes") > page.index(
+        "</title>"
+    )
     assert (
         'action="/school-improvement/causes/' not in page
     )  # the supervisor reads, does not decide
