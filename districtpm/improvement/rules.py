@@ -117,16 +117,8 @@ follows(
 )
 
 
-@scope_rule("improvement.HighLeverageAction")
-def high_leverage_actions(access: Access) -> Q | None:
-    schools = designated_schools(access)
-    if schools is None:
-        return None
-    if not schools:
-        return Q()
-    from districtpm.org.models import School
-
-    return Q(school__in=School.objects.filter(schools).values("id"))
+# A school's high-leverage actions are seen like its problem statements.
+scope_rule("improvement.HighLeverageAction")(problem_statements)
 
 
 follows(

@@ -50,6 +50,13 @@ def _reads_whole(user: Any, assessment: Assessment) -> bool:
     return condition is not None and Assessment.objects.filter(condition, pk=assessment.pk).exists()
 
 
+def _sees_team_work(user: Any, assessment: Assessment) -> bool:
+    """Whether the user sees every member's ratings: the rule that scopes ratings says
+    (rules.team_work: not rating in it, or submitted, revealed or final)."""
+    shown = rules.team_work(access_for(user))
+    return shown is not None and Assessment.objects.filter(id__in=shown, pk=assessment.pk).exists()
+
+
 def _number(value: str | None) -> int:
     """A whole number from a query or a form, 0 for anything else (so it finds nothing)."""
     return int(value) if value and value.isdigit() and len(value) < 10 else 0
@@ -393,9 +400,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     can_rate = member is not None and allowed(request.user, Rating(member=member))
     can_decide = allowed(request.user, FinalRating(assessment=a))
     can_admin = allowed(request.user, a)
-    sees_others = whole and (
-        member is None or member.submitted_at is not None or a.revealed or a.is_final
-    )
+    sees_others = whole and _sees_team_work(request.user, a)
     metrics = []
     if can_rate:
         from districtpm.metrics.models import Metric
@@ -622,13 +627,9 @@ def evidence(request: HttpRequest, pk: int) -> FileResponse:
 def _report_context(request: HttpRequest, a: Assessment) -> dict[str, Any]:
     whole = _reads_whole(request.user, a)
     levels, blocks, rows = results.assessment_view(a, request.user, whole=whole)
-    member = a.members.filter(user=request.user).first()
-    sees_others = whole and (
-        member is None or member.submitted_at is not None or a.revealed or a.is_final
-    )
     return {
         "a": a,
-        "whole": whole and sees_others,
+        "whole": whole and _sees_team_work(request.user, a),
         "levels": levels,
         "blocks": blocks,
         "rows": rows,
