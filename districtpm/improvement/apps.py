@@ -1,4 +1,5 @@
-"""School improvement: designations and their deadlines (the first part of capability 7)."""
+"""School improvement (capability 7): designations and their deadlines, problem statements and
+their verified causes, school plans, the School Blueprint, the problem-solving workshops."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class ImprovementConfig(AppConfig):
 
     def ready(self) -> None:
         from districtpm.core.navigation import register_capability
-        from districtpm.improvement import rules  # noqa: F401  (registers permissions and rules)
+        # Importing the rules registers the app's permissions and scope rules.
+        from districtpm.improvement import rules, workshop_rules  # noqa: F401
 
         register_capability(
             "improvement",

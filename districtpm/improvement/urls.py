@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from districtpm.improvement import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("causes/<int:pk>/decide/", views.cause_decide, name="cause_decide"),
     path("designations/import/", views.import_designations, name="import"),
     path("steps/<int:pk>/remove/", views.remove_rule, name="remove_rule"),
+    path("workshops/", include("districtpm.improvement.workshop_urls")),
 ]
