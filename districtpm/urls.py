@@ -19,6 +19,7 @@ urlpatterns = [
     path("action-plans/", include("districtpm.actionplans.urls")),
     path("rubrics/", include("districtpm.rubrics.urls")),
     path("school-improvement/", include("districtpm.improvement.urls")),
+    path("blueprints/", include("districtpm.improvement.public_urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

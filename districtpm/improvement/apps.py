@@ -16,6 +16,7 @@ class ImprovementConfig(AppConfig):
 
     def ready(self) -> None:
         from districtpm.core.navigation import register_capability
+
         # Importing the rules registers the app's permissions and scope rules.
         from districtpm.improvement import rules, workshop_rules  # noqa: F401
 

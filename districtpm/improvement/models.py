@@ -254,9 +254,7 @@ class SchoolInitiative(models.Model):
 class SchoolPlanStep(WorkItem):
     """One step of an initiative, with its owner, dates and resources."""
 
-    initiative = models.ForeignKey(
-        SchoolInitiative, on_delete=models.CASCADE, related_name="steps"
-    )
+    initiative = models.ForeignKey(SchoolInitiative, on_delete=models.CASCADE, related_name="steps")
     starts_on = models.DateField(null=True, blank=True)
 
     class Meta(WorkItem.Meta):

@@ -127,3 +127,38 @@ follows(
     actions=("change", "delete"),
     via=writing_schools,
 )
+
+
+# A school's plan and its Blueprint are seen like its problem statements and changed by whoever
+# writes them; everything in a plan goes with it.
+scope_rule("improvement.SchoolPlan")(problem_statements)
+follows(
+    "improvement.SchoolPlan", parent="school", actions=("change", "delete"), via=writing_schools
+)
+for _child, _parent in [
+    ("FocusArea", "plan"),
+    ("SchoolInitiative", "area"),
+    ("SchoolPlanStep", "initiative"),
+    ("InitiativeMeasure", "initiative"),
+    ("Checkpoint", "plan"),
+    ("Blueprint", "plan"),
+    ("BlueprintMeasure", "blueprint"),
+]:
+    follows(f"improvement.{_child}", parent=_parent)
+
+
+def publishing_schools(access: Access) -> frozenset[int]:
+    """The schools whose Blueprint a user publishes: their principal's."""
+    return access.schools_for(R.PRINCIPAL) if access.can("improvement.view") else frozenset()
+
+
+# Whoever sees a plan comments on it (its supervisor, district leaders, its team); a comment is
+# changed or removed by its author only.
+follows("improvement.PlanComment", parent="plan", actions=("view",))
+follows("improvement.PlanComment", parent="plan", actions=("create",), via=problem_statements)
+
+
+@scope_rule("improvement.PlanComment", "change")
+@scope_rule("improvement.PlanComment", "delete")
+def own_comments(access: Access) -> Q | None:
+    return Q(author_id=access.user_id) if access.user_id else None

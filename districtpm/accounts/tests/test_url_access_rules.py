@@ -47,7 +47,15 @@ def test_public_views_are_only_the_expected_ones():
     public = sorted(
         route for route, _, p in product_patterns() if p.callback.access_rule == "public"
     )
-    assert public == ["health/", "login/", "logout/"]
+    assert public == [
+        # published School Blueprints, for families (improvement/public_views.py)
+        "blueprints/",
+        "blueprints/<str:school>/<str:year>/",
+        "blueprints/<str:school>/<str:year>/pdf/",
+        "health/",
+        "login/",
+        "logout/",
+    ]
 
 
 def test_only_calendar_feeds_are_reached_by_a_token():

@@ -9,14 +9,13 @@ from django.urls import reverse
 from districtpm.audit.models import AuditEntry
 from districtpm.core.scoping import SYSTEM
 from districtpm.improvement import actions
-from districtpm.improvement.tests.test_problems import ela  # noqa: F401  (fixture)
 from districtpm.rubrics import actions as rubric_actions
 from districtpm.rubrics.models import FinalRating, Indicator
-from districtpm.rubrics.tests.conftest import frameworks, rate_all, school_assessment  # noqa: F401
+from districtpm.rubrics.tests.conftest import rate_all
 
 
 @pytest.fixture
-def final_self_assessment(school_assessment):  # noqa: F811
+def final_self_assessment(school_assessment):
     a = school_assessment
     for member in a.members.all():
         rate_all(a, member.user, 1)
@@ -28,7 +27,7 @@ def final_self_assessment(school_assessment):  # noqa: F811
 
 
 @pytest.fixture
-def statement(world, ela):  # noqa: F811
+def statement(world, ela):
     return actions.write_problem_statement(
         world.school_a,
         ela,
@@ -80,7 +79,7 @@ def test_a_cause_is_verified_against_a_self_assessment_indicator(
             actions.propose_cause(statement, "x", acting_user=u[who])
 
 
-def test_only_the_schools_own_self_assessment_counts(world, statement, frameworks, login):  # noqa: F811
+def test_only_the_schools_own_self_assessment_counts(world, statement, frameworks, login):
     import datetime as dt
 
     u = world.users
