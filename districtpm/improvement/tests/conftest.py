@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from districtpm.core.scoping import SYSTEM
 from districtpm.metrics.models import ComputeRun, Metric, MetricValue
 
 # The rubrics' fixtures, for causes verified against a school's self-assessment.
-from districtpm.rubrics.tests.conftest import frameworks, school_assessment  # noqa: F401
+from districtpm.rubrics import actions as rubric_actions
+from districtpm.rubrics.models import Indicator
+from districtpm.rubrics.tests.conftest import frameworks, rate_all, school_assessment  # noqa: F401
 
 
 @pytest.fixture
@@ -52,3 +55,16 @@ def ela(world):
     value("school", "101", "2025-2026", "swd", "yes", None, None, suppressed=True)
     value("school", "102", "2025-2026", "ell", "yes", 0.2, 30)
     return metric
+
+
+@pytest.fixture
+def final_self_assessment(school_assessment):  # noqa: F811  (the imported fixture)
+    """School A's self-assessment, every indicator finally rated Emerging."""
+    a = school_assessment
+    for member in a.members.all():
+        rate_all(a, member.user, 1)
+    level = a.version.levels.get(order=1)
+    for indicator in Indicator.objects.filter(domain__version=a.version):
+        rubric_actions.decide_rating(a, indicator, level, rationale="ok", acting_user=SYSTEM)
+    rubric_actions.finalise_assessment(a, acting_user=SYSTEM)
+    return a

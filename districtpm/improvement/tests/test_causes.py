@@ -15,18 +15,6 @@ from districtpm.rubrics.tests.conftest import rate_all
 
 
 @pytest.fixture
-def final_self_assessment(school_assessment):
-    a = school_assessment
-    for member in a.members.all():
-        rate_all(a, member.user, 1)
-    level = a.version.levels.get(order=1)
-    for indicator in Indicator.objects.filter(domain__version=a.version):
-        rubric_actions.decide_rating(a, indicator, level, rationale="ok", acting_user=SYSTEM)
-    rubric_actions.finalise_assessment(a, acting_user=SYSTEM)
-    return a
-
-
-@pytest.fixture
 def statement(world, ela):
     return actions.write_problem_statement(
         world.school_a,
