@@ -197,7 +197,7 @@ class SchoolPlan(models.Model):
         help_text="If we do these things, then this will happen for students.",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -316,7 +316,7 @@ class PlanComment(models.Model):
 
     plan = models.ForeignKey(SchoolPlan, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField(max_length=2000)
     written_at = models.DateTimeField(auto_now_add=True)
@@ -437,7 +437,7 @@ class Registration(models.Model):
     headcount = models.PositiveSmallIntegerField(help_text="Team members coming (food, pay).")
     members = models.TextField(max_length=2000, blank=True, help_text="Names, one per line.")
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     registered_at = models.DateTimeField(auto_now_add=True)
     seated_at = models.DateTimeField(null=True, blank=True)
@@ -469,7 +469,7 @@ class NoteCatcher(models.Model):
     file = models.FileField(upload_to="note-catchers/%Y/")
     name = models.CharField(max_length=200)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,5 +8,5 @@ app_name = "blueprints"
 urlpatterns = [
     path("", public_views.index, name="index"),
     path("<str:school>/<str:year>/", public_views.show, name="show"),
-    path("<str:school>/<str:year>/pdf/", public_views.pdf, name="pdf"),
+    path("<str:school>/<str:year>/blueprint.pdf", public_views.pdf, name="pdf"),
 ]

@@ -39,6 +39,7 @@ from districtpm.accounts.tests.scoped_data import (
 from districtpm.accounts.tests.test_url_access_rules import product_patterns
 from districtpm.actionplans.models import ActionTeam
 from districtpm.core.scoping import SYSTEM
+from districtpm.improvement.tests.downloads import CHECKERS as IMPROVEMENT_CHECKERS
 from districtpm.meetings.models import FeedToken, Meeting
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Goal, Plan, Priority, Target
@@ -83,11 +84,12 @@ def _name(namespace: str, pattern) -> str:
 def downloads_by_code() -> set[str]:
     found = set()
     for route, namespace, pattern in product_patterns():
-        # public views (health/, login/, logout/: pinned in test_url_access_rules) hold no data
-        if pattern.callback.access_rule == "public":
-            continue
         if route.endswith(SUFFIXES) or "api/" in route:
-            found.add(_name(namespace, pattern))
+            found.add(_name(namespace, pattern))  # public ones too: a Blueprint's PDF
+        elif pattern.callback.access_rule == "public":
+            # the other public views (pinned in test_url_access_rules) answer with pages, or
+            # with health/'s status, which holds no data
+            continue
         elif FILE_RESPONSES.search(_source_with_helpers(pattern.callback)):
             found.add(_name(namespace, pattern))
     return found
@@ -344,6 +346,7 @@ CHECKERS: dict[str, Callable[[Check], None]] = {
     "meetings:user_feed": check_user_feed,
     "meetings:team_feed": check_team_feed,
     **RUBRIC_CHECKERS,
+    **IMPROVEMENT_CHECKERS,
 }
 
 

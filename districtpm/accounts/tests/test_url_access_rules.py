@@ -51,7 +51,7 @@ def test_public_views_are_only_the_expected_ones():
         # published School Blueprints, for families (improvement/public_views.py)
         "blueprints/",
         "blueprints/<str:school>/<str:year>/",
-        "blueprints/<str:school>/<str:year>/pdf/",
+        "blueprints/<str:school>/<str:year>/blueprint.pdf",
         "health/",
         "login/",
         "logout/",

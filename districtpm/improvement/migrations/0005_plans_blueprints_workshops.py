@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('registered_at', models.DateTimeField(auto_now_add=True)),
                 ('seated_at', models.DateTimeField(blank=True, null=True)),
                 ('attended', models.BooleanField(blank=True, null=True)),
-                ('registered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.school')),
             ],
             options={
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('file', models.FileField(upload_to='note-catchers/%Y/')),
                 ('name', models.CharField(max_length=200)),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='note_catchers', to='improvement.registration')),
             ],
             options={
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('theory_of_action', models.TextField(blank=True, help_text='If we do these things, then this will happen for students.', max_length=2000)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.school')),
                 ('school_year', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.schoolyear')),
             ],
@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('text', models.TextField(max_length=2000)),
                 ('written_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='improvement.schoolplan')),
             ],
             options={

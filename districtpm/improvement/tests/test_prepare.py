@@ -8,12 +8,10 @@ from django.urls import reverse
 
 from districtpm.improvement import actions
 from districtpm.improvement.models import HighLeverageAction
-from districtpm.improvement.tests.test_causes import final_self_assessment  # noqa: F401
 from districtpm.rubrics.models import FinalRating
-from districtpm.rubrics.tests.conftest import frameworks, school_assessment  # noqa: F401
 
 
-def test_the_team_chooses_up_to_four_from_its_self_assessment(world, final_self_assessment, login):  # noqa: F811
+def test_the_team_chooses_up_to_four_from_its_self_assessment(world, final_self_assessment, login):
     u = world.users
     rating = FinalRating.objects.filter(assessment=final_self_assessment).first()
     client = login(u["evaluator_a"])
