@@ -21,6 +21,7 @@ def build_demo_improvement(seed: int = 2026) -> dict[str, int]:
     years = list(
         SchoolYear.objects.filter(start_date__lte=current.start_date).order_by("-start_date")[:2]
     )
+    _designate_principal_a(current)
     rules = 0
     done = []
     for year in years:
@@ -43,6 +44,25 @@ def build_demo_improvement(seed: int = 2026) -> dict[str, int]:
                 )
     StepDone.objects.bulk_create(done)
     return {"rules": rules, "done": len(done), "problems": _problems(current)}
+
+
+def _designate_principal_a(year: SchoolYear) -> None:
+    """The demo's side-A principal leads a school with a targeted designation this year, so a
+    visitor signed in as them meets the whole of school improvement."""
+    from districtpm.accounts.models import RoleAssignment
+    from districtpm.core.roles import Role
+
+    assignment = RoleAssignment.objects.filter(
+        user__username="principal.a", role=Role.PRINCIPAL
+    ).first()
+    if assignment is None or assignment.school is None:
+        return
+    Designation.objects.get_or_create(
+        school=assignment.school,
+        school_year=year,
+        kind=Designation.Kind.TSI,
+        defaults={"groups": "English learners; Students with disabilities"},
+    )
 
 
 def _problems(current: SchoolYear) -> int:
@@ -122,3 +142,230 @@ def _causes(statement) -> None:
     actions.propose_cause(
         statement, "Attendance of the group fell in the winter months", acting_user=SYSTEM
     )
+
+
+# Each designated school's plan for the current year, built from its problem statement: what a
+# team brings out of the workshop. Texts are the demo's own; the Spanish is for the Blueprint.
+INITIATIVES = [
+    (
+        "Small-group reading every day for the students furthest behind",
+        "Lectura diaria en grupos pequeños para quienes más lo necesitan",
+        [
+            ("Screen every student in reading and place them in groups", "Two coach days"),
+            ("Schedule a protected 30-minute block in every classroom", "Master schedule"),
+            ("Review the groups with the ILT after each interim", "ILT meeting time"),
+        ],
+    ),
+    (
+        "Weekly teacher teams that plan from student work",
+        "Equipos docentes semanales que planifican a partir del trabajo de los estudiantes",
+        [
+            ("Set a common planning hour for each grade", "Substitute coverage"),
+            ("Train team leads in looking at student work", "Network PD funds"),
+        ],
+    ),
+    (
+        "Every family called when a student misses two days",
+        "Una llamada a cada familia cuando un estudiante falta dos días",
+        [
+            ("Give each adviser a call list and a script", "Attendance clerk time"),
+            ("Hold a family breakfast each quarter", "Title I family funds"),
+        ],
+    ),
+]
+BLUEPRINT_MEASURES = [
+    (
+        "reading",
+        "ela_interim_on_track",
+        "Students on track in reading (interim)",
+        "Estudiantes al día en lectura (evaluación intermedia)",
+    ),
+    (
+        "math",
+        "math_interim_on_track",
+        "Students on track in mathematics (interim)",
+        "Estudiantes al día en matemáticas (evaluación intermedia)",
+    ),
+    (
+        "thriving",
+        "average_daily_attendance",
+        "Average daily attendance",
+        "Asistencia diaria promedio",
+    ),
+    (
+        "belonging",
+        "survey_belonging",
+        "Students who feel they belong at school",
+        "Estudiantes que sienten que pertenecen a la escuela",
+    ),
+]
+
+
+def build_demo_plans(seed: int = 2026) -> dict[str, int]:
+    """A plan, checkpoints and a Blueprint for each school designated this year (or, before
+    this year's designations, last year's) that has a problem statement; most Blueprints are
+    published, a few are drafts."""
+    from districtpm.improvement import schoolplans
+    from districtpm.improvement.models import (
+        Checkpoint,
+        FocusArea,
+        InitiativeMeasure,
+        ProblemStatement,
+        SchoolInitiative,
+        SchoolPlanStep,
+    )
+    from districtpm.metrics.models import Metric
+
+    rng = random.Random(seed + 31)
+    today = timezone.localdate()
+    year = SchoolYear.objects.current(today)
+    metrics = {
+        m.id: m
+        for m in Metric.objects.filter(
+            id__in=[m for _, m, _, _ in BLUEPRINT_MEASURES] + ["ela_proficiency"]
+        )
+    }
+    counts = {"plans": 0, "published": 0, "checkpoints": 0}
+    statements = ProblemStatement.objects.select_related("school", "metric").order_by(
+        "school__name"
+    )
+    seen: set[int] = set()
+    for statement in statements:
+        if statement.school_id in seen:
+            continue
+        seen.add(statement.school_id)
+        school = statement.school
+        plan = schoolplans.start_plan(school, year, acting_user=SYSTEM)
+        schoolplans.save_theory_of_action(
+            plan,
+            f"If every teacher at {school.name} plans weekly from student work and the students "
+            "furthest behind read in small groups every day, then those students' reading will "
+            "grow faster than a year in a year and the gap to the district will close.",
+            acting_user=SYSTEM,
+        )
+        area = schoolplans.save_part(
+            FocusArea(plan=plan),
+            {
+                "name": f"Reading for {_group(statement)}",
+                "problem": statement,
+            },
+            acting_user=SYSTEM,
+        )
+        chosen = rng.sample(INITIATIVES, 2)
+        for i, (name, name_es, steps) in enumerate(chosen):
+            initiative = schoolplans.save_part(
+                SchoolInitiative(area=area),
+                {"name": name, "name_es": name_es, "order": i},
+                acting_user=SYSTEM,
+            )
+            start = year.start_date + dt.timedelta(days=14 + 21 * i)
+            for j, (step, resources) in enumerate(steps):
+                begins = start + dt.timedelta(days=30 * j)
+                due = begins + dt.timedelta(days=rng.choice([21, 30, 45]))
+                status = (
+                    "done"
+                    if due < today - dt.timedelta(days=10)
+                    else ("in_progress" if begins <= today else "not_started")
+                )
+                if status == "done" and rng.random() < 0.15:
+                    status = "delayed"
+                schoolplans.save_part(
+                    SchoolPlanStep(initiative=initiative),
+                    {
+                        "name": step,
+                        "starts_on": begins,
+                        "due_date": due,
+                        "resources": resources,
+                        "status": status,
+                        "milestone": j == len(steps) - 1,
+                    },
+                    acting_user=SYSTEM,
+                )
+            leading = (
+                metrics.get("ela_interim_on_track")
+                if i == 0
+                else metrics.get("average_daily_attendance")
+            )
+            if leading is not None:
+                schoolplans.save_part(
+                    InitiativeMeasure(initiative=initiative),
+                    {
+                        "kind": "leading",
+                        "metric": leading,
+                        "group_dim": statement.group_dim,
+                        "group_value": statement.group_value,
+                        "target": 0.6 if leading.id == "ela_interim_on_track" else 0.94,
+                    },
+                    acting_user=SYSTEM,
+                )
+            if i == 0:
+                schoolplans.save_part(
+                    InitiativeMeasure(initiative=initiative),
+                    {
+                        "kind": "lagging",
+                        "metric": statement.metric,
+                        "group_dim": statement.group_dim,
+                        "group_value": statement.group_value,
+                        "target": statement.desired_value,
+                    },
+                    acting_user=SYSTEM,
+                )
+        for month, day in [(10, 15), (1, 14), (3, 18), (5, 12)]:
+            on = dt.date(year.start_date.year + (month < 8), month, day)
+            checkpoint = schoolplans.save_part(
+                Checkpoint(plan=plan),
+                {
+                    "on": on,
+                    "reviewers": "School ILT with the network supervisor",
+                    "looks_at": "Interim results of the group, step status, attendance",
+                },
+                acting_user=SYSTEM,
+            )
+            counts["checkpoints"] += 1
+            if on < today:
+                status = rng.choice(["on_track", "on_track", "at_risk", "off_track"])
+                schoolplans.record_checkpoint(
+                    checkpoint,
+                    status,
+                    {
+                        "on_track": "Groups meet daily; the fall interim rose for the group.",
+                        "at_risk": "Groups meet three days of five; the interim is flat.",
+                        "off_track": "The reading block was lost to testing; steps slipped a month.",
+                    }[status],
+                    acting_user=SYSTEM,
+                )
+        blueprint = schoolplans.save_blueprint(
+            plan,
+            goals=f"More {_group(statement)} at {school.name} read at grade level every year, and "
+            "every student comes to school and feels they belong here.",
+            goals_es=f"Cada año más estudiantes de {school.name} leen al nivel de su grado, y todos "
+            "vienen a la escuela y sienten que pertenecen a ella.",
+            theory_es="Si cada docente planifica cada semana a partir del trabajo de sus "
+            "estudiantes y quienes van más atrás leen a diario en grupos pequeños, su lectura "
+            "avanzará más de un año por año y la brecha con el distrito se cerrará.",
+            acting_user=SYSTEM,
+        )
+        for area_key, metric_id, label, label_es in BLUEPRINT_MEASURES:
+            if metric_id in metrics:
+                schoolplans.set_blueprint_measure(
+                    blueprint,
+                    area_key,
+                    metric=metrics[metric_id],
+                    label=label,
+                    label_es=label_es,
+                    target={"reading": 0.6, "math": 0.55, "thriving": 0.94, "belonging": 0.8}[
+                        area_key
+                    ],
+                    acting_user=SYSTEM,
+                )
+        counts["plans"] += 1
+        if rng.random() < 0.8:
+            schoolplans.publish_blueprint(blueprint, acting_user=SYSTEM)
+            counts["published"] += 1
+    return counts
+
+
+def _group(statement) -> str:
+    from districtpm.improvement.problems import group_name
+
+    return group_name(statement.group_dim, statement.group_value)

@@ -95,7 +95,9 @@ def shown_value(measure: BlueprintMeasure) -> tuple[str, bool]:
         return _("No results yet this year"), False
     least = minimum_n(measure.metric)
     if row.suppressed or row.value is None or row.n is None or row.n < least:
-        return _("Not shown: fewer than %(n)s students") % {"n": least}, False
+        # Too few students behind it, or hidden by the engine so that a small group elsewhere
+        # cannot be worked out from it: either way, a privacy matter.
+        return _("Not shown, to protect students' privacy"), False
     return measure.metric.format_value(row.value), True
 
 
@@ -112,7 +114,9 @@ def content(blueprint: Blueprint, lang: str) -> Content:
             )
         ]
         measures = []
-        for m in blueprint.measures.select_related("metric", "blueprint__plan__school"):
+        order = list(BlueprintMeasure.Area.values)
+        chosen = blueprint.measures.select_related("metric", "blueprint__plan__school")
+        for m in sorted(chosen, key=lambda m: order.index(m.area)):
             current, shown = shown_value(m)
             measures.append(
                 MeasureRow(
@@ -191,7 +195,7 @@ def to_pdf(c: Content) -> bytes:
             body.append(
                 Table(
                     rows,
-                    colWidths=[1.6 * inch, 3.2 * inch, 1.3 * inch, 1.0 * inch],
+                    colWidths=[1.5 * inch, 3.0 * inch, 1.7 * inch, 0.9 * inch],
                     style=[
                         ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),

@@ -8,13 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
+from districtpm.actionplans.models import RATINGS
 from districtpm.core.access import get_visible_or_404, requires
 from districtpm.core.scoping import access_for, allowed, parents_reached
 from districtpm.improvement import blueprint as bp
@@ -55,6 +56,12 @@ def plans(request: HttpRequest) -> HttpResponse:
             n_areas=Count("areas", distinct=True),
             n_initiatives=Count("areas__initiatives", distinct=True),
             n_checkpoints=Count("checkpoints", distinct=True),
+            last_status=Subquery(
+                Checkpoint.objects.filter(plan=OuterRef("pk"))
+                .exclude(status="")
+                .order_by("-on")
+                .values("status")[:1]
+            ),
         )
     )
     page = Paginator(visible, 50).get_page(request.GET.get("page"))
@@ -73,6 +80,7 @@ def plans(request: HttpRequest) -> HttpResponse:
             "page": page,
             "startable": startable.order_by("name"),
             "designated": designated,
+            "ratings": dict(RATINGS),
         },
     )
 

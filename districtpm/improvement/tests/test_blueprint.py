@@ -138,11 +138,17 @@ def unpublished(world, metrics):
 
 def test_values_are_the_schools_all_students_latest_and_never_below_minimum_n(published):
     c = bp.content(published, "en")
+    assert [m.area for m in c.measures] == [
+        "Learning: reading",
+        "Learning: mathematics",
+        "Thriving",
+        "Belonging",
+    ]
     shown = {m.area: (m.current, m.shown) for m in c.measures}
     assert shown == {
         "Learning: reading": ("41%", True),
-        "Learning: mathematics": ("Not shown: fewer than 10 students", False),
-        "Thriving": ("Not shown: fewer than 10 students", False),
+        "Learning: mathematics": ("Not shown, to protect students' privacy", False),
+        "Thriving": ("Not shown, to protect students' privacy", False),
         "Belonging": ("64%", True),
     }
 
@@ -179,7 +185,7 @@ def test_the_public_reads_a_published_blueprint_in_english_and_spanish(published
     assert "Nuestras metas" in spanish
     assert "Hora de lectura de Aspen Elementary" in spanish
     assert "Si leemos cada día" in spanish
-    assert "No se muestra: menos de 10 estudiantes" in spanish
+    assert "No se muestra, para proteger la privacidad de los estudiantes" in spanish
 
 
 def test_the_pdf_is_one_page_in_either_language(published):

@@ -19,7 +19,7 @@ from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
-from districtpm.demo.improvement_data import build_demo_improvement
+from districtpm.demo.improvement_data import build_demo_improvement, build_demo_plans
 from districtpm.demo.models import DemoBuild
 from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.rubric_data import build_demo_rubrics
@@ -107,6 +107,11 @@ class Command(BaseCommand):
             f"designations' steps: {steps['rules']} steps set, {steps['done']} done; "
             f"{steps['problems']} problem statements"
         )
+        plans = build_demo_plans(seed)
+        say(
+            f"school plans: {plans['plans']} with {plans['checkpoints']} checkpoints; "
+            f"{plans['published']} Blueprints published"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "
@@ -116,7 +121,7 @@ class Command(BaseCommand):
 
     def _add_missing_parts(self, seed: int) -> None:
         """A demo district built by an earlier version gets the parts added since."""
-        from districtpm.improvement.models import StepRule
+        from districtpm.improvement.models import SchoolPlan, StepRule
         from districtpm.plans.models import Plan
         from districtpm.rubrics.models import Framework
 
@@ -127,6 +132,9 @@ class Command(BaseCommand):
         if not StepRule.objects.exists():
             steps = build_demo_improvement(seed)
             self.stdout.write(f"Added the designations' steps ({steps['rules']}).")
+        if not SchoolPlan.objects.exists():
+            plans = build_demo_plans(seed)
+            self.stdout.write(f"Added the designated schools' plans ({plans['plans']}).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
