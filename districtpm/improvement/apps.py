@@ -25,6 +25,7 @@ class ImprovementConfig(AppConfig):
             "School improvement",
             permission="improvement.view",
             url_name="improvement:designations",
-            summary="Designated schools, the steps each designation requires and their due dates.",
+            summary="Designated schools and their deadlines, problem statements from data, verified "
+            "causes, school plans, the public School Blueprints and the workshops.",
             order=70,
         )

@@ -31,6 +31,7 @@ class Step:
 class DesignatedSchool:
     designation: Designation
     steps: list[Step] = field(default_factory=list)
+    plan_id: int | None = None  # the school's plan for the year, when the reader sees one
 
     def count(self, state: str) -> int:
         return sum(1 for s in self.steps if s.state == state)

@@ -15,7 +15,7 @@ from districtpm.core.access import get_visible_or_404, requires
 from districtpm.core.scoping import access_for, allowed, parents_reached
 from districtpm.improvement import actions, progress, rules
 from districtpm.improvement.forms import ReasonForm, StepRuleForm
-from districtpm.improvement.models import StepDone, StepRule
+from districtpm.improvement.models import SchoolPlan, StepDone, StepRule
 from districtpm.org.models import Designation, Network, SchoolYear
 
 
@@ -47,6 +47,13 @@ def designations(request: HttpRequest) -> HttpResponse:
     schools = progress.designated(visible, year.pk, today) if year else []
     if state in progress.LABELS:
         schools = [s for s in schools if s.count(state)]
+    plans = dict(
+        SchoolPlan.objects.visible_to(request.user)
+        .filter(school_year=year)
+        .values_list("school_id", "pk")
+    )
+    for s in schools:
+        s.plan_id = plans.get(s.designation.school_id)
     networks = Network.objects.filter(id__in=_designations(request).values("school__network_id"))
     completing = rules.completing(access_for(request.user))
     can_complete_ids = (
