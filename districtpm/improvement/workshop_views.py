@@ -148,7 +148,10 @@ def _register_form_schools(request: HttpRequest, workshop: Workshop) -> Any:
     """The schools the user may register for this session that are not registered for it."""
     if workshop.starts_at <= timezone.now():
         return School.objects.none()
-    taken = Registration.objects.filter(workshop=workshop).exclude(status=S.CANCELLED)
+    # A school comes to one session of its level a year: one registered anywhere is not offered.
+    taken = Registration.objects.filter(
+        workshop__school_year_id=workshop.school_year_id, workshop__level=workshop.level
+    ).exclude(status=S.CANCELLED)
     schools = (
         parents_reached(Registration, request.user, "create")
         .filter(active=True, level__in=workshops.LEVEL_FITS[workshop.level])
@@ -188,6 +191,19 @@ def workshop(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             )
     schools = _register_form_schools(request, session)
+    elsewhere = (
+        Registration.objects.visible_to(request.user)
+        .filter(
+            school_id__in=own_ids,
+            workshop__school_year_id=session.school_year_id,
+            workshop__level=session.level,
+        )
+        .exclude(workshop=session)
+        .exclude(status=S.CANCELLED)
+        .select_related("school", "workshop")
+        if own_ids
+        else []
+    )
     started = session.starts_at <= timezone.now()
     taken = workshops.seats_taken(session)
     can_manage = allowed(request.user, session, "change")
@@ -199,6 +215,7 @@ def workshop(request: HttpRequest, pk: int) -> HttpResponse:
             "roster": roster,
             "sees_roster": access.has_role(*DISTRICT_LEADERS, R.NETWORK_SUPERVISOR),
             "own": own,
+            "elsewhere": list(elsewhere),
             "register_form": RegisterForm(schools=schools) if schools.exists() else None,
             "taken": taken,
             "left": max(session.seats - taken, 0),

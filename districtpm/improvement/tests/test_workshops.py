@@ -180,6 +180,8 @@ def test_one_registration_per_school_and_one_session_per_level(world):
         workshops.register_school(w, world.school_b, 6, acting_user=u["principal_b"])
     with pytest.raises(ValidationError, match="at least one"):
         workshops.register_school(other, world.school_b, 0, acting_user=u["principal_b"])
+    page = login_get(world, "principal_a", reverse("improvement:workshop", args=[other.pk]))
+    assert "Aspen Elementary is registered for" in page and 'id="register"' not in page
     workshops.cancel_registration(r, acting_user=u["principal_a"])
     again = workshops.register_school(other, world.school_a, 5, acting_user=u["principal_a"])
     assert again.status == S.SEATED
@@ -192,6 +194,14 @@ def test_one_registration_per_school_and_one_session_per_level(world):
     page = reverse("improvement:workshop_register", args=[other.pk])
     response = login_post(world, "principal_a", page, {"school": world.school_a.pk, "headcount": 4})
     assert "registered for this session already" in response
+
+
+def login_get(world, key, url) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users[key])
+    return client.get(url).content.decode()
 
 
 def login_post(world, key, url, data) -> str:
@@ -525,4 +535,20 @@ def test_the_list_of_sessions_runs_a_fixed_number_of_queries(world, login, query
         workshops.register_school(w, school(world, f"3{n}0", f"Other {n}"), 6, acting_user=u["pm"])
     page = client.get(url).content.decode()
     assert "Seat taken" in page
+    assert query_count.page(client, url) == baseline
+
+
+def test_a_session_page_runs_a_fixed_number_of_queries(world, login, query_count):
+    u = world.users
+    w = session(world, seats=2)
+    workshops.register_school(w, world.school_a, 6, acting_user=u["principal_a"])
+    workshops.register_school(w, school(world, "190", "First"), 4, acting_user=u["pm"])
+    workshops.register_school(w, school(world, "191", "Waiting"), 4, acting_user=u["pm"])
+    client = login(u["pm"])
+    url = reverse("improvement:workshop", args=[w.pk])
+    baseline = query_count.page(client, url)
+    for n in range(6):
+        workshops.register_school(w, school(world, f"2{n}0", f"School {n}"), 4, acting_user=u["pm"])
+    page = client.get(url).content.decode()
+    assert "7. School 5" in page and "<strong>10</strong> people coming from 2 schools" in page
     assert query_count.page(client, url) == baseline
