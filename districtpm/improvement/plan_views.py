@@ -25,12 +25,12 @@ from districtpm.improvement.models import (
     BlueprintMeasure,
     Checkpoint,
     PlanComment,
-    Registration,
     SchoolPlan,
 )
 from districtpm.improvement.outline import outline
 from districtpm.improvement.problems import withheld
 from districtpm.improvement.views import _group_choices, _int, _year
+from districtpm.improvement.workshops import attendance_for
 from districtpm.metrics.models import Metric
 from districtpm.org.models import Designation, SchoolYear
 
@@ -117,10 +117,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "can_comment": allowed(request.user, PlanComment(plan=p), "create"),
             "comments": comments,
             "blueprint": blueprint,
-            "attendance": Registration.objects.visible_to(request.user)
-            .filter(school=p.school, workshop__school_year=p.school_year)
-            .exclude(status=Registration.Status.CANCELLED)
-            .select_related("workshop"),
+            "attendance": attendance_for(p.school, request.user),
             "next_checkpoint": o.next_checkpoint(timezone.localdate()),
             "record_form": forms.CheckpointRecordForm(),
         },

@@ -2,7 +2,8 @@
 accounts/tests/test_downloads_by_role: a school's plan (workbook and PDF), its Blueprint's PDF
 in preview (published or not) and on the public address (published only).
 
-School A's plan has a published Blueprint; school B's Blueprint is a draft."""
+School A's plan has a published Blueprint; school B's Blueprint is a draft. Each school's team
+is registered for a workshop with a note catcher uploaded."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ SECTION = READ_A | READ_B
 STEP = "Plan-step-mark-p7"
 DRAFT = "Unpublished-goal-b9"
 PUBLISHED = "Published-goal-a4"
+NOTE = "Note-catcher-n5"
 
 
 def _plan(world: Any, school: Any, goals: str, publish: bool) -> Any:
@@ -47,12 +49,40 @@ def _plan(world: Any, school: Any, goals: str, publish: bool) -> Any:
     return plan
 
 
+def _note_catcher(world: Any, school: Any) -> Any:
+    """Made directly (the actions' dates would tie this to the calendar): a session, the
+    school's seat and its note catcher."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from districtpm.improvement.models import NoteCatcher, Registration, Workshop
+
+    starts = timezone.make_aware(dt.datetime(2027, 3, 10, 13, 0))
+    workshop = Workshop.objects.create(
+        school_year=world.year,
+        title=f"Problem solving {school.code}",
+        level=Workshop.Level.ELEMENTARY,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=3),
+        place="Central office",
+        seats=10,
+    )
+    seat = Registration.objects.create(
+        workshop=workshop, school=school, status=Registration.Status.SEATED, headcount=6
+    )
+    note = NoteCatcher(registration=seat, name="note-catcher.pdf")
+    note.file.save("note.pdf", ContentFile(f"{NOTE} {school.code}".encode()), save=True)
+    return note
+
+
 def _data(check: Any) -> dict[str, Any]:
     if "improvement" not in check.district:
         world = check.world
         check.district["improvement"] = {
             "a": _plan(world, world.school_a, PUBLISHED, publish=True),
             "b": _plan(world, world.school_b, DRAFT, publish=False),
+            "note_a": _note_catcher(world, world.school_a),
+            "note_b": _note_catcher(world, world.school_b),
         }
     return check.district["improvement"]
 
@@ -113,7 +143,22 @@ def check_public_pdf(check: Any) -> None:
     assert response.status_code == 404, check.role
 
 
+def check_note_catcher(check: Any) -> None:
+    for side, readers in [("a", READ_A), ("b", READ_B)]:
+        note = _data(check)[f"note_{side}"]
+        response = check.get(reverse("improvement:workshop_note", args=[note.pk]))
+        if check.role not in SECTION:
+            assert response.status_code == 403, check.role
+        elif check.role not in readers:
+            assert response.status_code == 404, check.role
+        else:
+            assert response.status_code == 200, check.role
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert body.decode() == f"{NOTE} {note.registration.school.code}", check.role
+
+
 CHECKERS = {
+    "improvement:workshop_note": check_note_catcher,
     "improvement:plan_download": check_plan,
     "improvement:blueprint_preview": check_preview,
     "blueprints:pdf": check_public_pdf,
