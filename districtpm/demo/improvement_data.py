@@ -66,21 +66,25 @@ def _designate_principal_a(year: SchoolYear) -> None:
 
 
 def _problems(current: SchoolYear) -> int:
-    """For each school designated in the latest year with designations, a problem statement on ELA proficiency for its
-    lowest group with a value shown (not suppressed), from last year's data."""
+    """For each school designated in the latest year with designations, a problem statement on
+    the lowest student group with a value shown (not suppressed): in ELA proficiency from the
+    latest state test, or where no group has one (a small high school), in mathematics or the
+    ELA interim."""
     from django.core.exceptions import ValidationError
 
     from districtpm.metrics.models import Metric, MetricValue
 
-    metric = Metric.objects.filter(id="ela_proficiency").first()
-    if metric is None:
-        return 0
-    year = (
-        MetricValue.objects.filter(metric=metric, level="school")
-        .order_by("-school_year")
-        .values_list("school_year", flat=True)
-        .first()
-    )
+    metrics = []
+    for metric_id in ["ela_proficiency", "math_proficiency", "ela_interim_on_track"]:
+        metric = Metric.objects.filter(id=metric_id).first()
+        year = (
+            MetricValue.objects.filter(metric=metric, level="school")
+            .order_by("-school_year")
+            .values_list("school_year", flat=True)
+            .first()
+        )
+        if metric is not None and year is not None:
+            metrics.append((metric, year))
     written = 0
     latest = (
         Designation.objects.order_by("-school_year__start_date")
@@ -88,35 +92,34 @@ def _problems(current: SchoolYear) -> int:
         .first()
     )
     for designation in Designation.objects.filter(school_year=latest).select_related("school"):
-        lowest = (
-            MetricValue.objects.filter(
+        for metric, year in metrics:
+            values = MetricValue.objects.filter(
                 metric=metric,
                 level="school",
                 entity_code=designation.school.code,
                 school_year=year,
                 grade="",
                 suppressed=False,
-            )
-            .exclude(group_dim="all")
-            .order_by("value")
-            .first()
-        )
-        if lowest is None:
-            continue
-        try:
-            statement = actions.write_problem_statement(
-                designation.school,
-                metric,
-                year,
-                lowest.group_dim,
-                lowest.group_value,
-                desired=min(1.0, round(lowest.value + 0.15, 2)),
-                acting_user=SYSTEM,
-            )
-        except ValidationError:
-            continue
-        written += 1
-        _causes(statement)
+            ).exclude(group_dim="all")
+            latest_period = values.order_by("-period_order").values_list("period", flat=True)
+            lowest = values.filter(period__in=latest_period[:1]).order_by("value").first()
+            if lowest is None:
+                continue
+            try:
+                statement = actions.write_problem_statement(
+                    designation.school,
+                    metric,
+                    year,
+                    lowest.group_dim,
+                    lowest.group_value,
+                    desired=min(1.0, round(lowest.value + 0.15, 2)),
+                    acting_user=SYSTEM,
+                )
+            except ValidationError:
+                continue
+            written += 1
+            _causes(statement)
+            break
     return written
 
 
@@ -246,7 +249,8 @@ def build_demo_plans(seed: int = 2026) -> dict[str, int]:
         area = schoolplans.save_part(
             FocusArea(plan=plan),
             {
-                "name": f"Reading for {_group(statement)}",
+                "name": f"{'Mathematics' if statement.metric_id.startswith('math') else 'Reading'} "
+                f"for {_group(statement)}",
                 "problem": statement,
             },
             acting_user=SYSTEM,
@@ -369,3 +373,112 @@ def _group(statement) -> str:
     from districtpm.improvement.problems import group_name
 
     return group_name(statement.group_dim, statement.group_value)
+
+
+def build_demo_workshops(seed: int = 2026) -> dict[str, int]:
+    """Last spring's problem-solving workshops with who came, and this spring's sessions: the
+    designated schools registered first (the priority date has passed), then others, so that
+    the first elementary session is full with a waiting list."""
+    from django.core.exceptions import ValidationError
+
+    from districtpm.improvement import workshops
+    from districtpm.improvement.models import Registration, Workshop
+    from districtpm.org.models import School
+
+    rng = random.Random(seed + 37)
+    today = timezone.localdate()
+    current = SchoolYear.objects.current(today)
+    last = (
+        SchoolYear.objects.filter(end_date__lt=current.start_date).order_by("-start_date").first()
+    )
+    tz = timezone.get_current_timezone()
+
+    def at(day: dt.date, hour: int) -> dt.datetime:
+        return dt.datetime(day.year, day.month, day.day, hour, tzinfo=tz)
+
+    schools = list(School.objects.order_by("name"))
+    counts = {"sessions": 0, "seated": 0, "waiting": 0}
+    if last is not None:
+        designated = workshops.designated_ids(last.pk)
+        for level, day in [
+            ("elementary", dt.date(last.end_date.year, 3, 4)),
+            ("secondary", dt.date(last.end_date.year, 3, 11)),
+        ]:
+            session = Workshop.objects.create(
+                school_year=last,
+                title="Collaborative problem solving",
+                level=level,
+                starts_at=at(day, 13),
+                ends_at=at(day, 16),
+                place="Central office, room 210",
+                seats=12,
+            )
+            counts["sessions"] += 1
+            teams = [s for s in schools if s.pk in designated and workshops.fits_level(session, s)]
+            Registration.objects.bulk_create(
+                Registration(
+                    workshop=session,
+                    school=s,
+                    status=Registration.Status.SEATED,
+                    headcount=rng.randint(6, 9),
+                    seated_at=at(day, 13),
+                    attended=rng.random() > 0.1,
+                )
+                for s in teams[:12]
+            )
+    spring = [today + dt.timedelta(days=d) for d in (70, 84, 98)]
+    if spring[-1] > current.end_date:
+        return counts
+    sessions = []
+    for (level, seats), day in zip(
+        [("elementary", 4), ("elementary", 12), ("secondary", 8)], spring, strict=True
+    ):
+        session = Workshop(school_year=current)
+        workshops.save_workshop(
+            session,
+            title="Collaborative problem solving",
+            level=level,
+            starts_at=at(day, 13),
+            ends_at=at(day, 16),
+            place=rng.choice(["Central office, room 210", "Professional learning center"]),
+            seats=seats,
+            priority_until=None,
+            acting_user=SYSTEM,
+        )
+        sessions.append(session)
+    counts["sessions"] += len(sessions)
+    designated = workshops.designated_ids(current.pk)
+    ordered = [s for s in schools if s.pk in designated] + [
+        s for s in rng.sample(schools, len(schools)) if s.pk not in designated
+    ]
+    wanted = {sessions[0].pk: 6, sessions[1].pk: 5, sessions[2].pk: 4}
+    for school in ordered:
+        for session in sessions:
+            if wanted[session.pk] == 0 or not workshops.fits_level(session, school):
+                continue
+            try:
+                r = workshops.register_school(
+                    session,
+                    school,
+                    rng.randint(6, 9),
+                    "\n".join(
+                        [
+                            "Principal",
+                            "Assistant principal",
+                            "Instructional coach",
+                            "Interventionist",
+                            "Two grade-level team leads",
+                        ]
+                    ),
+                    acting_user=SYSTEM,
+                )
+            except ValidationError:
+                continue
+            wanted[session.pk] -= 1
+            counts["seated" if r.status == Registration.Status.SEATED else "waiting"] += 1
+            break
+    # The priority date passed before the others registered.
+    Workshop.objects.filter(pk__in=[s.pk for s in sessions]).update(
+        priority_until=at(today - dt.timedelta(days=13), 17)
+    )
+    return counts

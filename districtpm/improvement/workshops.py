@@ -638,6 +638,7 @@ class Session:
     seated: int
     waiting: int
     places: list[Place] = field(default_factory=list)
+    fits: bool = True  # whether one of the user's own schools is of the session's level
 
     @property
     def left(self) -> int:
@@ -685,6 +686,10 @@ def sessions(user: Any, year: SchoolYear | None, level: str = "") -> list[Sessio
     )
     result = {w.pk: Session(w, w.n_seated, w.n_waiting) for w in rows}
     own = own_school_ids(user)
+    if own:
+        schools = list(School.objects.filter(pk__in=own))
+        for session in result.values():
+            session.fits = any(fits_level(session.workshop, school) for school in schools)
     if own and result:
         mine = list(
             Registration.objects.visible_to(user)

@@ -552,3 +552,18 @@ def test_a_session_page_runs_a_fixed_number_of_queries(world, login, query_count
     page = client.get(url).content.decode()
     assert "7. School 5" in page and "<strong>10</strong> people coming from 2 schools" in page
     assert query_count.page(client, url) == baseline
+
+
+def test_the_list_offers_a_principal_only_sessions_of_the_schools_level(world, login):
+    session(world, level="elementary", title="For the elementary schools")
+    session(world, level="secondary", title="For the secondary schools", days=21)
+    page = login_get(world, "principal_b", reverse("improvement:workshops"))  # Birch Middle
+    elementary, secondary = (
+        page.split("For the secondary schools")[0],
+        page.split("For the secondary schools")[1],
+    )
+    assert (
+        "For elementary schools" in elementary
+        and "Register" not in elementary.split("For the elementary schools")[1]
+    )
+    assert "Register" in secondary

@@ -19,7 +19,11 @@ from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
-from districtpm.demo.improvement_data import build_demo_improvement, build_demo_plans
+from districtpm.demo.improvement_data import (
+    build_demo_improvement,
+    build_demo_plans,
+    build_demo_workshops,
+)
 from districtpm.demo.models import DemoBuild
 from districtpm.demo.plan_data import build_demo_plan
 from districtpm.demo.rubric_data import build_demo_rubrics
@@ -112,6 +116,11 @@ class Command(BaseCommand):
             f"school plans: {plans['plans']} with {plans['checkpoints']} checkpoints; "
             f"{plans['published']} Blueprints published"
         )
+        sessions = build_demo_workshops(seed)
+        say(
+            f"workshops: {sessions['sessions']} sessions; this spring {sessions['seated']} "
+            f"schools seated, {sessions['waiting']} waiting"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "
@@ -121,7 +130,7 @@ class Command(BaseCommand):
 
     def _add_missing_parts(self, seed: int) -> None:
         """A demo district built by an earlier version gets the parts added since."""
-        from districtpm.improvement.models import SchoolPlan, StepRule
+        from districtpm.improvement.models import SchoolPlan, StepRule, Workshop
         from districtpm.plans.models import Plan
         from districtpm.rubrics.models import Framework
 
@@ -135,6 +144,9 @@ class Command(BaseCommand):
         if not SchoolPlan.objects.exists():
             plans = build_demo_plans(seed)
             self.stdout.write(f"Added the designated schools' plans ({plans['plans']}).")
+        if not Workshop.objects.exists():
+            sessions = build_demo_workshops(seed)
+            self.stdout.write(f"Added the workshops ({sessions['sessions']} sessions).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
