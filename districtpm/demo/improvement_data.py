@@ -302,15 +302,19 @@ def build_demo_plans(seed: int = 2026) -> dict[str, int]:
                     },
                     acting_user=SYSTEM,
                 )
-            if i == 0:
+            # The lagging measure is the state test the statement was written from; for a
+            # statement on the interim (the leading measure), the state test in ELA.
+            yearly = statement.metric.period == "school_year"
+            lagging = statement.metric if yearly else metrics.get("ela_proficiency")
+            if i == 0 and lagging is not None:
                 schoolplans.save_part(
                     InitiativeMeasure(initiative=initiative),
                     {
                         "kind": "lagging",
-                        "metric": statement.metric,
+                        "metric": lagging,
                         "group_dim": statement.group_dim,
                         "group_value": statement.group_value,
-                        "target": statement.desired_value,
+                        "target": statement.desired_value if yearly else 0.35,
                     },
                     acting_user=SYSTEM,
                 )
@@ -362,11 +366,28 @@ def build_demo_plans(seed: int = 2026) -> dict[str, int]:
                     ],
                     acting_user=SYSTEM,
                 )
+        _high_leverage(school, year, rng)
         counts["plans"] += 1
         if rng.random() < 0.8:
             schoolplans.publish_blueprint(blueprint, acting_user=SYSTEM)
             counts["published"] += 1
     return counts
+
+
+def _high_leverage(school, year: SchoolYear, rng: random.Random) -> None:
+    """Most teams have chosen two or three high-leverage actions from their weakest indicators
+    by now; a few have not yet."""
+    if rng.random() < 0.25:
+        return
+    ratings = sorted(actions.self_assessment_ratings(school, SYSTEM), key=lambda r: r.level.order)
+    for rating in ratings[: rng.choice([2, 3])]:
+        actions.add_high_leverage_action(
+            school,
+            year,
+            f"Put in place: {rating.indicator.name[:250]}",
+            indicator_rating=rating,
+            acting_user=SYSTEM,
+        )
 
 
 def _group(statement) -> str:
