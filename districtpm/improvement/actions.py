@@ -136,7 +136,9 @@ def undo_step(done: StepDone, *, reason: str, acting_user: Any) -> None:
     done.delete()
 
 
-def _principals(designation: Designation) -> list[Any]:
+def principals_of(school_id: int) -> list[Any]:
+    """A school's active principals with an email address: whom its reminders and notices go
+    to."""
     from django.contrib.auth import get_user_model
 
     return list(
@@ -144,7 +146,7 @@ def _principals(designation: Designation) -> list[Any]:
         .objects.filter(
             is_active=True,
             role_assignments__role=Role.PRINCIPAL,
-            role_assignments__school_id=designation.school_id,
+            role_assignments__school_id=school_id,
         )
         .exclude(email="")
         .distinct()
@@ -168,7 +170,7 @@ def send_step_reminders(today: dt.date | None = None, *, acting_user: Any) -> li
             .select_related("school", "school_year")
         )
         for designation in designations:
-            people = _principals(designation)
+            people = principals_of(designation.school_id)
             if not people:
                 continue
             # Claimed first, in its own transaction: a second run at the same moment finds it

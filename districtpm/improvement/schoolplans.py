@@ -283,30 +283,23 @@ def publish_blueprint(blueprint: Blueprint, *, acting_user: Any) -> Blueprint:
     ]
     if missing:
         raise ValidationError(f"Before publishing, the Blueprint needs {', '.join(missing)}.")
-    before = snapshot(blueprint)
-    blueprint.published_at = timezone.now()
-    blueprint.published_by = acting_user if getattr(acting_user, "pk", None) else None
-    blueprint.save()
-    record(
-        actor=acting_user,
-        action="improvement.blueprint.publish",
-        obj=blueprint,
-        before=before,
-        after=snapshot(blueprint),
-    )
-    return blueprint
+    return _set_published(blueprint, publish=True, acting_user=acting_user)
 
 
 @transaction.atomic
 def unpublish_blueprint(blueprint: Blueprint, *, acting_user: Any) -> Blueprint:
     _may_publish(blueprint, acting_user)
+    return _set_published(blueprint, publish=False, acting_user=acting_user)
+
+
+def _set_published(blueprint: Blueprint, *, publish: bool, acting_user: Any) -> Blueprint:
     before = snapshot(blueprint)
-    blueprint.published_at = None
-    blueprint.published_by = None
+    blueprint.published_at = timezone.now() if publish else None
+    blueprint.published_by = acting_user if publish and getattr(acting_user, "pk", None) else None
     blueprint.save()
     record(
         actor=acting_user,
-        action="improvement.blueprint.unpublish",
+        action=f"improvement.blueprint.{'publish' if publish else 'unpublish'}",
         obj=blueprint,
         before=before,
         after=snapshot(blueprint),

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from districtpm.core.roles import Role as R
 from districtpm.core.scoping import Access, follows, scope_rule
-from districtpm.improvement.rules import designated_schools
+from districtpm.improvement.rules import problem_statements
 
 
 @scope_rule("improvement.Workshop")
@@ -27,17 +27,9 @@ def managed_sessions(access: Access) -> Q | None:
     return Q() if access.can("improvement.rules") else None
 
 
-@scope_rule("improvement.Registration")
-def registrations_seen(access: Access) -> Q | None:
-    """The registrations of the schools whose improvement work the user reads."""
-    schools = designated_schools(access)
-    if schools is None:
-        return None
-    if not schools:
-        return Q()
-    from districtpm.org.models import School
-
-    return Q(school__in=School.objects.filter(schools).values("id"))
+# The registrations of the schools whose improvement work the user reads: like their problem
+# statements.
+scope_rule("improvement.Registration")(problem_statements)
 
 
 def registering_schools(access: Access) -> Q | None:

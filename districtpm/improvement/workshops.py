@@ -35,6 +35,7 @@ from districtpm.audit.log import record, snapshot
 from districtpm.core import plaintext
 from districtpm.core.roles import Role
 from districtpm.core.scoping import SYSTEM, access_for, require
+from districtpm.improvement.actions import principals_of
 from districtpm.improvement.models import (
     HighLeverageAction,
     NoteCatcher,
@@ -150,26 +151,10 @@ def _fill_seats(workshop: Workshop, *, acting_user: Any, reason: str) -> list[Re
 # ---------------------------------------------------------------- email
 
 
-def _principals(school_id: int) -> list[Any]:
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            role_assignments__role=Role.PRINCIPAL,
-            role_assignments__school_id=school_id,
-        )
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def _send(school_id: int, subject: str, body: str) -> bool:
     """One email to a school's principals. A failed send is logged and changes nothing: the
     seat, or the cancellation, stands, and the page shows it."""
-    people = _principals(school_id)
+    people = principals_of(school_id)
     if not people:
         return False
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from districtpm.core.scoping import SYSTEM
-from districtpm.metrics.models import ComputeRun, Metric, MetricValue
+from districtpm.improvement.tests.values import metric, value
 
 # The rubrics' fixtures, for causes verified against a school's self-assessment.
 from districtpm.rubrics import actions as rubric_actions
@@ -15,46 +15,17 @@ from districtpm.rubrics.tests.conftest import frameworks, rate_all, school_asses
 
 @pytest.fixture
 def ela(world):
-    metric = Metric.objects.create(
-        id="ela_prof",
-        name="ELA proficiency",
-        source="assessments",
-        measure="rate",
-        period="school_year",
-        direction="higher",
-        kind="lagging",
-        unit="share",
-        format="percent",
-        min_n=10,
-        levels=["district", "school"],
-        groups=["ell"],
-        digest="t",
-    )
-    run = ComputeRun.objects.create(rows=0)
-
-    def value(level, code, year, dim, val, v, n, suppressed=False):
-        MetricValue.objects.create(
-            metric=metric,
-            level=level,
-            entity_code=code,
-            grade="",
-            period=year,
-            school_year=year,
-            group_dim=dim,
-            group_value=val,
-            n=None if suppressed else n,
-            value=None if suppressed else v,
-            suppressed=suppressed,
-            run=run,
-        )
-
+    """ELA proficiency: school A's English learners over two years (64 students), all its
+    students and the district's English learners; its students with disabilities suppressed;
+    school B's English learners."""
+    m = metric("ela_prof", "ELA proficiency")
     for year, el, allv, dist in [("2024-2025", 0.35, 0.55, 0.40), ("2025-2026", 0.31, 0.52, 0.41)]:
-        value("school", "101", year, "ell", "yes", el, 64)
-        value("school", "101", year, "all", "all", allv, 410)
-        value("district", "district", year, "ell", "yes", dist, 3200)
-    value("school", "101", "2025-2026", "swd", "yes", None, None, suppressed=True)
-    value("school", "102", "2025-2026", "ell", "yes", 0.2, 30)
-    return metric
+        value(m, "101", year, el, 64, dim="ell", val="yes")
+        value(m, "101", year, allv, 410)
+        value(m, "district", year, dist, 3200, level="district", dim="ell", val="yes")
+    value(m, "101", "2025-2026", None, None, dim="swd", val="yes", suppressed=True)
+    value(m, "102", "2025-2026", 0.2, 30, dim="ell", val="yes")
+    return m
 
 
 @pytest.fixture

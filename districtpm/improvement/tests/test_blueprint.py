@@ -18,51 +18,21 @@ from districtpm.audit.models import AuditEntry
 from districtpm.improvement import blueprint as bp
 from districtpm.improvement import schoolplans
 from districtpm.improvement.models import FocusArea, SchoolInitiative
-from districtpm.metrics.models import ComputeRun, Metric, MetricValue
+from districtpm.improvement.tests import values
+from districtpm.metrics.models import MetricValue
 
 
-def _metric(mid: str, name: str) -> Metric:
-    return Metric.objects.create(
-        id=mid,
-        name=name,
-        source="assessments",
-        measure="rate",
-        period="school_year",
-        direction="higher",
-        kind="leading",
-        unit="share",
-        format="percent",
-        min_n=10,
-        levels=["district", "school"],
-        groups=["ell"],
-        digest="t",
-    )
-
-
-def _value(metric, code, value, n, *, dim="all", val="all", suppressed=False, period="2026-2027"):
-    MetricValue.objects.create(
-        metric=metric,
-        level="school",
-        entity_code=code,
-        grade="",
-        period=period,
-        school_year="2026-2027",
-        group_dim=dim,
-        group_value=val,
-        n=None if suppressed else n,
-        value=None if suppressed else value,
-        suppressed=suppressed,
-        run=ComputeRun.objects.create(rows=0),
-    )
+def _value(m, code, v, n, *, dim="all", val="all", suppressed=False, period="2026-2027"):
+    values.value(m, code, "2026-2027", v, n, dim=dim, val=val, suppressed=suppressed, period=period)
 
 
 @pytest.fixture
 def metrics(world):
     m = {
-        "reading": _metric("read_growth", "Reading on track"),
-        "math": _metric("math_growth", "Mathematics on track"),
-        "thriving": _metric("attend", "Attending 90% of days"),
-        "belonging": _metric("belong", "Students who feel they belong"),
+        "reading": values.metric("read_growth", "Reading on track", kind="leading"),
+        "math": values.metric("math_growth", "Mathematics on track", kind="leading"),
+        "thriving": values.metric("attend", "Attending 90% of days", kind="leading"),
+        "belonging": values.metric("belong", "Students who feel they belong", kind="leading"),
     }
     _value(m["reading"], "101", 0.413, 212)  # shown: 41%
     _value(m["math"], "101", 0.777, 6)  # six students: never shown (78%)

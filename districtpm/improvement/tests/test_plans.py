@@ -23,25 +23,11 @@ from districtpm.improvement.models import (
     SchoolPlanStep,
 )
 from districtpm.improvement.outline import outline
+from districtpm.improvement.tests.values import value
 
 
-def _ela_this_year(metric, value, n=64, dim="ell", val="yes", suppressed=False):
-    from districtpm.metrics.models import ComputeRun, MetricValue
-
-    MetricValue.objects.create(
-        metric=metric,
-        level="school",
-        entity_code="101",
-        grade="",
-        period="2026-2027",
-        school_year="2026-2027",
-        group_dim=dim,
-        group_value=val,
-        n=None if suppressed else n,
-        value=None if suppressed else value,
-        suppressed=suppressed,
-        run=ComputeRun.objects.create(rows=0),
-    )
+def _ela_this_year(m, v, n=64, suppressed=False):
+    value(m, "101", "2026-2027", v, n, dim="ell", val="yes", suppressed=suppressed)
 
 
 @pytest.fixture
