@@ -88,6 +88,19 @@ def minimum_n(metric: Any) -> int:
     return max(metric.min_n or 0, settings.DISTRICTPM_MIN_N)
 
 
+def localized(metric: Any, value: float) -> str:
+    """The value as the metric formats it, in the active language's number style (53.3% in
+    English, 53,3 % in Spanish)."""
+    from django.utils.formats import number_format
+
+    decimals = {"percent": 0, "percent1": 1, "number": 0, "decimal2": 2}.get(metric.format, 1)
+    if metric.format.startswith("percent"):
+        # number_format cuts off digits rather than rounding: rounded first, as format_value does
+        number = number_format(round(value * 100, decimals), decimals, use_l10n=True)
+        return f"{number}\u00a0%" if translation.get_language() == "es" else f"{number}%"
+    return number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
+
+
 def shown_value(measure: BlueprintMeasure) -> tuple[str, bool]:
     """What the page shows for the measure now: the formatted value, or why there is none."""
     row = school_value(measure)
@@ -98,7 +111,7 @@ def shown_value(measure: BlueprintMeasure) -> tuple[str, bool]:
         # Too few students behind it, or hidden by the engine so that a small group elsewhere
         # cannot be worked out from it: either way, a privacy matter.
         return _("Not shown, to protect students' privacy"), False
-    return measure.metric.format_value(row.value), True
+    return localized(measure.metric, row.value), True
 
 
 def content(blueprint: Blueprint, lang: str) -> Content:
@@ -123,7 +136,7 @@ def content(blueprint: Blueprint, lang: str) -> Content:
                     area=area_name(m.area),
                     label=m.label_es if spanish and m.label_es else m.label,
                     current=current,
-                    target="" if m.target is None else m.metric.format_value(m.target),
+                    target="" if m.target is None else localized(m.metric, m.target),
                     shown=shown,
                 )
             )
