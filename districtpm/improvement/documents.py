@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from districtpm.core.cells import append_row
 from districtpm.improvement.outline import Outline
@@ -83,7 +83,7 @@ def sheets(o: Outline, withheld: set[int]) -> dict[str, list[list[Any]]]:
                         i.initiative.name,
                         m.measure.get_kind_display(),
                         m.measure.metric.name,
-                        m.group,
+                        capfirst(m.group),
                         m.current,
                         m.target,
                     ]
@@ -177,7 +177,7 @@ def plan_pdf(o: Outline, withheld: set[int]) -> bytes:
                     [
                         m.measure.metric.name,
                         m.measure.get_kind_display(),
-                        m.group,
+                        capfirst(m.group),
                         m.current,
                         m.target,
                     ]
