@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -63,15 +63,14 @@ class Content:
         return f"{self.school} · {_('School Blueprint')} {self.year}"
 
 
-def school_value(measure: BlueprintMeasure) -> Any:
-    """The school's all-students value of the measure's metric in the plan's year, its latest
-    period: the one row the page may show."""
+def school_value(metric_id: str, plan: Any) -> Any:
+    """The school's all-students value of the metric in the plan's year, its latest period:
+    the one row the page may show."""
     from districtpm.metrics.models import MetricValue
 
-    plan = measure.blueprint.plan
     return (
         MetricValue.objects.filter(
-            metric_id=measure.metric_id,
+            metric_id=metric_id,
             level="school",
             entity_code=plan.school.code,
             grade="",
@@ -82,6 +81,12 @@ def school_value(measure: BlueprintMeasure) -> Any:
         .order_by("-period_order")
         .first()
     )
+
+
+def public_metric(metric: Any) -> bool:
+    """Whether a metric may be a Blueprint measure: one with school values of all students,
+    not a gap (a gap is worked out from two groups' values)."""
+    return metric.active and not metric.is_gap and "school" in (metric.levels or [])
 
 
 def minimum_n(metric: Any) -> int:
@@ -101,47 +106,85 @@ def localized(metric: Any, value: float) -> str:
     return number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
 
 
-def shown_value(measure: BlueprintMeasure) -> tuple[str, bool]:
-    """What the page shows for the measure now: the formatted value, or why there is none."""
-    row = school_value(measure)
+def shown_value(metric: Any, plan: Any) -> tuple[str, bool]:
+    """What the page shows for a measure now: the formatted value, or why there is none."""
+    row = school_value(metric.id, plan) if public_metric(metric) else None
     if row is None:
         return _("No results yet this year"), False
-    least = minimum_n(measure.metric)
+    least = minimum_n(metric)
     if row.suppressed or row.value is None or row.n is None or row.n < least:
         # Too few students behind it, or hidden by the engine so that a small group elsewhere
         # cannot be worked out from it: either way, a privacy matter.
         return _("Not shown, to protect students' privacy"), False
-    return localized(measure.metric, row.value), True
+    return localized(metric, row.value), True
 
 
-def content(blueprint: Blueprint, lang: str) -> Content:
-    """The Blueprint in one language; text the school did not translate is shown in English."""
-    lang = language(lang)
+def words(blueprint: Blueprint) -> dict[str, Any]:
+    """Everything the Blueprint says, as publishing keeps it: the public page shows what was
+    published until the principal publishes again, whatever the team changes meanwhile."""
     plan = blueprint.plan
-    spanish = lang == "es"
-    with translation.override(lang):
-        initiatives = [
-            (i.name_es if spanish and i.name_es else i.name)
+    order = list(BlueprintMeasure.Area.values)
+    measures = (
+        sorted(blueprint.measures.all(), key=lambda m: order.index(m.area)) if blueprint.pk else []
+    )
+    return {
+        "goals": blueprint.goals,
+        "goals_es": blueprint.goals_es,
+        "theory": plan.theory_of_action,
+        "theory_es": blueprint.theory_of_action_es,
+        "initiatives": [
+            [i.name, i.name_es]
             for i in SchoolInitiative.objects.filter(area__plan=plan).order_by(
                 "area__order", "area__pk", "order", "pk"
             )
-        ]
+        ],
+        "measures": [
+            {
+                "area": m.area,
+                "metric": m.metric_id,
+                "label": m.label,
+                "label_es": m.label_es,
+                "target": m.target,
+            }
+            for m in measures
+        ],
+    }
+
+
+def content(blueprint: Blueprint, lang: str, *, public: bool = False) -> Content:
+    """The Blueprint in one language: as published (`public`), or as it stands now (the
+    preview). Text the school did not translate is shown in English."""
+    from districtpm.metrics.models import Metric
+
+    lang = language(lang)
+    plan = blueprint.plan
+    w = blueprint.published_content if public else words(blueprint)
+    spanish = lang == "es"
+
+    def say(english: str, spanish_text: str) -> str:
+        return spanish_text if spanish and spanish_text else english
+
+    metrics = Metric.objects.in_bulk([m["metric"] for m in w.get("measures", [])])
+    with translation.override(lang):
         measures = []
-        order = list(BlueprintMeasure.Area.values)
-        chosen = blueprint.measures.select_related("metric", "blueprint__plan__school")
-        for m in sorted(chosen, key=lambda m: order.index(m.area)):
-            current, shown = shown_value(m)
+        for m in w.get("measures", []):
+            metric = metrics.get(m["metric"])
+            if metric is None:
+                continue
+            current, shown = shown_value(metric, plan)
+            target = m.get("target")
             measures.append(
                 MeasureRow(
-                    area=area_name(m.area),
-                    label=m.label_es if spanish and m.label_es else m.label,
+                    area=area_name(m["area"]),
+                    label=say(m["label"], m["label_es"]),
                     current=current,
-                    target="" if m.target is None else localized(m.metric, m.target),
+                    target="" if target is None else localized(metric, target),
                     shown=shown,
                 )
             )
         published = (
-            _("Published %(date)s") % {"date": date_format(blueprint.published_at, "DATE_FORMAT")}
+            _("Published %(date)s")
+            % {"date": date_format(timezone.localtime(blueprint.published_at), "DATE_FORMAT")}
             if blueprint.published_at
             else _("Not published")
         )
@@ -150,13 +193,9 @@ def content(blueprint: Blueprint, lang: str) -> Content:
             lang=lang,
             school=plan.school.name,
             year=plan.school_year.name,
-            goals=(blueprint.goals_es if spanish and blueprint.goals_es else blueprint.goals),
-            theory=(
-                blueprint.theory_of_action_es
-                if spanish and blueprint.theory_of_action_es
-                else plan.theory_of_action
-            ),
-            initiatives=initiatives,
+            goals=say(w.get("goals", ""), w.get("goals_es", "")),
+            theory=say(w.get("theory", ""), w.get("theory_es", "")),
+            initiatives=[say(name, name_es) for name, name_es in w.get("initiatives", [])],
             measures=measures,
             published=published,
         )

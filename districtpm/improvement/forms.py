@@ -76,6 +76,16 @@ def as_stored(metric, value: float | None) -> float | None:
     return value / 100 if metric.format.startswith("percent") else value
 
 
+def check_target(form: forms.Form, metric, typed: float | None) -> None:
+    """A percentage target lies between 0 and 100 (45 for 45%), any target at or above 0."""
+    if metric is None or typed is None:
+        return
+    if metric.format.startswith("percent") and not 0 <= typed <= 100:
+        form.add_error("target", "A percentage target lies between 0 and 100 (60 for 60%).")
+    elif typed < 0:
+        form.add_error("target", "A target is not negative.")
+
+
 def as_typed(metric, value: float | None) -> float | None:
     if value is None or metric is None:
         return value
@@ -135,6 +145,7 @@ class MeasureForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        check_target(self, data.get("metric"), data.get("target"))
         data["target"] = as_stored(data.get("metric"), data.get("target"))
         dim, _, value = (data.get("group") or "all:all").partition(":")
         data["group_dim"], data["group_value"] = dim, value
@@ -183,5 +194,8 @@ class BlueprintMeasureForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("target") is not None and data.get("metric") is None:
+            self.add_error("target", "Choose the metric the target is for.")
+        check_target(self, data.get("metric"), data.get("target"))
         data["target"] = as_stored(data.get("metric"), data.get("target"))
         return data

@@ -348,6 +348,9 @@ class Blueprint(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the public page shows: the Blueprint's words as the principal published them
+    # (blueprint.words); the current values are read when the page is drawn.
+    published_content = models.JSONField(default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -419,7 +422,9 @@ class Workshop(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title}, {self.starts_at:%d %b %Y}"
+        from django.utils import timezone
+
+        return f"{self.title}, {timezone.localtime(self.starts_at):%d %b %Y}"
 
 
 class Registration(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,6 +44,11 @@ def _plan(request: HttpRequest, pk: int) -> SchoolPlan:
 
 def _metrics():
     return Metric.objects.filter(active=True).order_by("name")
+
+
+def _blueprint_metrics():
+    """The metrics a Blueprint may show: all students' school values, no gaps."""
+    return _metrics().filter(pk__in=[m.pk for m in _metrics() if bp.public_metric(m)])
 
 
 @requires("improvement.view")
@@ -89,6 +95,9 @@ def plans(request: HttpRequest) -> HttpResponse:
 @require_POST
 def plan_start(request: HttpRequest) -> HttpResponse:
     year = _year(request)
+    if year is None:
+        messages.error(request, "Add a school year first (Organisation, school years).")
+        return redirect("improvement:plans")
     school = get_object_or_404(
         parents_reached(SchoolPlan, request.user), pk=_int(request.POST.get("school"))
     )
@@ -154,7 +163,10 @@ def _edit_part(request: HttpRequest, obj: Any, title: str) -> HttpResponse:
     p = schoolplans.plan_of(obj)
     if not allowed(request.user, obj):
         raise PermissionDenied(schoolplans.TEAM_ONLY)
-    form = _part_form(kind, p, request.POST or None, instance=obj if obj.pk else None)
+    # The form validates into a copy: the object keeps its stored values until save_part
+    # changes it, so the audit row's "before" is what was stored.
+    copy = type(obj).objects.get(pk=obj.pk) if obj.pk else None
+    form = _part_form(kind, p, request.POST or None, instance=copy)
     if request.method == "POST" and form.is_valid():
         try:
             schoolplans.save_part(obj, _part_data(kind, form), acting_user=request.user)
@@ -336,7 +348,9 @@ def blueprint_edit(request: HttpRequest, pk: int) -> HttpResponse:
             (
                 label,
                 area,
-                forms.BlueprintMeasureForm(data, prefix=area, initial=initial, metrics=_metrics()),
+                forms.BlueprintMeasureForm(
+                    data, prefix=area, initial=initial, metrics=_blueprint_metrics()
+                ),
             )
         )
     if (
@@ -345,23 +359,8 @@ def blueprint_edit(request: HttpRequest, pk: int) -> HttpResponse:
         and all(f.is_valid() for _, _, f in measure_forms)
     ):
         try:
-            saved = schoolplans.save_blueprint(
-                p,
-                goals=form.cleaned_data["goals"],
-                goals_es=form.cleaned_data["goals_es"],
-                theory_es=form.cleaned_data["theory_es"],
-                acting_user=request.user,
-            )
-            for _, area, f in measure_forms:
-                schoolplans.set_blueprint_measure(
-                    saved,
-                    area,
-                    metric=f.cleaned_data["metric"],
-                    label=f.cleaned_data["label"],
-                    label_es=f.cleaned_data["label_es"],
-                    target=f.cleaned_data["target"],
-                    acting_user=request.user,
-                )
+            with transaction.atomic():  # the goals and the four measures, all or nothing
+                _save_blueprint(p, form, measure_forms, request.user)
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -380,6 +379,9 @@ def blueprint_preview(request: HttpRequest, pk: int) -> HttpResponse:
     p = _plan(request, pk)
     blueprint = schoolplans.blueprint_of(p)
     if blueprint.pk is None:
+        if not allowed(request.user, p):
+            messages.info(request, f"{p.school.name} has no Blueprint yet.")
+            return redirect("improvement:plan", p.pk)
         messages.info(request, "Write the Blueprint's goals first.")
         return redirect("improvement:blueprint_edit", p.pk)
     lang = bp.language(request.GET.get("lang"))
@@ -394,6 +396,9 @@ def blueprint_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 "c": c,
                 "lang": lang,
                 "preview": True,
+                # published, then changed: the public page still shows the published words
+                "changed": bool(blueprint.published_at)
+                and blueprint.published_content != bp.words(blueprint),
                 "can_publish": p.school_id in rules.publishing_schools(access_for(request.user)),
                 "plan": p,
             },
@@ -415,6 +420,26 @@ def blueprint_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("improvement:blueprint_preview", p.pk)
+
+
+def _save_blueprint(plan: SchoolPlan, form: Any, measure_forms: list, user: Any) -> None:
+    saved = schoolplans.save_blueprint(
+        plan,
+        goals=form.cleaned_data["goals"],
+        goals_es=form.cleaned_data["goals_es"],
+        theory_es=form.cleaned_data["theory_es"],
+        acting_user=user,
+    )
+    for _, area, f in measure_forms:
+        schoolplans.set_blueprint_measure(
+            saved,
+            area,
+            metric=f.cleaned_data["metric"],
+            label=f.cleaned_data["label"],
+            label_es=f.cleaned_data["label_es"],
+            target=f.cleaned_data["target"],
+            acting_user=user,
+        )
 
 
 def pdf_response(c: bp.Content) -> HttpResponse:

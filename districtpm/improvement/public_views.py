@@ -45,7 +45,7 @@ def _find(school: str, year: str) -> Blueprint:
 @public
 def show(request: HttpRequest, school: str, year: str) -> HttpResponse:
     lang = bp.language(request.GET.get("lang"))
-    c = bp.content(_find(school, year), lang)
+    c = bp.content(_find(school, year), lang, public=True)
     with translation.override(lang):
         return render(
             request, "improvement/blueprint.html", {"c": c, "lang": lang, "preview": False}
@@ -54,4 +54,5 @@ def show(request: HttpRequest, school: str, year: str) -> HttpResponse:
 
 @public
 def pdf(request: HttpRequest, school: str, year: str) -> HttpResponse:
-    return pdf_response(bp.content(_find(school, year), bp.language(request.GET.get("lang"))))
+    found = _find(school, year)
+    return pdf_response(bp.content(found, bp.language(request.GET.get("lang")), public=True))

@@ -137,9 +137,29 @@ def save_part(obj: models.Model, data: dict[str, Any], *, acting_user: Any) -> m
 def remove_part(obj: models.Model, *, acting_user: Any) -> None:
     kind = kind_of(obj)
     require(acting_user, obj, "delete", TEAM_ONLY)
-    before = snapshot(obj)
+    record(
+        actor=acting_user,
+        action=f"improvement.plan.{kind}.remove",
+        obj=obj,
+        before={**snapshot(obj), **_inside(obj)},
+    )
     obj.delete()
-    record(actor=acting_user, action=f"improvement.plan.{kind}.remove", obj=None, before=before)
+
+
+def _inside(obj: models.Model) -> dict[str, Any]:
+    """What goes with a part when it is removed, kept in its audit row."""
+    if isinstance(obj, FocusArea):
+        return {
+            "initiatives": [
+                {**snapshot(i), **_inside(i)} for i in SchoolInitiative.objects.filter(area=obj)
+            ]
+        }
+    if isinstance(obj, SchoolInitiative):
+        return {
+            "steps": [snapshot(s) for s in SchoolPlanStep.objects.filter(initiative=obj)],
+            "measures": [snapshot(m) for m in InitiativeMeasure.objects.filter(initiative=obj)],
+        }
+    return {}
 
 
 @transaction.atomic
@@ -184,9 +204,13 @@ def add_comment(plan: SchoolPlan, text: str, *, acting_user: Any) -> PlanComment
 @transaction.atomic
 def remove_comment(comment: PlanComment, *, acting_user: Any) -> None:
     require(acting_user, comment, "delete", "Only its author removes a comment.")
-    before = snapshot(comment)
+    record(
+        actor=acting_user,
+        action="improvement.plan.comment.remove",
+        obj=comment,
+        before=snapshot(comment),
+    )
     comment.delete()
-    record(actor=acting_user, action="improvement.plan.comment.remove", before=before)
 
 
 # --- the Blueprint ----------------------------------------------------------------------------
@@ -236,6 +260,21 @@ def set_blueprint_measure(
         if measure:
             remove_blueprint_measure(measure, acting_user=acting_user)
         return None
+    from districtpm.improvement.blueprint import public_metric
+
+    if not public_metric(metric):
+        raise ValidationError(
+            f"{metric.name} cannot be a Blueprint measure: a Blueprint shows the school's "
+            "values for all students, and this metric has none (a gap, or no school values)."
+        )
+    label = (label.strip() or metric.name)[:200]
+    if measure is not None and (
+        measure.metric_id,
+        measure.label,
+        measure.label_es,
+        measure.target,
+    ) == (metric.pk, label, label_es.strip()[:200], target):
+        return measure  # unchanged: nothing to save or audit
     measure = measure or BlueprintMeasure(blueprint=blueprint, area=area)
     with recorded_change(
         measure,
@@ -244,7 +283,7 @@ def set_blueprint_measure(
         message=TEAM_ONLY,
     ):
         measure.metric = metric
-        measure.label = (label.strip() or metric.name)[:200]
+        measure.label = label
         measure.label_es = label_es.strip()[:200]
         measure.target = target
     return measure
@@ -253,9 +292,13 @@ def set_blueprint_measure(
 @transaction.atomic
 def remove_blueprint_measure(measure: BlueprintMeasure, *, acting_user: Any) -> None:
     require(acting_user, measure, "delete", TEAM_ONLY)
-    before = snapshot(measure)
+    record(
+        actor=acting_user,
+        action="improvement.blueprint.measure.remove",
+        obj=measure,
+        before=snapshot(measure),
+    )
     measure.delete()
-    record(actor=acting_user, action="improvement.blueprint.measure.remove", before=before)
 
 
 def _may_publish(blueprint: Blueprint, acting_user: Any) -> None:
@@ -294,7 +337,10 @@ def unpublish_blueprint(blueprint: Blueprint, *, acting_user: Any) -> Blueprint:
 
 def _set_published(blueprint: Blueprint, *, publish: bool, acting_user: Any) -> Blueprint:
     before = snapshot(blueprint)
+    from districtpm.improvement.blueprint import words
+
     blueprint.published_at = timezone.now() if publish else None
+    blueprint.published_content = words(blueprint) if publish else {}
     blueprint.published_by = acting_user if publish and getattr(acting_user, "pk", None) else None
     blueprint.save()
     record(

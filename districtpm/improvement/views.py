@@ -41,8 +41,8 @@ def designations(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     visible = _designations(request)
     network = request.GET.get("network", "")
-    if network.isdigit():
-        visible = visible.filter(school__network_id=int(network))
+    if _int(network):
+        visible = visible.filter(school__network_id=_int(network))
     state = request.GET.get("state", "")
     schools = progress.designated(visible, year.pk, today) if year else []
     if state in progress.LABELS:
@@ -353,7 +353,7 @@ def cause_decide(request: HttpRequest, pk: int) -> HttpResponse:
         RootCause.objects.select_related("problem__school"), request.user, pk=pk
     )
     rating_id = request.POST.get("indicator_rating", "")
-    rating = FinalRating.objects.filter(pk=int(rating_id)).first() if rating_id.isdigit() else None
+    rating = FinalRating.objects.filter(pk=_int(rating_id)).first() if _int(rating_id) else None
     metric = Metric.objects.filter(pk=request.POST.get("metric", "")).first()
     try:
         actions.decide_cause(
@@ -426,4 +426,6 @@ def prepare(request: HttpRequest, school: int) -> HttpResponse:
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 10 else 0
+    """A whole number from a form or a query string; 0 for anything else ("²" is a digit to
+    str.isdigit, not to int)."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else 0

@@ -21,6 +21,7 @@ from districtpm.core.roles import Role as R
 from districtpm.core.scoping import access_for, allowed, parents_reached
 from districtpm.improvement import workshops
 from districtpm.improvement.models import NoteCatcher, Registration, Workshop
+from districtpm.improvement.views import _int
 from districtpm.org.models import School, SchoolYear
 
 S = Registration.Status
@@ -325,7 +326,7 @@ def workshop_register(request: HttpRequest, pk: int) -> HttpResponse:
     if not schools.exists():
         raise PermissionDenied("Only a school's principal registers its team.")
     school_id = request.POST.get("school", "")
-    target = schools.filter(pk=int(school_id)).first() if school_id.isdigit() else None
+    target = schools.filter(pk=_int(school_id)).first() if _int(school_id) else None
     if target is None:
         raise Http404("No such school, or it is outside your access.")
     form = TeamForm(request.POST)
@@ -408,7 +409,7 @@ def workshop_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def workshop_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_visible_or_404(Workshop.objects, request.user, pk=pk)
-    present = {int(v) for v in request.POST.getlist("came") if v.isdigit() and len(v) < 12}
+    present = {_int(v) for v in request.POST.getlist("came")} - {0}
     try:
         came = workshops.record_attendance(session, present, acting_user=request.user)
     except ValidationError as exc:

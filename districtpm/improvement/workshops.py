@@ -254,6 +254,22 @@ def save_workshop(
             )
     if priority_until is not None and starts_at is not None and priority_until > starts_at:
         errors.append("The priority for designated schools ends before the session starts.")
+    registered = (
+        workshop.pk is not None
+        and Registration.objects.filter(workshop=workshop).exclude(status=S.CANCELLED).exists()
+    )
+    if registered and level != workshop.level:
+        errors.append(
+            "Schools are registered for this session: its level stays as it is (set up "
+            "another session for the other level)."
+        )
+    if (
+        registered
+        and starts_at is not None
+        and starts_at != workshop.starts_at
+        and starts_at <= timezone.now()
+    ):
+        errors.append("Schools are registered for this session: it cannot move into the past.")
     if errors:
         raise ValidationError(errors)
     workshop.title, workshop.level, workshop.place, workshop.seats = title, level, place, seats

@@ -145,6 +145,7 @@ class Migration(migrations.Migration):
                 ('theory_of_action_es', models.TextField(blank=True, max_length=2000, verbose_name='Theory of action in Spanish')),
                 ('published_at', models.DateTimeField(blank=True, null=True)),
                 ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('published_content', models.JSONField(blank=True, default=dict)),
                 ('plan', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='blueprint', to='improvement.schoolplan')),
             ],
         ),

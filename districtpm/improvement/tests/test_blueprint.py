@@ -278,3 +278,62 @@ def test_the_compiled_spanish_catalogue_matches_its_source():
         for english, spanish in pairs:
             assert spanish, f"untranslated: {english}"
             assert translation.gettext(english) == spanish.replace('\\"', '"')
+
+
+def test_the_public_page_keeps_what_was_published_until_it_is_published_again(
+    world, published, login
+):
+    evaluator, principal = world.users["evaluator_a"], world.users["principal_a"]
+    schoolplans.save_blueprint(
+        published.plan,
+        goals="DRAFT-CHANGE-by-the-evaluator",
+        goals_es="",
+        theory_es="",
+        acting_user=evaluator,
+    )
+    area = FocusArea.objects.get(plan=published.plan)
+    schoolplans.save_part(
+        SchoolInitiative(area=area), {"name": "NEW-INITIATIVE"}, acting_user=evaluator
+    )
+    public = Client(HTTP_HOST="127.0.0.1")
+    url = reverse("blueprints:show", args=["101", "2026-2027"])
+    page = public.get(url).content.decode()
+    assert "Every Aspen reader grows a year or more." in page
+    assert "DRAFT-CHANGE" not in page and "NEW-INITIATIVE" not in page
+    preview = login(principal).get(
+        reverse("improvement:blueprint_preview", args=[published.plan_id])
+    )
+    assert "Changed since it was published" in preview.content.decode()
+    assert "DRAFT-CHANGE" in preview.content.decode()
+    published.refresh_from_db()
+    schoolplans.publish_blueprint(published, acting_user=principal)
+    page = public.get(url).content.decode()
+    assert "DRAFT-CHANGE-by-the-evaluator" in page and "NEW-INITIATIVE" in page
+
+
+def test_a_gap_or_a_metric_without_school_values_is_not_a_blueprint_measure(world, published):
+    from districtpm.improvement.tests import values as v
+
+    gap = v.metric("gap_x", "A gap between two groups")
+    gap.is_gap = True
+    gap.save()
+    district_only = v.metric("district_x", "District only")
+    district_only.levels = ["district"]
+    district_only.save()
+    for m in [gap, district_only]:
+        with pytest.raises(ValidationError, match="cannot be a Blueprint measure"):
+            schoolplans.set_blueprint_measure(
+                published, "reading", metric=m, label="x", acting_user=world.users["principal_a"]
+            )
+    assert published.measures.get(area="reading").metric_id == "read_growth"
+
+
+def test_a_percentage_target_lies_between_0_and_100(world, published, login):
+    client = login(world.users["principal_a"])
+    data = {"goals": "Goals"}
+    for area in ["reading", "math", "thriving", "belonging"]:
+        data.update({f"{area}-metric": "", f"{area}-label": "", f"{area}-target": ""})
+    data.update({"reading-metric": "read_growth", "reading-target": "600"})
+    response = client.post(reverse("improvement:blueprint_edit", args=[published.plan_id]), data)
+    assert "between 0 and 100" in response.content.decode()
+    assert published.measures.get(area="reading").target == 0.55

@@ -294,3 +294,30 @@ def test_an_owner_from_another_school_is_refused(world, plan):
         )
     step.refresh_from_db()
     assert step.owner == world.users["principal_a"]
+
+
+def test_a_change_is_audited_with_what_was_stored_before(world, plan, login):
+    area = FocusArea.objects.get(plan=plan)
+    client = login(world.users["principal_a"])
+    client.post(reverse("improvement:part_edit", args=["area", area.pk]), {"name": "NEW-NAME"})
+    entry = AuditEntry.objects.filter(action="improvement.plan.area.change").get()
+    assert entry.before["name"] == "Reading for English learners"
+    assert entry.after["name"] == "NEW-NAME"
+
+
+def test_a_removal_keeps_the_part_and_what_went_with_it_in_the_audit_log(world, plan):
+    area = FocusArea.objects.get(plan=plan)
+    pk = area.pk
+    schoolplans.remove_part(area, acting_user=world.users["principal_a"])
+    entry = AuditEntry.objects.get(action="improvement.plan.area.remove")
+    assert entry.object_id == str(pk)
+    (initiative,) = entry.before["initiatives"]
+    assert initiative["name"] == "Daily small-group reading"
+    assert [s["name"] for s in initiative["steps"]] == ["Train every K-2 teacher"]
+    assert len(initiative["measures"]) == 1
+
+
+def test_a_number_that_is_not_one_is_not_found(world, login):
+    client = login(world.users["principal_a"])
+    response = client.post(reverse("improvement:plan_start"), {"school": "²", "year": "2026-2027"})
+    assert response.status_code == 404

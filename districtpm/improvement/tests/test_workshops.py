@@ -567,3 +567,18 @@ def test_the_list_offers_a_principal_only_sessions_of_the_schools_level(world, l
         and "Register" not in elementary.split("For the elementary schools")[1]
     )
     assert "Register" in secondary
+
+
+def test_a_session_with_registrations_keeps_its_level_and_stays_ahead(world):
+    s = session(world, seats=3)
+    elm = school(world, "301", "Elm Elementary")
+    workshops.register_school(s, elm, 6, acting_user=SYSTEM)
+    common = dict(title=s.title, place=s.place, seats=3, ends_at=s.ends_at, acting_user=SYSTEM)
+    with pytest.raises(ValidationError, match="its level stays"):
+        workshops.save_workshop(s, level="secondary", starts_at=s.starts_at, **common)
+    with pytest.raises(ValidationError, match="cannot move into the past"):
+        workshops.save_workshop(
+            s, level="elementary", starts_at=NOW - dt.timedelta(days=1), **common
+        )
+    s.refresh_from_db()
+    assert s.level == "elementary" and s.starts_at == NOW + dt.timedelta(days=20)
