@@ -19,6 +19,11 @@ class ImprovementConfig(AppConfig):
 
         # Importing the rules registers the app's permissions and scope rules.
         from districtpm.improvement import rules, workshop_rules  # noqa: F401
+        from districtpm.improvement.problems import causes_verified_by
+        from districtpm.rubrics.uses import register_uses
+
+        # A self-assessment's page shows where a final rating verified a problem's cause.
+        register_uses("improvement", causes_verified_by)
 
         register_capability(
             "improvement",

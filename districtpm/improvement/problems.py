@@ -327,3 +327,29 @@ def is_stale(statement: Any, user: Any) -> Figures | None:
         statement.period,
     )
     return None if same else now
+
+
+def causes_verified_by(user: Any, final_rating_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """For the rubrics' assessment page: the problem statements the user may read whose causes
+    were verified against each final rating (rubrics.uses)."""
+    from django.urls import reverse
+
+    from districtpm.improvement.models import RootCause
+
+    found: dict[int, list[tuple[str, str]]] = {}
+    causes = (
+        RootCause.objects.visible_to(user)
+        .filter(status=RootCause.Status.VERIFIED, indicator_rating_id__in=final_rating_ids)
+        .select_related("problem__metric")
+        .order_by("pk")
+    )
+    for cause in causes:
+        p = cause.problem
+        label = (
+            f"Verified as a cause: {p.metric.name} for {group_name(p.group_dim, p.group_value)}, "
+            f"{p.school_year}"
+        )
+        found.setdefault(cause.indicator_rating_id, []).append(
+            (label, reverse("improvement:problem", args=[p.pk]))
+        )
+    return found

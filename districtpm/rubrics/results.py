@@ -30,6 +30,7 @@ class IndicatorRow:
     ratings: list[Rating] = field(default_factory=list)
     mine: Rating | None = None
     final: FinalRating | None = None
+    uses: list[tuple[str, str]] = field(default_factory=list)  # rubrics.uses: (label, address)
 
     @property
     def spread(self) -> Spread:

@@ -395,6 +395,11 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
     a = _assessment(request, pk)
     whole = _reads_whole(request.user, a)
     levels, blocks, rows = results.assessment_view(a, request.user, whole=whole)
+    from districtpm.rubrics.uses import uses_for
+
+    used = uses_for(request.user, [row.final.pk for row in rows.values() if row.final])
+    for row in rows.values():
+        row.uses = used.get(row.final.pk, []) if row.final else []
     member = a.members.filter(user=request.user).first()
     team = list(a.members.select_related("user")) if whole else []
     can_rate = member is not None and allowed(request.user, Rating(member=member))

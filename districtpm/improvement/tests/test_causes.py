@@ -65,6 +65,13 @@ def test_a_cause_is_verified_against_a_self_assessment_indicator(
     for who in ["network_1", "principal_b", "slt", "teacher_a"]:
         with pytest.raises(PermissionDenied):
             actions.propose_cause(statement, "x", acting_user=u[who])
+    # The self-assessment's page shows where the rating verified a cause, to whoever reads
+    # the problem statement too; a teacher of the team reads the assessment, not the statement.
+    url = reverse("rubrics:assessment", args=[final_self_assessment.pk])
+    problem_url = reverse("improvement:problem", args=[statement.pk])
+    assert problem_url in login(u["principal_a"]).get(url).content.decode()
+    teacher_page = login(u["teacher_a"]).get(url)
+    assert teacher_page.status_code == 200 and problem_url not in teacher_page.content.decode()
 
 
 def test_only_the_schools_own_self_assessment_counts(world, statement, frameworks, login):
