@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "districtpm.meetings",
     "districtpm.rubrics",
     "districtpm.improvement",
+    "districtpm.evaluation",
     "js_lib_vega_embed",
 ]
 
