@@ -1,6 +1,7 @@
-"""Educator evaluation (capability 8): so far the status engine, the rules that carry a teacher's
-ratings across years into status, risk and deadlines. Its pages are still the web shell's
-placeholder."""
+"""Educator evaluation (capability 8): so far the framework as data (components, weights,
+cut points), the overall score from component scores, and the status engine that carries a
+teacher's ratings across years into status, risk and deadlines. Its pages are still the web
+shell's placeholder."""
 
 from __future__ import annotations
 
@@ -13,3 +14,7 @@ class EvaluationConfig(AppConfig):
     verbose_name = "Educator evaluation"
     # Above meetings, beside rubrics and improvement: personnel records need nothing of theirs.
     layer_above = "meetings"
+
+    def ready(self) -> None:
+        # Importing the rules registers the app's permissions and scope rules.
+        from districtpm.evaluation import rules  # noqa: F401
