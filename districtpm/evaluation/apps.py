@@ -17,4 +17,8 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the rules registers the app's permissions and scope rules.
+        from districtpm.audit.log import private_details
         from districtpm.evaluation import rules  # noqa: F401
+
+        # The audit log shows an evaluation's changes and reads only to those who read it.
+        private_details("evaluation.Evaluation", "evaluation.ComponentScore")

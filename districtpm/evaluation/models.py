@@ -6,6 +6,7 @@ change a closed year."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from districtpm.core.scoping import ScopedQuerySet
@@ -152,3 +153,71 @@ class OverallLevel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# A teacher's evaluation for one school year: personnel data. Seen by the teacher, their
+# evaluator (caseload), their school's principal and HR partners only (rules.py).
+
+
+class Evaluation(models.Model):
+    """One educator's evaluation in one school year, at one school."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        FINAL = "final", "Final"
+
+    staff = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="evaluations")
+    school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="evaluations")
+    weight_set = models.ForeignKey(WeightSet, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=5, choices=State.choices, default=State.OPEN)
+    final_score = models.FloatField(null=True, blank=True)
+    final_level = models.ForeignKey(
+        OverallLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rationale = models.TextField(
+        blank=True, max_length=4000, help_text="Why the overall rating is what it is."
+    )
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-school_year__start_date", "staff__last_name", "staff__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "school_year"], name="one_evaluation_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"Evaluation of {self.staff}, {self.school_year}"
+
+
+class ComponentScore(models.Model):
+    """An evaluation's score on one component, with the rationale a final score needs."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="scores")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+    rationale = models.TextField(blank=True, max_length=4000)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scored_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evaluation", "component__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "component"], name="one_score_a_component"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component}: {self.score:g}"

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from districtpm.core.roles import Role as R
 from districtpm.core.roles import register_permissions
-from districtpm.core.scoping import Access, follows, scope_rule
+from districtpm.core.scoping import Access, follows, scope_rule, strict_scope
 
 register_permissions({"evaluation.framework": {R.DISTRICT_ADMIN, R.HR_PARTNER}})
 
@@ -33,3 +33,68 @@ for _child, _parent in [
     ("Weight", "weight_set"),
 ]:
     follows(f"evaluation.{_child}", parent=_parent)
+
+
+# --- evaluations: personnel records ---------------------------------------------------------
+# A teacher reads their own; an evaluator their caseload's (that year); a principal their
+# school's; HR partners every one. Nobody else reads an individual record — not the PM office,
+# senior leaders, the board, network supervisors or the district admin — and a site superuser
+# is held to the same rule (strict_scope). Scores and rationales are changed by the evaluator
+# and the principal while the evaluation is open (actions.py checks that it is).
+
+strict_scope("evaluation.Evaluation", "evaluation.ComponentScore")
+
+
+def _caseload(access: Access) -> Q:
+    """The evaluations of the user's caseload: the staff they evaluate in that year."""
+    from django.db.models import Exists, OuterRef
+
+    from districtpm.accounts.models import CaseloadEntry
+
+    return Q(
+        Exists(
+            CaseloadEntry.objects.filter(
+                evaluator_id=access.user_id,
+                staff_id=OuterRef("staff_id"),
+                school_year_id=OuterRef("school_year_id"),
+            )
+        )
+    )
+
+
+def _holds(access: Access, role: str) -> bool:
+    """Whether the user holds the role itself (has_role answers yes for any superuser)."""
+    return role in access.roles
+
+
+@scope_rule("evaluation.Evaluation")
+def evaluations_read(access: Access) -> Q | None:
+    if not access.user_id:
+        return None
+    if _holds(access, R.HR_PARTNER):
+        return Q()
+    condition = Q(staff__user_id=access.user_id)  # one's own, whatever one's role
+    if _holds(access, R.EVALUATOR):
+        condition |= _caseload(access)
+    schools = access.schools_for(R.PRINCIPAL)
+    if schools:
+        condition |= Q(school_id__in=schools)
+    return condition
+
+
+@scope_rule("evaluation.Evaluation", "change")
+def evaluations_scored(access: Access) -> Q | None:
+    """Whose evaluations a user scores and finalises: their caseload's, their school's."""
+    if not access.user_id:
+        return None
+    condition = None
+    if _holds(access, R.EVALUATOR):
+        condition = _caseload(access)
+    schools = access.schools_for(R.PRINCIPAL)
+    if schools:
+        school_q = Q(school_id__in=schools)
+        condition = school_q if condition is None else condition | school_q
+    return condition
+
+
+follows("evaluation.ComponentScore", parent="evaluation", actions=("view", "change", "delete"))
