@@ -1,0 +1,86 @@
+"""Teachers at risk, detected from the record rather than remembered: for each open
+evaluation of a year that the user may read, the status engine's standing from the teacher's
+final ratings of earlier years and the rating projected from the scores in so far.
+
+`Staff.probationary` is read as the status a teacher held when their record in District PM
+begins; from there the engine carries it year by year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from districtpm.audit.log import record
+from districtpm.evaluation import records, status
+from districtpm.evaluation.models import Evaluation
+
+
+@dataclass
+class AtRisk:
+    evaluation: Evaluation
+    standing: status.Standing
+    projected: str | None  # the state rating projected so far
+
+
+def _histories(staff_ids: list[int], before_start: dt.date) -> dict[int, list[status.Year]]:
+    """Each teacher's final ratings of the years before, one query."""
+    years: dict[int, list[status.Year]] = {}
+    for staff_id, start, rating in (
+        Evaluation.objects.filter(
+            staff_id__in=staff_ids,
+            state=Evaluation.State.FINAL,
+            school_year__start_date__lt=before_start,
+        )
+        .values_list("staff_id", "school_year__start_date", "final_level__state_rating")
+        .order_by("staff_id", "school_year__start_date")
+    ):
+        years.setdefault(staff_id, []).append(status.Year(start.year, rating))
+    return years
+
+
+def at_risk(
+    user: Any,
+    school_year: Any,
+    *,
+    today: dt.date | None = None,
+    settings: status.Settings | None = None,
+) -> list[AtRisk]:
+    """The user's readable evaluations of the year with at least one risk, each with its
+    reasons. Reading the list is recorded in the audit log, with whose records it showed."""
+    today = today or timezone.localdate()
+    settings = settings or status.Settings()
+    evaluations = list(
+        Evaluation.objects.visible_to(user)
+        .filter(school_year=school_year, state=Evaluation.State.OPEN)
+        .select_related("staff", "school", "framework", "weight_set")
+    )
+    histories = _histories([e.staff_id for e in evaluations], school_year.start_date)
+    dates = status.year_dates(school_year.end_date, settings)
+    found = []
+    for e in evaluations:
+        outcome = records.result(e)
+        projected = outcome.level.state_rating if outcome.level else None
+        standing = status.standing(
+            histories.get(e.staff_id, []),
+            school_year.start_date.year,
+            projected,
+            today,
+            dates,
+            starting=status.PROBATIONARY if e.staff.probationary else status.NON_PROBATIONARY,
+        )
+        if standing.risks:
+            found.append(AtRisk(e, standing, projected))
+    others = [
+        a.evaluation.pk for a in found if a.evaluation.staff.user_id != getattr(user, "pk", None)
+    ]
+    if others:
+        record(
+            actor=user,
+            action="evaluation.read_at_risk",
+            after={"evaluations": others, "school_year": school_year.name},
+            note="personnel records: teachers at risk",
+        )
+    return found
