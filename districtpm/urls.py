@@ -20,6 +20,7 @@ urlpatterns = [
     path("rubrics/", include("districtpm.rubrics.urls")),
     path("school-improvement/", include("districtpm.improvement.urls")),
     path("blueprints/", include("districtpm.improvement.public_urls")),
+    path("evaluation/", include("districtpm.evaluation.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

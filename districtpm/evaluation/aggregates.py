@@ -32,6 +32,11 @@ class Row:
     counts: dict[str, int | None] = field(default_factory=dict)  # None: hidden
     total: int | None = None
 
+    @property
+    def ordered(self) -> list[int | None]:
+        """The counts from ineffective to highly effective."""
+        return [self.counts.get(rating) for rating in ORDER]
+
 
 def cells(school_year: Any) -> tuple[pd.DataFrame, dict[str, str], dict[tuple[str, str], str]]:
     """The unsuppressed counts as the engine's cells, the school → network map, and names."""

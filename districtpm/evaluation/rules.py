@@ -1,7 +1,7 @@
-"""Who reads and sets the evaluation framework. The framework (components, weights, cut points)
-is not personnel data: everyone who works with evaluations reads it ("evaluation.view", which
-the web shell registers while the evaluation pages are its placeholder); the district admin and
-HR partners set it."""
+"""Who reads what of educator evaluation. The framework (components, weights, cut points) is
+not personnel data: everyone in the section reads it; the district admin and HR partners set
+it. Evaluations are personnel records (below). The ratings by school, suppressed, are for the
+district's leaders, the board, supervisors and HR."""
 
 from __future__ import annotations
 
@@ -11,7 +11,23 @@ from districtpm.core.roles import Role as R
 from districtpm.core.roles import register_permissions
 from districtpm.core.scoping import Access, follows, scope_rule, strict_scope
 
-register_permissions({"evaluation.framework": {R.DISTRICT_ADMIN, R.HR_PARTNER}})
+# The section is reached by those who work with evaluations and by those who see only the
+# ratings by school; which records each reads is decided row by row below.
+RATINGS_READERS = {
+    R.DISTRICT_ADMIN,
+    R.PM_OFFICE,
+    R.SENIOR_LEADER,
+    R.BOARD_MEMBER,
+    R.NETWORK_SUPERVISOR,
+    R.HR_PARTNER,
+}
+register_permissions(
+    {
+        "evaluation.view": {R.PRINCIPAL, R.EVALUATOR, R.TEACHER} | RATINGS_READERS,
+        "evaluation.ratings": RATINGS_READERS,
+        "evaluation.framework": {R.DISTRICT_ADMIN, R.HR_PARTNER},
+    }
+)
 
 
 @scope_rule("evaluation.Framework")

@@ -15,14 +15,6 @@ PLACEHOLDERS: dict[str, Capability] = {
     c.slug: c
     for c in [
         Capability(
-            "evaluation",
-            "Educator evaluation",
-            "evaluation.view",
-            "web:evaluation",
-            "The evaluation year, conversations, ratings with rationale, and plans of support.",
-            order=80,
-        ),
-        Capability(
             "processmaps",
             "Process maps",
             "processmaps.view",

@@ -7,7 +7,6 @@ from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, register_permi
 from districtpm.core.roles import Role as R
 
 PERMISSIONS = {
-    "evaluation.view": {R.DISTRICT_ADMIN, R.PRINCIPAL, R.EVALUATOR, R.TEACHER, R.HR_PARTNER},
     "processmaps.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.NETWORK_SUPERVISOR},
 }
 register_permissions(PERMISSIONS)

@@ -6,7 +6,6 @@ from districtpm.web import views
 
 app_name = "web"
 urlpatterns = [
-    path("evaluation/", views.evaluation, name="evaluation"),
     path("process-maps/", views.processmaps, name="processmaps"),
     path("health/", views.health, name="health"),
 ]

@@ -76,7 +76,6 @@ def _capability_page(capability: Capability):
     return page
 
 
-evaluation = _capability_page(PLACEHOLDERS["evaluation"])
 processmaps = _capability_page(PLACEHOLDERS["processmaps"])
 
 

@@ -24,28 +24,37 @@ def test_built_apps_register_themselves_and_the_shell_the_rest():
     by_slug = {c.slug: c for c in capabilities()}
     assert all(
         by_slug[s].built
-        for s in ["org", "data", "plan", "meetings", "actionplans", "rubrics", "improvement"]
+        for s in [
+            "org",
+            "data",
+            "plan",
+            "meetings",
+            "actionplans",
+            "rubrics",
+            "improvement",
+            "evaluation",
+        ]
     )
     assert all(not by_slug[s].built for s in PLACEHOLDERS)
-    assert by_slug["data"].section == "metrics" and by_slug["evaluation"].section == "evaluation"
+    assert by_slug["data"].section == "metrics" and by_slug["processmaps"].section == "processmaps"
 
 
 def test_an_app_replaces_its_placeholder_and_takes_its_place():
     try:
         register_capability(
-            "evaluation",
-            "Educator evaluation",
-            permission="evaluation.view",
-            url_name="web:evaluation",
+            "processmaps",
+            "Process maps",
+            permission="processmaps.view",
+            url_name="web:processmaps",
             summary="Built.",
-            order=80,
+            order=90,
         )
         register_placeholders()  # the shell does not put the placeholder back
-        built = [c for c in capabilities() if c.slug == "evaluation"]
+        built = [c for c in capabilities() if c.slug == "processmaps"]
         assert len(built) == 1 and built[0].built and built[0].summary == "Built."
-        assert [c.slug for c in capabilities()].index("evaluation") == 7
+        assert [c.slug for c in capabilities()].index("processmaps") == 8
     finally:
-        unregister_capability("evaluation")
+        unregister_capability("processmaps")
         register_placeholders()
 
 
