@@ -74,6 +74,16 @@ def at_risk(
         )
         if standing.risks:
             found.append(AtRisk(e, standing, projected))
+    # the gravest first: about to lose status, then projected ineffective, then the rest
+    weight = {"losing_status": 0, "below_effective": 1, "nonrenewal_window": 2}
+    found.sort(
+        key=lambda a: (
+            min(weight[r.code] for r in a.standing.risks),
+            a.projected != status.INEFFECTIVE,
+            a.evaluation.staff.last_name,
+            a.evaluation.staff.first_name,
+        )
+    )
     others = [
         a.evaluation.pk for a in found if a.evaluation.staff.user_id != getattr(user, "pk", None)
     ]

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
+from districtpm.demo.evaluation_data import build_demo_evaluations
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.improvement_data import (
     build_demo_improvement,
@@ -121,6 +122,11 @@ class Command(BaseCommand):
             f"workshops: {sessions['sessions']} sessions; this spring {sessions['seated']} "
             f"schools seated, {sessions['waiting']} waiting"
         )
+        evaluations = build_demo_evaluations(seed)
+        say(
+            f"evaluations: {evaluations['evaluations']} over three years, "
+            f"{evaluations['scores']} component scores"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "
@@ -130,6 +136,7 @@ class Command(BaseCommand):
 
     def _add_missing_parts(self, seed: int) -> None:
         """A demo district built by an earlier version gets the parts added since."""
+        from districtpm.evaluation.models import Evaluation
         from districtpm.improvement.models import SchoolPlan, StepRule, Workshop
         from districtpm.plans.models import Plan
         from districtpm.rubrics.models import Framework
@@ -147,6 +154,9 @@ class Command(BaseCommand):
         if not Workshop.objects.exists():
             sessions = build_demo_workshops(seed)
             self.stdout.write(f"Added the workshops ({sessions['sessions']} sessions).")
+        if not Evaluation.objects.exists():
+            evaluations = build_demo_evaluations(seed)
+            self.stdout.write(f"Added the evaluations ({evaluations['evaluations']}).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
