@@ -41,6 +41,35 @@ def _histories(staff_ids: list[int], before_start: dt.date) -> dict[int, list[st
     return years
 
 
+def _assess(
+    e: Evaluation, history: list[status.Year], today: dt.date, settings: status.Settings
+) -> AtRisk:
+    year = e.school_year
+    outcome = records.result(e)
+    projected = (
+        e.final_level.state_rating
+        if e.final_level
+        else outcome.level.state_rating
+        if outcome.level
+        else None
+    )
+    standing = status.standing(
+        history,
+        year.start_date.year,
+        projected,
+        today,
+        status.year_dates(year.end_date, settings),
+        starting=status.PROBATIONARY if e.staff.probationary else status.NON_PROBATIONARY,
+    )
+    return AtRisk(e, standing, projected)
+
+
+def standing_of(e: Evaluation, *, today: dt.date | None = None) -> AtRisk:
+    """One evaluation's status and risks, for its page (which has read it already)."""
+    history = _histories([e.staff_id], e.school_year.start_date).get(e.staff_id, [])
+    return _assess(e, history, today or timezone.localdate(), status.Settings())
+
+
 def at_risk(
     user: Any,
     school_year: Any,
@@ -59,21 +88,11 @@ def at_risk(
         .prefetch_related(*records.PREFETCH)
     )
     histories = _histories([e.staff_id for e in evaluations], school_year.start_date)
-    dates = status.year_dates(school_year.end_date, settings)
     found = []
     for e in evaluations:
-        outcome = records.result(e)
-        projected = outcome.level.state_rating if outcome.level else None
-        standing = status.standing(
-            histories.get(e.staff_id, []),
-            school_year.start_date.year,
-            projected,
-            today,
-            dates,
-            starting=status.PROBATIONARY if e.staff.probationary else status.NON_PROBATIONARY,
-        )
-        if standing.risks:
-            found.append(AtRisk(e, standing, projected))
+        a = _assess(e, histories.get(e.staff_id, []), today, settings)
+        if a.standing.risks:
+            found.append(a)
     # the gravest first: about to lose status, then projected ineffective, then the rest
     weight = {"losing_status": 0, "below_effective": 1, "nonrenewal_window": 2}
     found.sort(

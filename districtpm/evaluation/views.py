@@ -98,6 +98,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "e": e,
             "result": records.result(e),
+            "standing": risks.standing_of(e),
             "components": components,
             "can_score": can_score and e.state == Evaluation.State.OPEN,
             "can_reopen": can_score and e.state == Evaluation.State.FINAL,

@@ -87,3 +87,15 @@ def test_each_reader_sees_only_the_records_they_read_and_the_list_is_audited(wor
     assert entries.filter(actor=world.users["evaluator_a"]).get().after["evaluations"] == [
         records_["teacher_a"].pk
     ]
+
+
+def test_the_evaluation_page_shows_the_status_and_the_risks(world, records_, login):
+    from django.urls import reverse
+
+    page = (
+        login(world.users["principal_a"])
+        .get(reverse("evaluation:evaluation", args=[records_["teacher_a"].pk]))
+        .content.decode()
+    )
+    assert "<strong>non-probationary</strong>" in page
+    assert "a second year below effective ends non-probationary status" in page
