@@ -8,7 +8,11 @@ import tempfile
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -61,11 +65,25 @@ def browser():
         yield driver
 
 
+# Chromium's own wording when an element found a moment ago went with the page a navigation
+# replaced, sent as a plain WebDriverException rather than a stale element.
+GONE_WITH_THE_PAGE = "does not belong to the document"
+
+
 def wait_until(browser, condition, timeout: float = 10):
     """Wait for a condition on the page, riding out elements replaced by a navigation."""
+
+    def holds(b):
+        try:
+            return condition(b)
+        except WebDriverException as exc:
+            if GONE_WITH_THE_PAGE in str(exc):
+                return False
+            raise
+
     return WebDriverWait(
         browser, timeout, ignored_exceptions=[StaleElementReferenceException]
-    ).until(condition)
+    ).until(holds)
 
 
 def heading(browser) -> str:
