@@ -35,6 +35,8 @@ ROLES = [
     "board",
 ]
 
+EVALUATION_SECTION = set(ROLES) - {"team_lead", "team_member"}
+
 # page → the roles that may open it (everyone else gets 403)
 MATRIX = {
     "home": set(ROLES),
@@ -77,28 +79,8 @@ MATRIX = {
     "improvement:steps": {"admin", "pm"},
     # the section: those who work with evaluations, and those who see only the ratings by
     # school; which records each reads is scoped row by row (evaluation/tests/test_records.py)
-    "evaluation:home": {
-        "admin",
-        "pm",
-        "slt",
-        "network_1",
-        "principal_a",
-        "evaluator_a",
-        "teacher_a",
-        "hr",
-        "board",
-    },
-    "evaluation:framework": {
-        "admin",
-        "pm",
-        "slt",
-        "network_1",
-        "principal_a",
-        "evaluator_a",
-        "teacher_a",
-        "hr",
-        "board",
-    },
+    "evaluation:home": EVALUATION_SECTION,
+    "evaluation:framework": EVALUATION_SECTION,
     "web:processmaps": {"admin", "pm", "slt", "team_lead", "team_member", "network_1"},
 }
 
