@@ -21,6 +21,16 @@ class Framework(models.Model):
     closed = models.BooleanField(
         default=False, help_text="Closed once the year's ratings are final: it no longer changes."
     )
+    # the dates the law leaves to the district (status.Settings has the defaults)
+    nonrenewal_notice_month = models.PositiveSmallIntegerField(default=6)
+    nonrenewal_notice_day = models.PositiveSmallIntegerField(
+        default=1, help_text="A non-renewal notice is given before this day (1 June by default)."
+    )
+    reasons_within_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days to give the reasons for a non-renewal once they are asked for."
+    )
+    appeal_filing_days = models.PositiveSmallIntegerField(default=15)
+    appeal_decision_days = models.PositiveSmallIntegerField(default=45)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -34,6 +44,15 @@ class Framework(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.school_year}"
+
+    def settings(self) -> status.Settings:
+        """The status engine's settings for this year's dates and clocks."""
+        return status.Settings(
+            nonrenewal_notice_before=(self.nonrenewal_notice_month, self.nonrenewal_notice_day),
+            reasons_within_days=self.reasons_within_days,
+            appeal_filing_days=self.appeal_filing_days,
+            appeal_decision_days=self.appeal_decision_days,
+        )
 
 
 class Component(models.Model):
@@ -221,3 +240,288 @@ class ComponentScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component}: {self.score:g}"
+
+
+class Window(models.Model):
+    """A window of the evaluation year: when goals are set, observations made, conversations
+    held and ratings due. Made from the school year's calendar (calendar.py); a district may
+    move the dates."""
+
+    class Kind(models.TextChoices):
+        GOALS = "goals", "Beginning-of-year goals"
+        OBSERVATION_1 = "observation_1", "First observation cycle"
+        MID_YEAR = "mid_year", "Mid-year conversation"
+        OBSERVATION_2 = "observation_2", "Second observation cycle"
+        END_OF_YEAR = "end_of_year", "End-of-year conversation"
+        RATINGS_DUE = "ratings_due", "Final ratings"
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="windows")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    opens = models.DateField()
+    closes = models.DateField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "opens", "closes"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "kind"], name="one_window_a_kind"),
+            models.CheckConstraint(
+                condition=models.Q(closes__gte=models.F("opens")), name="window_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.opens:%-d %b} – {self.closes:%-d %b %Y}"
+
+
+class Observation(models.Model):
+    """An observation of a teacher's practice: the indicators scored, notes taken as it went
+    (each time-stamped) and one action step. The teacher sees it once it is shared."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="observations"
+    )
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    observed_on = models.DateField()
+    minutes = models.PositiveSmallIntegerField(default=30)
+    action_step = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evaluation", "observed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=1, minutes__lte=480), name="observation_minutes"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Observation of {self.evaluation.staff}, {self.observed_on}"
+
+
+class ObservationNote(models.Model):
+    """A note taken during an observation, stamped with the time it was written, tagged to
+    the indicator it is evidence for."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="notes")
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(max_length=2000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["observation", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M} {self.text[:40]}"
+
+
+class ObservationScore(models.Model):
+    """An observation's score on one indicator, on its component's scale."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="scores")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["observation", "indicator__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["observation", "indicator"], name="one_score_an_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.score:g}"
+
+
+class Conversation(models.Model):
+    """A mid-year or end-of-year conversation: the teacher's reflection beforehand, the
+    evaluator's notes section by section (conversations.py has the guides), and the
+    teacher's acknowledgement that it took place — which is not agreement."""
+
+    class Kind(models.TextChoices):
+        MID_YEAR = "mid_year", "Mid-year conversation"
+        END_OF_YEAR = "end_of_year", "End-of-year conversation"
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="conversations"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reflection = models.TextField(blank=True, max_length=4000)
+    reflection_at = models.DateTimeField(null=True, blank=True)
+    notes = models.JSONField(default=dict, blank=True)  # section key → text
+    held_on = models.DateField(null=True, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    teacher_comment = models.TextField(blank=True, max_length=4000)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evaluation", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "kind"], name="one_conversation_a_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.evaluation.staff}"
+
+
+class FollowUp(models.Model):
+    """A follow-up email to the teacher after a conversation, from a template, as sent."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="followups")
+    template = models.CharField(max_length=40)
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=10000)
+    risks = models.JSONField(default=list, blank=True)  # the risk codes when it was sent
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evaluation", "-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.sent_at:%Y-%m-%d})"
+
+
+class SupportPlan(models.Model):
+    """A plan of support: goals, the supports given, check-ins, and how it ended."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "", "In progress"
+        MET = "met", "Goals met"
+        PARTLY = "partly", "Goals partly met"
+        NOT_MET = "not_met", "Goals not met"
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="support_plans"
+    )
+    goals = models.TextField(max_length=4000)
+    supports = models.TextField(max_length=4000)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True, default="")
+    outcome_note = models.TextField(blank=True, max_length=4000)
+    closed_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evaluation", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="support_plan_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan of support for {self.evaluation.staff}, from {self.starts_on}"
+
+
+class CheckIn(models.Model):
+    """A check-in on a plan of support."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="check_ins")
+    held_on = models.DateField()
+    notes = models.TextField(max_length=4000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.held_on}"
+
+
+class NonRenewal(models.Model):
+    """The non-renewal of a probationary teacher's contract for the next year: the notice,
+    due before the district's date, and the reasons, due within a number of days of the
+    teacher asking. The teacher sees it once notice is given."""
+
+    evaluation = models.OneToOneField(
+        Evaluation, on_delete=models.CASCADE, related_name="nonrenewal"
+    )
+    reasons = models.TextField(max_length=4000)
+    proposed_on = models.DateField()
+    notice_given_on = models.DateField(null=True, blank=True)
+    reasons_requested_on = models.DateField(null=True, blank=True)
+    reasons_given_on = models.DateField(null=True, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Non-renewal of {self.evaluation.staff}, {self.evaluation.school_year}"
+
+
+class Appeal(models.Model):
+    """A teacher's disagreement with an overall rating, a grievance, or an appeal of the
+    rating that ended non-probationary status (on limited grounds): filed within a window
+    of the rating, decided within a number of days, by a panel, with an outcome."""
+
+    class Kind(models.TextChoices):
+        DISAGREEMENT = "disagreement", "Disagreement with the overall rating"
+        GRIEVANCE = "grievance", "Grievance"
+        APPEAL = "appeal", "Appeal of the loss of non-probationary status"
+
+    class Ground(models.TextChoices):
+        PROCESS = "process", "The process was not followed, and that changed the rating"
+        DATA = "data", "Data were wrongly attributed to the teacher"
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "Pending"
+        UPHELD = "upheld", "Rating stands"
+        CHANGED = "changed", "Rating changed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="appeals")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    notified_on = models.DateField(help_text="When the teacher received the rating.")
+    filed_on = models.DateField()
+    grounds = models.JSONField(default=list, blank=True)  # Ground values, appeals only
+    statement = models.TextField(max_length=8000)
+    panel = models.TextField(blank=True, max_length=2000)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    decided_on = models.DateField(null=True, blank=True)
+    decision = models.TextField(blank=True, max_length=8000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evaluation", "filed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.evaluation.staff}, filed {self.filed_on}"

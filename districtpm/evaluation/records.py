@@ -103,15 +103,40 @@ def score_component(
     return row
 
 
-def result(evaluation: Evaluation) -> scoring.Result:
-    """The overall score and level from the scores in so far (a projection until all are in)."""
+def result(
+    evaluation: Evaluation, *, shared_only: bool = False, from_observations: bool = True
+) -> scoring.Result:
+    """The overall score and level from the scores in so far (a projection until all are in).
+    An observation component not scored yet counts the mean of the observations' indicator
+    scores (only those shared with the teacher, for the teacher's own view)."""
     # .all(): a list page prefetches these (PREFETCH) and asks no query per evaluation
     weights = {w.component: w.percent for w in evaluation.weight_set.weights.all()}
     scores = {s.component: s.score for s in evaluation.scores.all()}
+    if from_observations and evaluation.state == Evaluation.State.OPEN:
+        observed = observed_means(evaluation, shared_only=shared_only)
+        for component in weights:
+            if component not in scores and component.pk in observed:
+                scores[component] = observed[component.pk]
     return scoring.overall(scores, weights, list(evaluation.framework.levels.all()))
 
 
-PREFETCH = ("weight_set__weights__component", "scores__component", "framework__levels")
+def observed_means(evaluation: Evaluation, *, shared_only: bool = False) -> dict[int, float]:
+    """Component id → the mean indicator score over the evaluation's observations."""
+    totals: dict[int, list[float]] = {}
+    for observation in evaluation.observations.all():
+        if shared_only and observation.shared_at is None:
+            continue
+        for s in observation.scores.all():
+            totals.setdefault(s.indicator.component_id, []).append(s.score)
+    return {pk: round(sum(v) / len(v), 2) for pk, v in totals.items()}
+
+
+PREFETCH = (
+    "weight_set__weights__component",
+    "scores__component",
+    "framework__levels",
+    "observations__scores__indicator",
+)
 
 
 @transaction.atomic
@@ -122,7 +147,7 @@ def finalise(evaluation: Evaluation, rationale: str, *, acting_user: Any) -> Eva
     require(acting_user, evaluation, message=SCORERS)
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     _open(evaluation)
-    outcome = result(evaluation)
+    outcome = result(evaluation, from_observations=False)  # a final score is given, not inferred
     problems = []
     if outcome.missing:
         problems.append("Not scored yet: " + ", ".join(c.name for c in outcome.missing) + ".")

@@ -42,7 +42,7 @@ def _histories(staff_ids: list[int], before_start: dt.date) -> dict[int, list[st
 
 
 def _assess(
-    e: Evaluation, history: list[status.Year], today: dt.date, settings: status.Settings
+    e: Evaluation, history: list[status.Year], today: dt.date, settings: status.Settings | None
 ) -> AtRisk:
     year = e.school_year
     outcome = records.result(e)
@@ -58,7 +58,7 @@ def _assess(
         year.start_date.year,
         projected,
         today,
-        status.year_dates(year.end_date, settings),
+        status.year_dates(year.end_date, settings or e.framework.settings()),
         starting=status.PROBATIONARY if e.staff.probationary else status.NON_PROBATIONARY,
     )
     return AtRisk(e, standing, projected)
@@ -67,7 +67,7 @@ def _assess(
 def standing_of(e: Evaluation, *, today: dt.date | None = None) -> AtRisk:
     """One evaluation's status and risks, for its page (which has read it already)."""
     history = _histories([e.staff_id], e.school_year.start_date).get(e.staff_id, [])
-    return _assess(e, history, today or timezone.localdate(), status.Settings())
+    return _assess(e, history, today or timezone.localdate(), None)
 
 
 def at_risk(
@@ -80,7 +80,6 @@ def at_risk(
     """The user's readable evaluations of the year with at least one risk, each with its
     reasons. Reading the list is recorded in the audit log, with whose records it showed."""
     today = today or timezone.localdate()
-    settings = settings or status.Settings()
     evaluations = list(
         Evaluation.objects.visible_to(user)
         .filter(school_year=school_year, state=Evaluation.State.OPEN)

@@ -114,3 +114,66 @@ def evaluations_scored(access: Access) -> Q | None:
 
 
 follows("evaluation.ComponentScore", parent="evaluation", actions=("view", "change", "delete"))
+
+
+@scope_rule("evaluation.Evaluation", "manage")
+def evaluations_managed(access: Access) -> Q | None:
+    """Whose plans of support, non-renewals and appeals a user records: their school's (the
+    principal), everyone's (HR partners)."""
+    if not access.user_id:
+        return None
+    if _holds(access, R.HR_PARTNER):
+        return Q()
+    schools = access.schools_for(R.PRINCIPAL)
+    return Q(school_id__in=schools) if schools else None
+
+
+# The year's record around an evaluation reads as the evaluation does, with two exceptions for
+# the teacher: an observation reaches them once it is shared, a non-renewal once notice is given.
+# Observations, conversations and follow-ups are written by the scorers (records checks the
+# teacher's own parts: a reflection, an acknowledgement); the rest by those who manage.
+_CHILDREN = {
+    "Observation": ("evaluation", "change"),
+    "ObservationNote": ("observation__evaluation", "change"),
+    "ObservationScore": ("observation__evaluation", "change"),
+    "Conversation": ("evaluation", "change"),
+    "FollowUp": ("evaluation", "change"),
+    "SupportPlan": ("evaluation", "manage"),
+    "CheckIn": ("plan__evaluation", "manage"),
+    "NonRenewal": ("evaluation", "manage"),
+    "Appeal": ("evaluation", "manage"),
+}
+_HELD_BACK = {  # what the teacher does not see of their own record yet
+    "Observation": Q(shared_at__isnull=True),
+    "ObservationNote": Q(observation__shared_at__isnull=True),
+    "ObservationScore": Q(observation__shared_at__isnull=True),
+    "NonRenewal": Q(notice_given_on__isnull=True),
+}
+strict_scope(*(f"evaluation.{name}" for name in _CHILDREN))
+
+
+def _through(path: str, action: str, held_back: Q | None = None):  # noqa: ANN202
+    def rule(access: Access) -> Q | None:
+        from districtpm.core.scoping import condition_for
+        from districtpm.evaluation.models import Evaluation
+
+        condition = condition_for(Evaluation, access, action)
+        if condition is None:
+            return None
+        if action == "view" and held_back is not None:
+            own = Q(**{f"{path}__staff__user_id": access.user_id})
+            reached = Q(**{f"{path}__in": Evaluation.objects.filter(condition).values("pk")})
+            return reached & ~(own & held_back)
+        if not condition:
+            return Q()
+        return Q(**{f"{path}__in": Evaluation.objects.filter(condition).values("pk")})
+
+    return rule
+
+
+for _name, (_path, _writes) in _CHILDREN.items():
+    _label = f"evaluation.{_name}"
+    scope_rule(_label)(_through(_path, "view", _HELD_BACK.get(_name)))
+    for _action in ("change", "delete"):
+        scope_rule(_label, _action)(_through(_path, _writes))
+follows("evaluation.Window", parent="framework")

@@ -9,14 +9,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from districtpm.audit.log import record
 from districtpm.core.access import requires
 from districtpm.core.scoping import access_for, allowed
-from districtpm.evaluation import actions, aggregates, records, risks, status
+from districtpm.evaluation import actions, aggregates, checklists, records, risks, status
 from districtpm.evaluation.forms import FinaliseForm, ReasonForm, ScoreForm
-from districtpm.evaluation.models import Component, Evaluation, Framework
+from districtpm.evaluation.models import (
+    Component,
+    Conversation,
+    Evaluation,
+    Framework,
+    Observation,
+)
 from districtpm.org.models import SchoolYear
 
 
@@ -47,14 +54,19 @@ def home(request: HttpRequest) -> HttpResponse:
             note="personnel records: list",
         )
     access = access_for(user)
+    flagged = risks.at_risk(user, year) if year and page.object_list else []
+    today = timezone.localdate()
+    lists = checklists.checklists(user, year, {a.evaluation.pk for a in flagged}) if year else []
     return render(
         request,
         "evaluation/home.html",
         {
+            "checklists": [(c, c.next(today)) for c in lists],
+            "today": today,
             "year": year,
             "years": SchoolYear.objects.order_by("-start_date"),
             "page": page,
-            "at_risk": risks.at_risk(user, year) if year and page.object_list else [],
+            "at_risk": flagged,
             "ratings": aggregates.ratings_by_school(year)
             if year and access.can("evaluation.ratings")
             else None,
@@ -92,12 +104,23 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             }
         )
+    is_teacher = e.staff.user_id == request.user.pk
+    conversations = {c.kind: c for c in e.conversations.all()}
     return render(
         request,
         "evaluation/evaluation.html",
         {
             "e": e,
-            "result": records.result(e),
+            "result": records.result(e, shared_only=is_teacher),
+            "observations": Observation.objects.visible_to(request.user)
+            .filter(evaluation=e)
+            .select_related("observer")
+            .prefetch_related("scores"),
+            "conversations": [
+                (kind, label, conversations.get(kind)) for kind, label in Conversation.Kind.choices
+            ],
+            "followups": e.followups.select_related("sent_by"),
+            "is_teacher": is_teacher,
             "standing": risks.standing_of(e),
             "components": components,
             "can_score": can_score and e.state == Evaluation.State.OPEN,
