@@ -17,7 +17,7 @@ from districtpm.accounts.models import CaseloadEntry
 from districtpm.core.access import requires
 from districtpm.core.roles import Role
 from districtpm.core.scoping import access_for, allowed
-from districtpm.evaluation import cycle, guides, records, yearplan
+from districtpm.evaluation import cycle, documents, guides, records, yearplan
 from districtpm.evaluation.forms import (
     AcknowledgeForm,
     ConversationForm,
@@ -390,3 +390,18 @@ def followup(request: HttpRequest, pk: int) -> HttpResponse:
             "sent": e.followups.select_related("sent_by"),
         },
     )
+
+
+@requires("evaluation.view")
+def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evaluation's record as a PDF: what the reader sees on its page, no more."""
+    e = _evaluation(request, pk)
+    observations = list(
+        Observation.objects.visible_to(request.user)
+        .filter(evaluation=e)
+        .prefetch_related("scores__indicator", "notes__indicator")
+    )
+    data = documents.record_pdf(e, observations, for_teacher=e.staff.user_id == request.user.pk)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{documents.file_stem(e)}.pdf"'
+    return response

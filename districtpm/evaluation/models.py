@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from districtpm.core.scoping import ScopedQuerySet
 from districtpm.evaluation import status
@@ -288,7 +289,7 @@ class Observation(models.Model):
     observed_on = models.DateField()
     minutes = models.PositiveSmallIntegerField(default=30)
     action_step = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     shared_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -314,7 +315,7 @@ class ObservationNote(models.Model):
         Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     text = models.TextField(max_length=2000)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

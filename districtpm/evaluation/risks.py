@@ -84,7 +84,7 @@ def at_risk(
         Evaluation.objects.visible_to(user)
         .filter(school_year=school_year, state=Evaluation.State.OPEN)
         .select_related("staff", "school", "framework", "weight_set")
-        .prefetch_related(*records.PREFETCH)
+        .prefetch_related(*records.PREFETCH, "followups")
     )
     histories = _histories([e.staff_id for e in evaluations], school_year.start_date)
     found = []

@@ -32,4 +32,9 @@ urlpatterns = [
         name="conversation_acknowledge",
     ),
     path("<int:pk>/followup/", cv.followup, name="followup"),
+    path("<int:pk>/record.pdf", cv.record_pdf, name="record_pdf"),
 ]
+
+from districtpm.evaluation import framework_urls  # noqa: E402
+
+urlpatterns += framework_urls.urlpatterns

@@ -39,6 +39,7 @@ from districtpm.accounts.tests.scoped_data import (
 from districtpm.accounts.tests.test_url_access_rules import product_patterns
 from districtpm.actionplans.models import ActionTeam
 from districtpm.core.scoping import SYSTEM
+from districtpm.evaluation.tests.downloads import CHECKERS as EVALUATION_CHECKERS
 from districtpm.improvement.tests.downloads import CHECKERS as IMPROVEMENT_CHECKERS
 from districtpm.meetings.models import FeedToken, Meeting
 from districtpm.meetings.schedule import plan_year
@@ -347,6 +348,7 @@ CHECKERS: dict[str, Callable[[Check], None]] = {
     "meetings:team_feed": check_team_feed,
     **RUBRIC_CHECKERS,
     **IMPROVEMENT_CHECKERS,
+    **EVALUATION_CHECKERS,
 }
 
 
