@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
-from districtpm.demo.evaluation_data import build_demo_evaluations
+from districtpm.demo.evaluation_data import build_demo_evaluations, build_demo_year
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.improvement_data import (
     build_demo_improvement,
@@ -127,6 +127,11 @@ class Command(BaseCommand):
             f"evaluations: {evaluations['evaluations']} over three years, "
             f"{evaluations['scores']} component scores"
         )
+        so_far = build_demo_year(seed)
+        say(
+            f"this year so far: {so_far['observations']} observations with {so_far['notes']} "
+            f"notes, {so_far['reflections']} reflections, {so_far['followups']} follow-up emails"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "
@@ -157,6 +162,11 @@ class Command(BaseCommand):
         if not Evaluation.objects.exists():
             evaluations = build_demo_evaluations(seed)
             self.stdout.write(f"Added the evaluations ({evaluations['evaluations']}).")
+        from districtpm.evaluation.models import Window
+
+        if Evaluation.objects.exists() and not Window.objects.exists():
+            so_far = build_demo_year(seed)
+            self.stdout.write(f"Added this year's observations ({so_far['observations']}).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
