@@ -1,7 +1,11 @@
-"""Educator evaluation (capability 8): so far the framework as data (components, weights,
-cut points), the overall score from component scores, and the status engine that carries a
-teacher's ratings across years into status, risk and deadlines. Its pages so far: one's
-evaluations, an evaluation's scores and rating, teachers at risk, the ratings by school."""
+"""Educator evaluation (capability 8): the framework as data (components, weights, cut points;
+XLSX in and out), the year's windows from the school calendar and each role's checklist,
+caseloads, observations, conversations with the teacher's reflection and acknowledgement,
+follow-up emails, scores with rationales, the status engine that carries ratings across years
+into status, risk and deadlines, and what follows a rating: plans of support, non-renewal,
+disagreements, grievances and appeals with their clocks. Personnel records, read by the
+teacher, their evaluator, their principal and HR partners only; the ratings by school,
+suppressed, for everyone else in the section."""
 
 from __future__ import annotations
 
@@ -22,13 +26,25 @@ class EvaluationConfig(AppConfig):
         from districtpm.evaluation import rules  # noqa: F401
 
         # The audit log shows an evaluation's changes and reads only to those who read it.
-        private_details("evaluation.Evaluation", "evaluation.ComponentScore")
+        private_details(
+            "evaluation.Evaluation",
+            "evaluation.ComponentScore",
+            "evaluation.Observation",
+            "evaluation.ObservationNote",
+            "evaluation.ObservationScore",
+            "evaluation.Conversation",
+            "evaluation.FollowUp",
+            "evaluation.SupportPlan",
+            "evaluation.CheckIn",
+            "evaluation.NonRenewal",
+            "evaluation.Appeal",
+        )
         register_capability(
             "evaluation",
             "Educator evaluation",
             permission="evaluation.view",
             url_name="evaluation:home",
-            summary="Evaluations with their scores and rationale, teachers at risk, and the "
-            "ratings by school.",
+            summary="The evaluation year: observations, conversations, ratings with their "
+            "rationale, teachers at risk, plans of support and appeals; the ratings by school.",
             order=80,
         )

@@ -75,8 +75,7 @@ def record_pdf(e: Any, observations: list[Any], *, for_teacher: bool) -> bytes:
         story.append(
             para(
                 f"Projected so far: {outcome.level.name} (score {outcome.score:.1f} of 100)"
-                + (f". Still to score: {missing}." if missing else ""),
-                "Heading2",
+                + (f". Still to score: {missing}." if missing else "")
             )
         )
     weights = {w.component_id: w.percent for w in e.weight_set.weights.all()}
@@ -87,7 +86,7 @@ def record_pdf(e: Any, observations: list[Any], *, for_teacher: bool) -> bytes:
         rows.append(
             [
                 c.name,
-                f"{weights.get(c.pk, 0):g}%",
+                f"{float(weights.get(c.pk, 0)):g}%",
                 f"{s.score:g}" if s else "—",
                 s.rationale if s else "",
             ]

@@ -42,10 +42,15 @@ def _histories(staff_ids: list[int], before_start: dt.date) -> dict[int, list[st
 
 
 def _assess(
-    e: Evaluation, history: list[status.Year], today: dt.date, settings: status.Settings | None
+    e: Evaluation,
+    history: list[status.Year],
+    today: dt.date,
+    settings: status.Settings | None,
+    *,
+    shared_only: bool = False,
 ) -> AtRisk:
     year = e.school_year
-    outcome = records.result(e)
+    outcome = records.result(e, shared_only=shared_only)
     projected = (
         e.final_level.state_rating
         if e.final_level
@@ -64,10 +69,13 @@ def _assess(
     return AtRisk(e, standing, projected)
 
 
-def standing_of(e: Evaluation, *, today: dt.date | None = None) -> AtRisk:
-    """One evaluation's status and risks, for its page (which has read it already)."""
+def standing_of(
+    e: Evaluation, *, today: dt.date | None = None, shared_only: bool = False
+) -> AtRisk:
+    """One evaluation's status and risks, for its page (which has read it already); for the
+    teacher's own view, from only what is shared with them."""
     history = _histories([e.staff_id], e.school_year.start_date).get(e.staff_id, [])
-    return _assess(e, history, today or timezone.localdate(), None)
+    return _assess(e, history, today or timezone.localdate(), None, shared_only=shared_only)
 
 
 def at_risk(
@@ -89,7 +97,8 @@ def at_risk(
     histories = _histories([e.staff_id for e in evaluations], school_year.start_date)
     found = []
     for e in evaluations:
-        a = _assess(e, histories.get(e.staff_id, []), today, settings)
+        own = e.staff.user_id == getattr(user, "pk", None)  # from what is shared with them
+        a = _assess(e, histories.get(e.staff_id, []), today, settings, shared_only=own)
         if a.standing.risks:
             found.append(a)
     # the gravest first: about to lose status, then projected ineffective, then the rest

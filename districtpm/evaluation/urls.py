@@ -38,3 +38,7 @@ urlpatterns = [
 from districtpm.evaluation import framework_urls  # noqa: E402
 
 urlpatterns += framework_urls.urlpatterns
+
+from districtpm.evaluation import consequence_urls  # noqa: E402
+
+urlpatterns += consequence_urls.urlpatterns

@@ -22,6 +22,7 @@ from districtpm.evaluation.models import (
     Conversation,
     Evaluation,
     Framework,
+    NonRenewal,
     Observation,
 )
 from districtpm.org.models import SchoolYear
@@ -44,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for e in page.object_list:
-        e.result = records.result(e)
+        e.result = records.result(e, shared_only=e.staff.user_id == user.pk)
     others = [e.pk for e in page.object_list if e.staff.user_id != user.pk]
     if others:
         record(
@@ -121,7 +122,10 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "followups": e.followups.select_related("sent_by"),
             "is_teacher": is_teacher,
-            "standing": risks.standing_of(e),
+            "section": "evaluation",
+            "show_nonrenewal": allowed(request.user, e, "manage")
+            or NonRenewal.objects.visible_to(request.user).filter(evaluation=e).exists(),
+            "standing": risks.standing_of(e, shared_only=is_teacher),
             "components": components,
             "can_score": can_score and e.state == Evaluation.State.OPEN,
             "can_reopen": can_score and e.state == Evaluation.State.FINAL,

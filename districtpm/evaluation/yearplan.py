@@ -61,8 +61,8 @@ def windows_for(school_year: Any, settings: status.Settings) -> dict[str, tuple[
     edges = {
         K.GOALS: (days[0], days[0] + 6 * week),
         K.OBSERVATION_1: (days[0] + 2 * week, middle - 2 * week - dt.timedelta(days=1)),
-        K.MID_YEAR: (middle - 2 * week, middle + 2 * week),
-        K.OBSERVATION_2: (middle + 2 * week + dt.timedelta(days=1), due - 4 * week),
+        K.MID_YEAR: (middle - 2 * week, middle + 4 * week),
+        K.OBSERVATION_2: (middle + 4 * week + dt.timedelta(days=1), due - 4 * week),
         K.END_OF_YEAR: (due - 4 * week + dt.timedelta(days=1), due),
         K.RATINGS_DUE: (due, due),
     }

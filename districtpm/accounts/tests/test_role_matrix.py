@@ -81,6 +81,9 @@ MATRIX = {
     # school; which records each reads is scoped row by row (evaluation/tests/test_records.py)
     "evaluation:home": EVALUATION_SECTION,
     "evaluation:framework": EVALUATION_SECTION,
+    "evaluation:year": EVALUATION_SECTION,
+    "evaluation:overdue": EVALUATION_SECTION,
+    "evaluation:caseloads": {"principal_a"},  # a principal assigns their school's evaluators
     "web:processmaps": {"admin", "pm", "slt", "team_lead", "team_member", "network_1"},
 }
 

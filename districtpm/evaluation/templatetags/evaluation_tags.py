@@ -16,3 +16,11 @@ register = template.Library()
 def leads_a_school(user: Any) -> bool:
     """Whether the user is a principal (who assigns caseloads)."""
     return Role.PRINCIPAL in access_for(user).roles
+
+
+@register.filter
+def manages_records(user: Any) -> bool:
+    """Whether the user records plans of support, non-renewals and appeals (a principal, an
+    HR partner), and so has deadlines to keep."""
+    roles = access_for(user).roles
+    return Role.PRINCIPAL in roles or Role.HR_PARTNER in roles

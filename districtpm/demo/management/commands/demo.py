@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from districtpm.demo.cycle_data import build_demo_cycles
+from districtpm.demo.evaluation_consequences import build_demo_consequences
 from districtpm.demo.evaluation_data import build_demo_evaluations, build_demo_year
 from districtpm.demo.generator import SCALES, build_demo, demo_accounts
 from districtpm.demo.improvement_data import (
@@ -132,6 +133,11 @@ class Command(BaseCommand):
             f"this year so far: {so_far['observations']} observations with {so_far['notes']} "
             f"notes, {so_far['reflections']} reflections, {so_far['followups']} follow-up emails"
         )
+        after = build_demo_consequences(seed)
+        say(
+            f"after the ratings: {after['support_plans']} plan of support, "
+            f"{after['nonrenewals']} non-renewal and {after['appeals']} appeal in progress"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "
@@ -167,6 +173,8 @@ class Command(BaseCommand):
         if Evaluation.objects.exists() and not Window.objects.exists():
             so_far = build_demo_year(seed)
             self.stdout.write(f"Added this year's observations ({so_far['observations']}).")
+            build_demo_consequences(seed)
+            self.stdout.write("Added a plan of support, a non-renewal and an appeal.")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
