@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from districtpm.accounts.models import CaseloadEntry
+from districtpm.core import intake
 from districtpm.core.access import requires
 from districtpm.core.roles import Role
 from districtpm.core.scoping import access_for, allowed
-from districtpm.evaluation import cycle, documents, guides, records, yearplan
+from districtpm.evaluation import cycle, documents, guides, importing, records, yearplan
 from districtpm.evaluation.forms import (
     AcknowledgeForm,
     ConversationForm,
@@ -28,7 +29,13 @@ from districtpm.evaluation.forms import (
     SendForm,
     WindowsForm,
 )
-from districtpm.evaluation.models import Conversation, Evaluation, Framework, Observation
+from districtpm.evaluation.models import (
+    Component,
+    Conversation,
+    Evaluation,
+    Framework,
+    Observation,
+)
 from districtpm.evaluation.views import _evaluation, _year
 from districtpm.org.models import Staff
 
@@ -405,3 +412,54 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{documents.file_stem(e)}.pdf"'
     return response
+
+
+# ------------------------------------------------------------------ survey and growth results
+
+
+@requires("evaluation.view")
+def results_import(request: HttpRequest) -> HttpResponse:
+    """HR imports a component's results for the year from a CSV: all of it, or none of it
+    with every bad row shown."""
+    if Role.HR_PARTNER not in access_for(request.user).roles:
+        raise PermissionDenied("Only HR partners import survey and growth results.")
+    school_year = _year(request)
+    components = list(
+        Component.objects.filter(
+            framework__school_year=school_year, kind__in=importing.IMPORTED_KINDS
+        ).select_related("framework")
+    )
+    problems: list = []
+    done = None
+    if request.method == "POST":
+        component = next(
+            (c for c in components if str(c.pk) == request.POST.get("component")), None
+        )
+        upload = request.FILES.get("file")
+        if component is None or upload is None:
+            messages.error(request, "Choose the component and the CSV file.")
+        else:
+            shown = intake.display_name(upload.name)
+            try:
+                intake.check_size(upload.size, name=shown)
+                done = importing.import_results(
+                    upload.read(), component, name=shown, acting_user=request.user
+                )
+            except intake.InputRefused as exc:
+                problems = [intake.RowError(shown, None, str(exc))]
+            except intake.ImportFailed as failure:
+                problems = list(failure.outcome.errors)
+            else:
+                messages.success(request, f"{component.name}: {done.summary()}")
+                return redirect(reverse("evaluation:results_import") + f"?year={school_year.name}")
+    return render(
+        request,
+        "evaluation/results_import.html",
+        {
+            "year": school_year,
+            "components": components,
+            "problems": problems,
+            "columns": importing.COLUMNS,
+            "optional": importing.OPTIONAL,
+        },
+    )

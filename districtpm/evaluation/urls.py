@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
     path("year/", cv.year, name="year"),
     path("caseloads/", cv.caseloads, name="caseloads"),
+    path("results/import/", cv.results_import, name="results_import"),
     path("<int:pk>/observations/new/", cv.observation_new, name="observation_new"),
     path("<int:pk>/observations/<int:obs>/", cv.observation, name="observation"),
     path("<int:pk>/observations/<int:obs>/notes/", cv.observation_note, name="observation_note"),

@@ -83,7 +83,8 @@ MATRIX = {
     "evaluation:framework": EVALUATION_SECTION,
     "evaluation:year": EVALUATION_SECTION,
     "evaluation:overdue": EVALUATION_SECTION,
-    "evaluation:caseloads": {"principal_a"},  # a principal assigns their school's evaluators
+    "evaluation:caseloads": {"principal_a"},
+    "evaluation:results_import": {"hr"},  # a principal assigns their school's evaluators
     "web:processmaps": {"admin", "pm", "slt", "team_lead", "team_member", "network_1"},
 }
 

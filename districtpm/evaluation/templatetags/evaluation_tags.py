@@ -24,3 +24,9 @@ def manages_records(user: Any) -> bool:
     HR partner), and so has deadlines to keep."""
     roles = access_for(user).roles
     return Role.PRINCIPAL in roles or Role.HR_PARTNER in roles
+
+
+@register.filter
+def imports_results(user: Any) -> bool:
+    """Whether the user imports survey and growth results (HR partners)."""
+    return Role.HR_PARTNER in access_for(user).roles

@@ -102,3 +102,31 @@ def test_a_final_evaluation_is_not_changed_by_an_import(world, setup):
             acting_user=world.users["hr"],
         )
     assert "reopen it first" in str(failed.value.outcome.errors[0])
+
+
+def test_the_import_page_shows_every_bad_row_and_keeps_nothing(world, setup, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    url = reverse("evaluation:results_import") + f"?year={world.year.name}"
+    survey = setup["survey"]
+    for who in ["principal_a", "evaluator_a", "pm"]:
+        response = login(world.users[who]).post(url, {"component": survey.pk})
+        assert response.status_code == 403, who
+    client = login(world.users["hr"])
+    page = client.get(url).content.decode()
+    assert "Student perception survey" in page and "Observation of practice" not in page
+    bad = b"employee_id,score\nE-teacher_a,171\nE-nobody,50\n"
+    response = client.post(
+        url, {"component": survey.pk, "file": SimpleUploadedFile("survey.csv", bad)}
+    )
+    page = response.content.decode()
+    assert "Nothing was imported: 2 problems to fix." in page
+    assert page.count('<td class="num">2</td>') == 1 and page.count('<td class="num">3</td>') == 1
+    assert not ComponentScore.objects.filter(component=survey).exists()
+    good = b"employee_id,score\nE-teacher_a,71\nE-teacher_a2,64\n"
+    response = client.post(
+        url, {"component": survey.pk, "file": SimpleUploadedFile("survey.csv", good)}, follow=True
+    )
+    assert "2 scores added, 0 changed, 0 unchanged." in response.content.decode()
+    assert ComponentScore.objects.filter(component=survey).count() == 2
