@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 from districtpm.audit.log import record
 from districtpm.core.access import requires
 from districtpm.core.scoping import access_for, allowed
-from districtpm.evaluation import actions, aggregates, checklists, records, risks, status
+from districtpm.evaluation import (
+    actions,
+    aggregates,
+    checklists,
+    consequences,
+    records,
+    risks,
+    status,
+)
 from districtpm.evaluation.forms import FinaliseForm, ReasonForm, ScoreForm
 from districtpm.evaluation.models import (
     Component,
@@ -58,16 +66,19 @@ def home(request: HttpRequest) -> HttpResponse:
     flagged = risks.at_risk(user, year) if year and page.object_list else []
     today = timezone.localdate()
     lists = checklists.checklists(user, year, {a.evaluation.pk for a in flagged}) if year else []
+    manages = Evaluation.objects.restrict(user, "manage").exists()
+    overdue = consequences.overdue_for_hr(user, today) if manages else []
     return render(
         request,
         "evaluation/home.html",
         {
             "checklists": [(c, c.next(today)) for c in lists],
+            "overdue": overdue,
             "today": today,
             "year": year,
             "years": SchoolYear.objects.order_by("-start_date"),
             "page": page,
-            "at_risk": flagged,
+            "at_risk": Paginator(flagged, 25).get_page(request.GET.get("risks")),
             "ratings": aggregates.ratings_by_school(year)
             if year and access.can("evaluation.ratings")
             else None,
