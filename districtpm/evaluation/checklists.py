@@ -34,9 +34,6 @@ class Item:
     def complete(self) -> bool:
         return self.done >= self.total
 
-    def overdue(self, today: dt.date) -> bool:
-        return not self.complete and self.due is not None and self.due < today
-
 
 @dataclass
 class Checklist:
@@ -44,7 +41,7 @@ class Checklist:
     who: str  # whose evaluations it covers
     items: list[Item] = field(default_factory=list)
 
-    def next(self, today: dt.date) -> Item | None:
+    def next(self) -> Item | None:
         open_items = [i for i in self.items if not i.complete]
         return min(open_items, key=lambda i: i.due or dt.date.max) if open_items else None
 

@@ -72,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "evaluation/home.html",
         {
-            "checklists": [(c, c.next(today)) for c in lists],
+            "checklists": [(c, c.next()) for c in lists],
             "overdue": overdue,
             "today": today,
             "year": year,
