@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from districtpm.audit.log import record, snapshot
+from districtpm.audit.log import record, snapshot, withhold_details, without_private_actions
 from districtpm.audit.models import AuditEntry
 
 
@@ -104,6 +104,19 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "source"]
     search_fields = ["actor_username", "object_repr", "action"]
     date_hierarchy = "at"
+
+    def get_queryset(self, request):  # noqa: ANN001, ANN201
+        # the private actions of others (personnel records) are not listed here at all: the
+        # audit page shows them to those who may read their record
+        return without_private_actions(super().get_queryset(request), request.user)
+
+    def get_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            withhold_details([obj], request.user)
+            if obj.withheld:
+                fields = [f for f in fields if f not in {"before", "after", "note", "object_repr"}]
+        return fields
 
     def has_add_permission(self, request) -> bool:
         return False

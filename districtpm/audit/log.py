@@ -18,27 +18,70 @@ from districtpm.core.scoping import require
 # object itself: an app registers them (rubrics: a member's ratings are hidden from the rest of
 # the district until the process shows them). The audit page asks, one query per model a page.
 PRIVATE_DETAILS: set[str] = set()
+# Actions (by prefix) whose entries are private whatever their object: personnel records'.
+# Such an entry is shown — its object and its details — to the one who acted, and to those who
+# may read its object when that is of a private model; to no one else.
+PRIVATE_ACTIONS: set[str] = set()
 
 
 def private_details(*model_labels: str) -> None:
     PRIVATE_DETAILS.update(model_labels)
 
 
+def private_actions(*prefixes: str) -> None:
+    PRIVATE_ACTIONS.update(prefixes)
+
+
+def is_private_action(action: str) -> bool:
+    return any(action.startswith(prefix) for prefix in PRIVATE_ACTIONS)
+
+
+def without_private_actions(queryset: Any, user: Any) -> Any:
+    """The entries without the private actions the user may not see (see PRIVATE_ACTIONS):
+    left out of a list altogether, so that neither a name, a time nor a count gives them away."""
+    from django.apps import apps
+    from django.db.models import CharField, Q
+    from django.db.models.functions import Cast
+
+    from districtpm.core.scoping import restrict
+
+    private = Q()
+    for prefix in PRIVATE_ACTIONS:
+        private |= Q(action__startswith=prefix)
+    if not private:
+        return queryset
+    shown = Q(actor_id=getattr(user, "pk", None))
+    for label in PRIVATE_DETAILS:
+        model = apps.get_model(label)
+        readable = restrict(model.objects.all(), user).annotate(
+            key=Cast("pk", output_field=CharField())
+        )
+        shown |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=readable.values("key"),
+        )
+    return queryset.exclude(private & ~shown)
+
+
 def withhold_details(entries: Iterable[AuditEntry], user: Any) -> None:
-    """Mark (`entry.withheld`) the entries of private models whose object the user may not
-    read; their details are then not shown."""
+    """Mark (`entry.withheld`) the entries the user may not see in full: those of private
+    models whose object they may not read, and those of private actions they did not take
+    (unless of a private model's object they may read). A withheld entry shows neither its
+    object nor its details."""
     from django.apps import apps
 
     from districtpm.core.scoping import restrict
 
     by_model: dict[str, list[AuditEntry]] = {}
+    user_id = getattr(user, "pk", None)
     for entry in entries:
-        entry.withheld = False
+        private = is_private_action(entry.action) and entry.actor_id != user_id
+        entry.withheld = private
         if entry.content_type_id is None:
             continue
         ct = ContentType.objects.get_for_id(entry.content_type_id)  # cached by Django
         label = f"{ct.app_label}.{ct.model_class().__name__}" if ct.model_class() else ""
-        if label in PRIVATE_DETAILS:
+        if label in PRIVATE_DETAILS and (private or not is_private_action(entry.action)):
             by_model.setdefault(label, []).append(entry)
     for label, group in by_model.items():
         model = apps.get_model(label)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from districtpm.audit.log import withhold_details
+from districtpm.audit.log import withhold_details, without_private_actions
 from districtpm.audit.models import AuditEntry
 from districtpm.core.access import requires
 
@@ -24,7 +24,7 @@ def _date(value: str) -> dt.date | None:
 @requires("audit.view")
 @require_safe
 def entries(request: HttpRequest) -> HttpResponse:
-    qs = AuditEntry.objects.all()
+    qs = without_private_actions(AuditEntry.objects.all(), request.user)
     actor = request.GET.get("actor", "").strip()
     action = request.GET.get("action", "").strip()
     obj = request.GET.get("object", "").strip()
@@ -42,7 +42,12 @@ def entries(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(at__date__lte=until)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     withhold_details(page.object_list, request.user)
-    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    actions = (
+        without_private_actions(AuditEntry.objects.all(), request.user)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
     context = {
         "page": page,
         "actor": actor,

@@ -21,11 +21,14 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the rules registers the app's permissions and scope rules.
-        from districtpm.audit.log import private_details
+        from districtpm.audit.log import private_actions, private_details
         from districtpm.core.navigation import register_capability
         from districtpm.evaluation import rules  # noqa: F401
 
         # The audit log shows an evaluation's changes and reads only to those who read it.
+        # Its actions name a teacher (a non-renewal proposed, a plan of support started) or
+        # list whose records were read: only the actor and the record's readers see them.
+        private_actions("evaluation.")
         private_details(
             "evaluation.Evaluation",
             "evaluation.ComponentScore",

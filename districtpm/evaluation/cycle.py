@@ -26,6 +26,7 @@ from districtpm.evaluation.models import (
     Conversation,
     Evaluation,
     FollowUp,
+    Framework,
     Indicator,
     Observation,
     ObservationNote,
@@ -43,18 +44,31 @@ TEACHER_ONLY = "Only the teacher writes their reflection and acknowledges a conv
 @transaction.atomic
 def assign_evaluator(staff: Any, school_year: Any, evaluator: Any, *, acting_user: Any) -> None:
     """Put a teacher on an evaluator's caseload for the year (replacing any other evaluator):
-    by the principal of a school the teacher works at. The evaluator is an evaluator or a
-    principal at that school."""
+    by the principal of the teacher's school (their evaluation's that year, else their main
+    post), never for themselves, and not once the year's evaluations are closed. The evaluator
+    is an evaluator or a principal at that school."""
     from districtpm.accounts.models import CaseloadEntry
 
-    schools = set(staff.assignments.values_list("school_id", flat=True))
+    # the school the teacher belongs to: their evaluation's that year, else their main post
+    evaluation = Evaluation.objects.filter(staff=staff, school_year=school_year).first()
+    school_id = (
+        evaluation.school_id
+        if evaluation
+        else staff.assignments.filter(primary=True).values_list("school_id", flat=True).first()
+    )
     if acting_user is not SYSTEM:
-        if not schools & set(access_for(acting_user).schools_for(Role.PRINCIPAL)):
+        if school_id not in set(access_for(acting_user).schools_for(Role.PRINCIPAL)):
             raise PermissionDenied("Only the teacher's principal assigns their evaluator.")
+        if staff.user_id == acting_user.pk:
+            raise PermissionDenied("Your own evaluator is chosen by your supervisor, not by you.")
+    if Framework.objects.filter(school_year=school_year, closed=True).exists():
+        raise ValidationError(
+            f"The {school_year} evaluations are closed: caseloads stay as they were."
+        )
     if evaluator is not None:
         theirs = access_for(evaluator)
         reaches = set(theirs.schools_for(Role.EVALUATOR)) | set(theirs.schools_for(Role.PRINCIPAL))
-        if not (schools & reaches) or evaluator.pk == staff.user_id:
+        if school_id not in reaches or evaluator.pk == staff.user_id:
             raise ValidationError(
                 f"{evaluator.get_full_name() or evaluator} cannot evaluate {staff}."
             )
@@ -317,10 +331,11 @@ def email_context(
     evaluation: Evaluation, *, sender: Any, next_steps: str = "", today: dt.date | None = None
 ) -> dict[str, object]:
     """What a follow-up template is filled with, from the record."""
-    standing = risks.standing_of(evaluation, today=today)
+    # what the teacher is told comes from what is shared with them
+    standing = risks.standing_of(evaluation, today=today, shared_only=True)
     last = evaluation.conversations.exclude(held_on=None).order_by("-held_on").first()
     dates = status.year_dates(evaluation.school_year.end_date, evaluation.framework.settings())
-    level = evaluation.final_level or (risks.records.result(evaluation).level)
+    level = evaluation.final_level or risks.records.result(evaluation, shared_only=True).level
     return {
         "first_name": evaluation.staff.first_name,
         "school_year": evaluation.school_year.name,
@@ -336,7 +351,8 @@ def email_context(
 
 def template_for(evaluation: Evaluation, *, today: dt.date | None = None) -> str:
     """The template that fits the teacher's standing: the gravest risk's, or the general one."""
-    codes = [r.code for r in risks.standing_of(evaluation, today=today).standing.risks]
+    standing = risks.standing_of(evaluation, today=today, shared_only=True)
+    codes = [r.code for r in standing.standing.risks]
     for code, key in [
         ("losing_status", "at_risk_status"),
         ("below_effective", "at_risk_rating"),

@@ -110,8 +110,12 @@ def caseloads(request: HttpRequest) -> HttpResponse:
     school_year = _year(request)
     teachers = (
         Staff.objects.filter(
-            assignments__school_id__in=schools, assignments__position__evaluated=True, active=True
+            assignments__school_id__in=schools,
+            assignments__position__evaluated=True,
+            assignments__primary=True,
+            active=True,
         )
+        .exclude(user=request.user)  # one's own evaluator is not one's to choose
         .distinct()
         .order_by("last_name", "first_name")
     )
@@ -126,13 +130,15 @@ def caseloads(request: HttpRequest) -> HttpResponse:
         .order_by("last_name", "first_name", "username")
     )
     if request.method == "POST":
-        staff = get_object_or_404(teachers, pk=request.POST.get("staff"))
-        chosen = request.POST.get("evaluator") or ""
+        staff_id, chosen = request.POST.get("staff", ""), request.POST.get("evaluator", "")
+        if not staff_id.isdigit() or (chosen and not chosen.isdigit()):
+            raise Http404("No such teacher or evaluator.")
+        staff = get_object_or_404(teachers, pk=staff_id)
         evaluator = get_object_or_404(users, pk=chosen) if chosen else None
         try:
             cycle.assign_evaluator(staff, school_year, evaluator, acting_user=request.user)
-        except ValidationError as exc:
-            _errors(request, exc)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
             messages.success(
                 request,

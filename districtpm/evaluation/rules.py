@@ -100,7 +100,8 @@ def evaluations_read(access: Access) -> Q | None:
 
 @scope_rule("evaluation.Evaluation", "change")
 def evaluations_scored(access: Access) -> Q | None:
-    """Whose evaluations a user scores and finalises: their caseload's, their school's."""
+    """Whose evaluations a user scores and finalises: their caseload's, their school's — never
+    their own (a principal is often evaluated at their own school)."""
     if not access.user_id:
         return None
     condition = None
@@ -110,7 +111,11 @@ def evaluations_scored(access: Access) -> Q | None:
     if schools:
         school_q = Q(school_id__in=schools)
         condition = school_q if condition is None else condition | school_q
-    return condition
+    return None if condition is None else condition & ~_own(access)
+
+
+def _own(access: Access) -> Q:
+    return Q(staff__user_id=access.user_id)
 
 
 follows("evaluation.ComponentScore", parent="evaluation", actions=("view", "change", "delete"))
@@ -123,9 +128,9 @@ def evaluations_managed(access: Access) -> Q | None:
     if not access.user_id:
         return None
     if _holds(access, R.HR_PARTNER):
-        return Q()
+        return ~_own(access)
     schools = access.schools_for(R.PRINCIPAL)
-    return Q(school_id__in=schools) if schools else None
+    return Q(school_id__in=schools) & ~_own(access) if schools else None
 
 
 # The year's record around an evaluation reads as the evaluation does, with two exceptions for

@@ -96,6 +96,14 @@ def _evaluation(request: HttpRequest, pk: int) -> Evaluation:
     )
 
 
+def _scored(request: HttpRequest, pk: int) -> Evaluation:
+    """An evaluation the user scores (403 for a reader who does not, before anything else)."""
+    e = _evaluation(request, pk)
+    if not allowed(request.user, e):
+        raise PermissionDenied(records.SCORERS)
+    return e
+
+
 @requires("evaluation.view")
 def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     e = _evaluation(request, pk)
@@ -149,7 +157,7 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("evaluation.view")
 @require_POST
 def score(request: HttpRequest, pk: int, component: int) -> HttpResponse:
-    e = _evaluation(request, pk)
+    e = _scored(request, pk)
     c = get_object_or_404(Component, pk=component, framework=e.framework)
     form = ScoreForm(request.POST, prefix=f"c{c.pk}")
     if not form.is_valid():
@@ -173,7 +181,7 @@ def score(request: HttpRequest, pk: int, component: int) -> HttpResponse:
 @requires("evaluation.view")
 @require_POST
 def finalise(request: HttpRequest, pk: int) -> HttpResponse:
-    e = _evaluation(request, pk)
+    e = _scored(request, pk)
     try:
         records.finalise(e, request.POST.get("rationale", ""), acting_user=request.user)
     except ValidationError as exc:
@@ -186,7 +194,7 @@ def finalise(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("evaluation.view")
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    e = _evaluation(request, pk)
+    e = _scored(request, pk)
     try:
         records.reopen(e, request.POST.get("reason", ""), acting_user=request.user)
     except ValidationError as exc:

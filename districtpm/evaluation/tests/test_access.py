@@ -189,3 +189,107 @@ def test_the_teacher_reads_her_own_record_without_an_audit_row(world, login, rec
     assert not AuditEntry.objects.filter(
         actor=world.users["teacher_a"], action="evaluation.read"
     ).exists()
+
+
+# ------------------------------------------------------------------ found by probing the demo
+
+
+@pytest.fixture
+def principal_evaluated(world):
+    """School A's principal has her own evaluation at her own school."""
+    framework = actions.create_from_preset(world.year, acting_user=SYSTEM)
+    made = records.open_evaluation(
+        world.staff["principal_a"], world.school_a, framework, acting_user=SYSTEM
+    )
+    e = Evaluation.objects.get(pk=made.pk)
+    NonRenewal.objects.create(evaluation=e, reasons="Secret", proposed_on=dt.date(2026, 11, 2))
+    return e
+
+
+def test_a_principal_neither_scores_nor_manages_her_own_evaluation(
+    world, login, principal_evaluated
+):
+    e = principal_evaluated
+    client = login(world.users["principal_a"])
+    assert client.get(f"/evaluation/{e.pk}/").status_code == 200  # she reads her own
+    before = _state()
+    c = e.framework.components.get(kind="professionalism")
+    for url in [
+        f"/evaluation/{e.pk}/components/{c.pk}/score/",
+        f"/evaluation/{e.pk}/finalise/",
+        f"/evaluation/{e.pk}/observations/new/",
+        f"/evaluation/{e.pk}/conversations/mid_year/held/",
+        f"/evaluation/{e.pk}/support/",
+        f"/evaluation/{e.pk}/nonrenewal/withdraw/",
+    ]:
+        assert client.post(url, POSTED).status_code in (403, 404), url
+    # a non-renewal of her not yet noticed: not there for her
+    assert client.get(f"/evaluation/{e.pk}/nonrenewal/").status_code == 404
+    assert client.get(f"/evaluation/{e.pk}/nonrenewal/withdraw/").status_code == 403  # any record
+    assert _state() == before
+
+
+def test_a_principal_assigns_only_her_own_schools_teachers_and_not_herself(world, login):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from districtpm.org.models import Assignment
+
+    framework = actions.create_from_preset(world.year, acting_user=SYSTEM)
+    records.open_evaluation(world.staff["teacher_b"], world.school_b, framework, acting_user=SYSTEM)
+    # teacher B also teaches a little at school A: her evaluation, and her principal, are B's
+    Assignment.objects.create(
+        staff=world.staff["teacher_b"],
+        school=world.school_a,
+        position=world.staff["teacher_b"].position,
+        primary=False,
+    )
+    principal_a = world.users["principal_a"]
+    with pytest.raises(PermissionDenied):
+        cycle.assign_evaluator(
+            world.staff["teacher_b"],
+            world.year,
+            world.users["evaluator_a"],
+            acting_user=principal_a,
+        )
+    me = Staff.objects.get(user=principal_a)
+    with pytest.raises(PermissionDenied):
+        cycle.assign_evaluator(me, world.year, world.users["evaluator_a"], acting_user=principal_a)
+    framework.closed = True
+    framework.save()
+    with pytest.raises(ValidationError, match="closed"):
+        cycle.assign_evaluator(
+            Staff.objects.get(pk=world.staff["teacher_a2"].pk),
+            world.year,
+            world.users["evaluator_a"],
+            acting_user=principal_a,
+        )
+    client = login(principal_a)
+    for junk in [{"staff": "abc"}, {"staff": ""}, {"staff": "1", "evaluator": "abc"}]:
+        assert client.post(reverse("evaluation:caseloads"), junk).status_code == 404, junk
+
+
+def test_the_audit_log_shows_personnel_actions_only_to_their_actor_and_readers(
+    world, login, record_of_teacher_a
+):
+    e, _ = record_of_teacher_a
+    cycle.hold_conversation(
+        e,
+        "end_of_year",
+        dt.date(2026, 9, 16),
+        {"open": "x"},
+        acting_user=world.users["evaluator_a"],
+    )
+    records.read(Evaluation.objects.all(), world.users["hr"], pk=e.pk)
+    for who, sees in [("pm", False), ("admin", False), ("hr", True), ("evaluator_a", True)]:
+        response = login(world.users[who]).get("/audit/")
+        if response.status_code == 403:
+            continue  # no audit page for this role at all
+        body = response.content.decode()
+        assert ("Tess Ash" in body) is sees, who
+        assert ("evaluation.conversation" in body) is sees, who
+    User.objects.filter(pk=world.users["admin"].pk).update(is_staff=True, is_superuser=True)
+    admin_page = login(world.users["admin"]).get("/admin/audit/auditentry/?q=evaluation")
+    assert admin_page.status_code == 200 and "Tess Ash" not in admin_page.content.decode()
+    hidden = AuditEntry.objects.filter(action="evaluation.conversation").get()
+    page = login(world.users["admin"]).get(f"/admin/audit/auditentry/{hidden.pk}/change/")
+    assert page.status_code in (302, 404) or "Tess Ash" not in page.content.decode()
