@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "districtpm.rubrics",
     "districtpm.improvement",
     "districtpm.evaluation",
+    "districtpm.processmaps",
     "js_lib_vega_embed",
 ]
 

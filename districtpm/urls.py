@@ -21,6 +21,7 @@ urlpatterns = [
     path("school-improvement/", include("districtpm.improvement.urls")),
     path("blueprints/", include("districtpm.improvement.public_urls")),
     path("evaluation/", include("districtpm.evaluation.urls")),
+    path("process-maps/", include("districtpm.processmaps.urls")),
     path("", include("districtpm.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,7 @@ from django.utils.safestring import mark_safe
 from districtpm.analytics.schema import GROUP_DIMENSIONS, period_order
 from districtpm.core import plaintext
 from districtpm.meetings.models import Meeting
+from districtpm.meetings.sections import Section, sections_for
 from districtpm.metrics import charts
 from districtpm.metrics.models import Metric, MetricValue
 from districtpm.plans import scorecard
@@ -84,6 +85,7 @@ class Pack:
     goals: list[scorecard.Row] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     left_out: int = 0  # charts beyond the limit
+    sections: list[Section] = field(default_factory=list)  # what higher apps add (sections.py)
 
 
 def _district_values(user: Any, metric_ids: set[str]) -> list[MetricValue]:
@@ -233,6 +235,7 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
     found = [c for c in candidates if c is not None]
     pack.charts = found[:MAX_CHARTS]
     pack.left_out = len(found) - len(pack.charts)
+    pack.sections = sections_for(meeting, user, board=board)
     return pack
 
 
@@ -450,9 +453,51 @@ def to_pptx(pack: Pack) -> bytes:
     pictures = chart_pngs(pack.charts)
     for number, (chart, png) in enumerate(zip(pack.charts, pictures, strict=True), start=1):
         _add_chart_slide(deck, chart, number, margin, png)
+    for section in pack.sections:
+        _add_section_slide(deck, section, margin)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()
+
+
+def _add_section_slide(deck: Any, section: Section, margin: int) -> None:
+    """A section's picture across the whole slide (its description as alt text), then its
+    lines on a slide of their own, so that the picture is as large as the slide allows."""
+    from pptx.util import Inches, Pt
+
+    pictures = section.pngs()
+    for number, png in enumerate(pictures or [None], start=1):
+        slide = deck.slides.add_slide(deck.slide_layouts[5])
+        title = slide.shapes.title
+        part = f" (part {number} of {len(pictures)})" if len(pictures) > 1 else ""
+        title.text = text(section.title + part)
+        _span(title, deck.slide_width, margin)
+        title.text_frame.paragraphs[0].font.size = Pt(26)
+        if png is None:
+            continue
+        width = deck.slide_width - 2 * Inches(0.3)
+        picture = slide.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(1.3), width=width)
+        room = deck.slide_height - Inches(1.45)
+        if picture.height > room:  # a tall map: fit the slide, keep its proportions
+            ratio = room / picture.height
+            picture.height, picture.width = room, int(picture.width * ratio)
+            picture.left = int((deck.slide_width - picture.width) / 2)
+        picture.name = text(section.title + part)[:60]
+        picture._element.nvPicPr.cNvPr.set("descr", text(section.description + part))
+    listing = deck.slides.add_slide(deck.slide_layouts[5])
+    heading = listing.shapes.title
+    heading.text = text(f"{section.title}: what it shows")
+    _span(heading, deck.slide_width, margin)
+    heading.text_frame.paragraphs[0].font.size = Pt(26)
+    box = listing.shapes.add_textbox(
+        margin, Inches(1.5), deck.slide_width - 2 * margin, Inches(5.5)
+    )
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, line in enumerate(section.lines or ["Nothing to list."]):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.text = text(line)
+        paragraph.font.size = Pt(16)
 
 
 def to_pdf(pack: Pack) -> bytes:
@@ -516,5 +561,13 @@ def to_pdf(pack: Pack) -> bytes:
         )
         if chart.note:
             story.append(para(chart.note, "Italic"))
+    for section in pack.sections:
+        story += [PageBreak(), para(section.title, "Heading2")]
+        for png in section.pngs():
+            image = Image(io.BytesIO(png))
+            scale = min(9.4 * inch / image.drawWidth, 4.6 * inch / image.drawHeight)
+            image.drawWidth, image.drawHeight = image.drawWidth * scale, image.drawHeight * scale
+            story.append(image)
+        story += [para(f"• {line}", "Normal") for line in section.lines]
     doc.build(story)
     return out.getvalue()

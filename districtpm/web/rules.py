@@ -1,12 +1,9 @@
-"""The permissions of the capabilities still to be built, whose placeholder pages the shell
-shows; each is shown to the roles that will use it. Each moves to its app when the app is built."""
+"""The permissions of capabilities still to be built, whose placeholder pages the shell would
+show (none now: every capability of DESIGN.md has its app); each moves to its app when built."""
 
 from __future__ import annotations
 
-from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS, register_permissions
-from districtpm.core.roles import Role as R
+from districtpm.core.roles import register_permissions
 
-PERMISSIONS = {
-    "processmaps.view": DISTRICT_LEADERS | ACTION_TEAMS | {R.NETWORK_SUPERVISOR},
-}
+PERMISSIONS: dict[str, frozenset[str]] = {}
 register_permissions(PERMISSIONS)

@@ -6,6 +6,5 @@ from districtpm.web import views
 
 app_name = "web"
 urlpatterns = [
-    path("process-maps/", views.processmaps, name="processmaps"),
     path("health/", views.health, name="health"),
 ]

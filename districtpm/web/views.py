@@ -9,7 +9,6 @@ from districtpm.accounts.models import CaseloadEntry, RoleAssignment
 from districtpm.core.access import public, requires
 from districtpm.core.scoping import access_for, allowed, parents_reached
 from districtpm.org.models import Network, School, SchoolYear, Staff
-from districtpm.web.capabilities import PLACEHOLDERS, Capability
 
 
 @requires("authenticated")
@@ -65,18 +64,6 @@ def _meetings_and_updates(user, access) -> dict:
         senders = parents_reached(StatusUpdate, user, "change").values("pk")
         owed = list(ActionTeam.objects.visible_to(user).exclude(id__in=sent).filter(id__in=senders))
     return {"next_meetings": upcoming, "owed_updates": owed, "next_explore": explore}
-
-
-def _capability_page(capability: Capability):
-    @requires(capability.permission)
-    def page(request: HttpRequest) -> HttpResponse:
-        return render(request, "web/capability.html", {"capability": capability})
-
-    page.__name__ = f"{capability.slug}_page"
-    return page
-
-
-processmaps = _capability_page(PLACEHOLDERS["processmaps"])
 
 
 @public

@@ -44,6 +44,7 @@ from districtpm.improvement.tests.downloads import CHECKERS as IMPROVEMENT_CHECK
 from districtpm.meetings.models import FeedToken, Meeting
 from districtpm.meetings.schedule import plan_year
 from districtpm.plans.models import Goal, Plan, Priority, Target
+from districtpm.processmaps.tests.downloads import CHECKERS as PROCESSMAP_CHECKERS
 from districtpm.rubrics.tests.downloads import CHECKERS as RUBRIC_CHECKERS
 
 SUFFIXES = (".xlsx", ".csv", ".json", ".pptx", ".pdf", ".ics")
@@ -349,6 +350,7 @@ CHECKERS: dict[str, Callable[[Check], None]] = {
     **RUBRIC_CHECKERS,
     **IMPROVEMENT_CHECKERS,
     **EVALUATION_CHECKERS,
+    **PROCESSMAP_CHECKERS,
 }
 
 

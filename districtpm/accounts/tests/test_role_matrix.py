@@ -85,7 +85,8 @@ MATRIX = {
     "evaluation:overdue": EVALUATION_SECTION,
     "evaluation:caseloads": {"principal_a"},
     "evaluation:results_import": {"hr"},  # a principal assigns their school's evaluators
-    "web:processmaps": {"admin", "pm", "slt", "team_lead", "team_member", "network_1"},
+    # every reader of the plan's initiatives; the board sees published versions only
+    "processmaps:home": set(ROLES) - {"evaluator_a", "teacher_a"},
 }
 
 

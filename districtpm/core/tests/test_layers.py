@@ -48,7 +48,7 @@ def test_a_planted_upward_import_is_found(tmp_path):
 
 
 def test_a_module_outside_the_layers_is_found(tmp_path):
-    root = _plant(tmp_path, {"processmaps/models.py": "from districtpm.core import roles\n"})
+    root = _plant(tmp_path, {"nolayer/models.py": "from districtpm.core import roles\n"})
     assert [p for p in upward_imports(root) if "is in no layer" in p]
 
 

@@ -28,6 +28,7 @@ from districtpm.demo.improvement_data import (
 )
 from districtpm.demo.models import DemoBuild
 from districtpm.demo.plan_data import build_demo_plan
+from districtpm.demo.processmap_data import build_demo_maps
 from districtpm.demo.rubric_data import build_demo_rubrics
 from districtpm.demo.student_data import build_student_data
 from districtpm.metrics.compute import recompute
@@ -138,6 +139,12 @@ class Command(BaseCommand):
             f"after the ratings: {after['support_plans']} plan of support, "
             f"{after['nonrenewals']} non-renewal and {after['appeals']} appeal in progress"
         )
+        drawn = build_demo_maps(seed)
+        say(
+            f"process maps: {drawn['maps']} with {drawn['versions']} versions; absences "
+            f"follow-up from {drawn['handoffs_before']} hand-offs to {drawn['handoffs_after']} "
+            f"and {drawn['days_before']} days to {drawn['days_after']}"
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {result.schools} schools and {result.staff} staff in "
@@ -175,6 +182,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Added this year's observations ({so_far['observations']}).")
             build_demo_consequences(seed)
             self.stdout.write("Added a plan of support, a non-renewal and an appeal.")
+        from districtpm.processmaps.models import ProcessMap
+
+        if not ProcessMap.objects.exists():
+            drawn = build_demo_maps(seed)
+            self.stdout.write(f"Added the process maps ({drawn['maps']}).")
 
     def _print_accounts(self, *, as_json: bool) -> None:
         accounts = demo_accounts()
