@@ -98,7 +98,10 @@ def pages(svg: str, columns: int = 5) -> list[str]:
     if width <= first + span + GAP_X:
         return [svg]
     inner = svg[svg.index(">") + 1 : svg.rindex("</svg>")]
-    cuts = [first + k * span for k in range(int((width - first) // span) + 1)] + [width]
+    # the first page starts right after the lane names (the legend begins there), the others
+    # in the middle of a gap
+    cuts = [LABEL_W] + [first + k * span for k in range(1, int((width - first) // span) + 1)]
+    cuts.append(width)
     cuts = [c for i, c in enumerate(cuts) if i == 0 or c > cuts[i - 1] + GAP_X]
     out = []
     for x0, x1 in zip(cuts, cuts[1:], strict=False):

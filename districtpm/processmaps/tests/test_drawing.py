@@ -416,10 +416,10 @@ def test_a_long_map_cuts_into_pages_that_repeat_the_lanes_and_lose_no_step(drawi
         inner = [e for e in page_root if e.tag.endswith("svg")]
         assert len(inner) == 2 and float(inner[0].get("width")) == LABEL_W  # the lane names
         x0, _, w, _ = (float(v) for v in inner[1].get("viewBox").split())
-        assert w <= 5 * COL_W + GAP_X
+        assert w <= 5 * COL_W + GAP_X / 2
         slices.append((x0, x0 + w))
-    # the slices follow on one another, from the gap before the first column to the end
-    assert slices[0][0] == LABEL_W + GAP_X / 2
+    # the slices follow on one another, from the lane names to the end
+    assert slices[0][0] == LABEL_W
     assert all(a[1] == b[0] for a, b in itertools.pairwise(slices))
     assert slices[-1][1] == float(root.get("width"))
     # every step lies whole in one slice
