@@ -398,6 +398,7 @@ class _Flow:
     moves: list[tuple[str, float | Ref]] = field(default_factory=list)
     points: list[tuple[float, float]] = field(default_factory=list)
     lowest_port: bool = False  # the lowest of its step's flows out of the right side
+    crowded: bool = False  # one of three or more labelled flows out of one side
 
 
 def _gap_x(col: int) -> float:
@@ -485,9 +486,11 @@ class _Router:
         for flows in outs.values():
             flows.sort(key=lambda f: (leave(f), f.target.x, f.index))
             spacing = 18 if any(f.edge.label for f in flows) else 12
+            crowded = sum(1 for f in flows if f.edge.label) > 2
             for f, dy in zip(flows, _offsets(len(flows), spacing, room), strict=True):
                 self.out_dy[f.index] = dy
                 f.lowest_port = len(flows) > 1 and f is flows[-1]
+                f.crowded = crowded and not f.loop
         for flows in ins.values():
             flows.sort(key=lambda f: (arrive(f), f.source.x, f.index))
             for f, dy in zip(flows, _offsets(len(flows), 12, room), strict=True):
@@ -1056,6 +1059,15 @@ class _Drawing:
             to_the_left = nxt is not None and nxt[0] < cx and flow.source is not flow.target
             left = cx - 8 - width if to_the_left else cx + 8
             top = cy - 7
+        elif flow.crowded and len(flow.points) > 1 and flow.points[-2][1] == flow.points[-1][1]:
+            # Three or more outcomes leave one side too close together for a label each: each
+            # goes by the end of its own flow instead, just before the step it leads to.
+            (px, _), (ex, ey) = flow.points[-2], flow.points[-1]
+            room = max(ex - px - 14, 84)
+            lines = wrap(label, [room, room], size)
+            width = max(text_width(line, size) for line in lines)
+            left = ex - 12 - width
+            top = ey - 3 - (len(lines) * line_h + 1)
         else:
             # Up to the next column's steps; two lines if need be.
             room = flow.source.right - sx + GAP_X - 10

@@ -434,3 +434,26 @@ def test_a_long_map_cuts_into_pages_that_repeat_the_lanes_and_lose_no_step(drawi
         )
     )
     assert pages(small) == [small]
+
+
+def test_the_labels_of_a_decision_with_many_outcomes_do_not_overlap():
+    lanes = ["Schools", "Transport", "Enrollment", "Services"]
+    nodes = [
+        Node("S", "Start", START, lanes[0]),
+        Node("D", "What keeps them away?", DECISION, lanes[0]),
+    ]
+    edges = [Edge("S", "D")]
+    for i, (lane, outcome) in enumerate(
+        zip(lanes, ["Other", "Bus", "Moved", "Health"], strict=True)
+    ):
+        nodes.append(Node(f"T{i}", f"Step {i}", TASK, lane))
+        edges.append(Edge("D", f"T{i}", outcome))
+    root = parse(draw(Graph(nodes, edges)))
+    boxes = []
+    for rect in root.iter(f"{SVG}rect"):
+        if "label-bg" in classes(rect):
+            x, y = float(rect.get("x")), float(rect.get("y"))
+            boxes.append((x, y, x + float(rect.get("width")), y + float(rect.get("height"))))
+    assert len(boxes) == 4
+    for a, b in itertools.combinations(boxes, 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
