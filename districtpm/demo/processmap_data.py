@@ -265,14 +265,26 @@ def _single(
 
 
 def _division_member() -> bool:
-    """The demo's team member works in Whole Child Supports, when they have a staff record
-    (then they change that lane's steps of the draft). True when set."""
-    staff = Staff.objects.filter(user__username="team.member").first()
+    """The demo's team member works in Whole Child Supports, a central office department:
+    their staff record (made here if they have none) puts them there, so signing in as them
+    shows a division member changing their own lane's steps of the draft. True when set."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.filter(username="team.member").first()
     lane = Division.objects.filter(name=WHOLE_CHILD).first()
-    if staff is None or lane is None:
+    if user is None or lane is None:
         return False
-    staff.division = lane
-    staff.save(update_fields=["division"])
+    staff = Staff.objects.filter(user=user).first()
+    if staff is None:
+        staff = Staff.objects.create(
+            employee_id="CO-team-member",
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            user=user,
+            division=lane,
+        )
+    Staff.objects.filter(pk=staff.pk).update(division=lane)
     return True
 
 

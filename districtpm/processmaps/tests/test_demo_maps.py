@@ -100,3 +100,17 @@ def test_every_step_of_the_demo_is_in_the_audit_log(built):
     assert steps == 12 + 12 + 10  # the as-is absences map, the coaching map, the re-entry map
     assert AuditEntry.objects.filter(action="processmaps.map.create").count() == 3
     assert AuditEntry.objects.filter(action="processmaps.version.publish").count() == 3
+
+
+def test_the_demo_team_member_changes_their_own_lane_of_the_draft_only(built, world):
+    from districtpm.processmaps.actions import may_edit_lane
+    from districtpm.processmaps.models import Version
+
+    assert built["division_member"] == 1
+    member = world.users["team_member"]
+    draft = Version.objects.get(process_map__name="Following up a student's absences", number=2)
+    published = Version.objects.get(process_map=draft.process_map, number=1)
+    lanes = {s.lane.name: s.lane_id for s in draft.steps.select_related("lane") if s.lane}
+    assert may_edit_lane(member, draft, lanes["Whole Child Supports"])
+    assert not may_edit_lane(member, draft, lanes["Transportation"])
+    assert not may_edit_lane(member, published, lanes["Whole Child Supports"])
