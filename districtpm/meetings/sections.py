@@ -19,17 +19,17 @@ class Section:
     description: str
     lines: list[str] = field(default_factory=list)
     link: str = ""  # the page in the product it comes from
-    # the picture cut into pages a slide shows readably (the whole picture when it fits)
-    pages: list[str] = field(default_factory=list)
+    # cuts the picture into pages a slide shows readably; called only when a file is made
+    cut: Callable[[str], list[str]] | None = None
 
     def pngs(self) -> list[bytes]:
-        """The pictures for a pack file, drawn at twice their size (only when a file is made)."""
+        """The pictures for a pack file, drawn at twice their size."""
         import vl_convert
 
-        return [
-            vl_convert.svg_to_png(page, scale=2)
-            for page in (self.pages or [self.svg] if self.svg else [])
-        ]
+        if not self.svg:
+            return []
+        pages = self.cut(self.svg) if self.cut else [self.svg]
+        return [vl_convert.svg_to_png(page, scale=2) for page in pages]
 
 
 # (meeting, user, board) -> sections

@@ -19,6 +19,7 @@ from districtpm.processmaps.graph import KINDS
 from districtpm.processmaps.models import Flow, ProcessMap, Step, Version
 
 DRAWERS = "Only the PM office and senior leaders draw process maps."
+MAX_STEPS = 300  # a version's steps: beyond this a map is no longer a picture anyone reads
 OWN_LANE = "You change the steps of your own division's lane only."
 
 
@@ -181,6 +182,8 @@ def add_step(version: Version, *, acting_user: Any, **fields: Any) -> Step:
         )
     _open(version)
     fields = _check(fields)
+    if version.steps.count() >= MAX_STEPS:
+        raise ValidationError(f"A version holds at most {MAX_STEPS} steps: split the process.")
     key = fields.pop("key", "") or _next_key(version)
     if version.steps.filter(key=key).exists():
         raise ValidationError(f"The version has a step {key} already.")
@@ -262,6 +265,13 @@ def remove_step(step: Step, *, acting_user: Any) -> None:
     if not may_edit_lane(acting_user, step.version, step.lane_id):
         raise PermissionDenied(OWN_LANE)
     _open(step.version)
+    if not may_draw(acting_user):
+        others = Flow.objects.filter(target=step).exclude(source__lane_id=step.lane_id)
+        if others.exists():
+            raise ValidationError(
+                "Another division's steps lead to this one: the PM office removes it, or "
+                "those flows first."
+            )
     before = {"version": step.version.title, **snapshot(step)}
     before["flows"] = [
         [f.source.key, f.target.key, f.label]

@@ -118,6 +118,16 @@ def pages(svg: str, columns: int = 5) -> list[str]:
     return out
 
 
+MAX_PAGES = 6
+
+
+def slide_pages(svg: str) -> list[str]:
+    """The pages for a slide deck: the drawing cut as `pages` does, or whole when it would
+    take more than MAX_PAGES (a picture too small to read beats a deck of dozens)."""
+    cut = pages(svg)
+    return cut if len(cut) <= MAX_PAGES else [svg]
+
+
 def png(svg: str, scale: float = 1.0) -> bytes:
     """The SVG drawn as a PNG image, `scale` times its natural size."""
     import vl_convert

@@ -22,7 +22,7 @@ from districtpm.core.cells import FORMULA_TRIGGERS, append_row, csv_writer, safe
 from districtpm.core.plaintext import one_line
 from districtpm.core.scoping import require
 from districtpm.org.models import Division, Position
-from districtpm.processmaps.actions import DRAWERS
+from districtpm.processmaps.actions import DRAWERS, MAX_STEPS
 from districtpm.processmaps.graph import KINDS
 from districtpm.processmaps.models import Flow, ProcessMap, Step, Version
 
@@ -236,6 +236,14 @@ def import_version(
                 )
     if not steps and not problems:
         problems.append(intake.RowError(shown, None, "The file has no steps."))
+    if len(steps) > MAX_STEPS:
+        problems.append(
+            intake.RowError(
+                shown,
+                None,
+                f"A version holds at most {MAX_STEPS} steps; this file has {len(steps)}.",
+            )
+        )
     if problems:
         raise intake.ImportFailed(intake.Rejected(problems))
     with transaction.atomic():

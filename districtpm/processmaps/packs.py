@@ -44,7 +44,7 @@ def map_sections(meeting: Any, user: Any, board: bool) -> list[Section]:
             Section(
                 title=title,
                 svg=svg,
-                pages=drawing.pages(svg),
+                cut=drawing.slide_pages,
                 description=_description(pm.name, v.title, graph, found_),
                 lines=_lines(graph, found_),
                 link=reverse("processmaps:version", args=[pm.pk, v.number]),

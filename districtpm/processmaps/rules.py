@@ -15,7 +15,7 @@ from districtpm.core.scoping import Access, scope_rule
 PERMISSIONS = {
     "processmaps.view": DISTRICT_LEADERS
     | ACTION_TEAMS
-    | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER, R.HR_PARTNER},
+    | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
     "processmaps.change": DISTRICT_LEADERS,
 }
 register_permissions(PERMISSIONS)

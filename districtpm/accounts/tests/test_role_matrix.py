@@ -86,7 +86,7 @@ MATRIX = {
     "evaluation:caseloads": {"principal_a"},
     "evaluation:results_import": {"hr"},  # a principal assigns their school's evaluators
     # every reader of the plan's initiatives; the board sees published versions only
-    "processmaps:home": set(ROLES) - {"evaluator_a", "teacher_a"},
+    "processmaps:home": set(ROLES) - {"evaluator_a", "teacher_a", "hr"},
 }
 
 

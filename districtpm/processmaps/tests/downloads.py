@@ -30,7 +30,6 @@ READERS = {
     "network_2",
     "principal_a",
     "principal_b",
-    "hr",
     "board",
 }
 PUBLISHED_ONLY = {"board"}

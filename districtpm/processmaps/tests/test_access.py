@@ -17,11 +17,12 @@ from django.urls import reverse
 
 from districtpm.audit.models import AuditEntry
 from districtpm.core.scoping import SYSTEM
+from districtpm.org.models import Staff
 from districtpm.processmaps import actions, interchange
 from districtpm.processmaps.models import Flow, ProcessMap, Step
 from districtpm.processmaps.tests.sample import digest, make_sample
 
-NO_SECTION = ["evaluator_a", "teacher_a", "norole"]
+NO_SECTION = ["evaluator_a", "teacher_a", "hr", "norole"]  # HR does not read the plan either
 
 
 def url(name: str, *args: int) -> str:
@@ -416,3 +417,36 @@ def test_a_published_version_no_longer_changes_even_for_the_pm_office(world, log
     client.post(url("remove_step", pm.pk, 1, s2.pk), {"confirm": "yes"})
     client.post(url("remove_flow", pm.pk, 1, sample.flow(v, "S2", "S3").pk))
     assert digest() == before and audit_count() == audited
+
+
+def test_a_lane_member_does_not_cut_another_lanes_flows_by_removing_a_step(world):
+    """Removing a step takes the flows into it with it: a division member may not, when one
+    of those flows is another lane's."""
+    from django.core.exceptions import ValidationError
+
+    sample = make_sample(world)
+    member = world.users["team_member"]
+    mine = Staff.objects.get(user=member).division_id
+    target = next(
+        s
+        for s in sample.draft.steps.filter(lane_id=mine)
+        if Flow.objects.filter(target=s).exclude(source__lane_id=mine).exists()
+    )
+    before = digest()
+    with pytest.raises(ValidationError, match="Another division"):
+        actions.remove_step(target, acting_user=member)
+    assert digest() == before
+    actions.remove_step(target, acting_user=world.users["pm"])  # the PM office may
+    assert not Step.objects.filter(pk=target.pk).exists()
+
+
+def test_a_version_holds_a_bounded_number_of_steps(world, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    monkeypatch.setattr(actions, "MAX_STEPS", 2)
+    pm = actions.create_map("Tiny", acting_user=SYSTEM)
+    v = pm.versions.get()
+    actions.add_step(v, name="One", acting_user=SYSTEM)
+    actions.add_step(v, name="Two", acting_user=SYSTEM)
+    with pytest.raises(ValidationError, match="at most 2 steps"):
+        actions.add_step(v, name="Three", acting_user=SYSTEM)
