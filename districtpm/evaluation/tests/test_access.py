@@ -142,7 +142,7 @@ def test_those_outside_the_record_are_refused_everywhere_and_change_nothing(
         for method in ("get", "post"):
             response = getattr(client, method)(url, POSTED)
             assert response.status_code in (403, 404, 405), (who, method, url)
-            assert "Tess" not in response.content.decode(errors="replace"), (who, url)
+            assert "Tess Ash" not in response.content.decode(errors="replace"), (who, url)
     assert _state() == before, who
     assert AuditEntry.objects.filter(action__startswith="evaluation.").count() == reads, who
     # and the section's own pages show them no one's record
