@@ -11,6 +11,7 @@ again with the message and the form as sent."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -63,6 +64,31 @@ def _is_teacher(request: HttpRequest, e: Evaluation) -> bool:
 
 def _refused(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    act: Callable[[dict[str, Any]], Any],
+    again: Callable[[], HttpResponse],
+    done: Callable[[Any], tuple[str, tuple[Any, ...]]],
+    *,
+    invalid: str = FORM_ERRORS,
+) -> HttpResponse:
+    """One posted form: `act` on its cleaned data, then `done(result)` gives the message and
+    where to go; a bad form or a refused action shows its message and `again()`, the page with
+    what was typed."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return again()
+    try:
+        result = act(form.cleaned_data)
+    except ValidationError as exc:
+        _refused(request, exc)
+        return again()
+    message, target = done(result)
+    messages.success(request, message)
+    return redirect(*target)
 
 
 def _page(
@@ -138,16 +164,16 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
         return _plans_page(request, e)
     _must_manage(request, e)
     form = SupportPlanForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _plans_page(request, e, form)
-    try:
-        plan = consequences.start_support_plan(e, **form.cleaned_data, acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _plans_page(request, e, form)
-    messages.success(request, "The plan of support has started.")
-    return redirect("evaluation:support_plan", e.pk, plan.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.start_support_plan(e, **data, acting_user=request.user),
+        lambda: _plans_page(request, e, form),
+        lambda plan: (
+            "The plan of support has started.",
+            ("evaluation:support_plan", e.pk, plan.pk),
+        ),
+    )
 
 
 def _plan_page(
@@ -193,16 +219,13 @@ def support_check_in(request: HttpRequest, pk: int, plan: int) -> HttpResponse:
     _must_manage(request, e)
     p = _plan(request, e, plan, "change")
     form = CheckInForm(request.POST, prefix="check_in")
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _plan_page(request, e, p, check_in_form=form)
-    try:
-        consequences.add_check_in(p, **form.cleaned_data, acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _plan_page(request, e, p, check_in_form=form)
-    messages.success(request, "The check-in is recorded.")
-    return redirect("evaluation:support_plan", e.pk, p.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.add_check_in(p, **data, acting_user=request.user),
+        lambda: _plan_page(request, e, p, check_in_form=form),
+        lambda _: ("The check-in is recorded.", ("evaluation:support_plan", e.pk, p.pk)),
+    )
 
 
 @requires("evaluation.view")
@@ -212,16 +235,13 @@ def support_close(request: HttpRequest, pk: int, plan: int) -> HttpResponse:
     _must_manage(request, e)
     p = _plan(request, e, plan, "change")
     form = ClosePlanForm(request.POST, prefix="close")
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _plan_page(request, e, p, close_form=form)
-    try:
-        consequences.close_support_plan(p, **form.cleaned_data, acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _plan_page(request, e, p, close_form=form)
-    messages.success(request, "The plan of support is closed.")
-    return redirect("evaluation:support_plan", e.pk, p.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.close_support_plan(p, **data, acting_user=request.user),
+        lambda: _plan_page(request, e, p, close_form=form),
+        lambda _: ("The plan of support is closed.", ("evaluation:support_plan", e.pk, p.pk)),
+    )
 
 
 # --- non-renewal -------------------------------------------------------------------------------
@@ -311,18 +331,16 @@ def nonrenewal(request: HttpRequest, pk: int) -> HttpResponse:
     _must_manage(request, e)
     nr = NonRenewal.objects.restrict(request.user, "change").filter(evaluation=e).first()
     form = ProposeForm(request.POST, prefix="propose")
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _nonrenewal_page(request, e, nr, form=form)
-    try:
-        consequences.propose_nonrenewal(e, **form.cleaned_data, acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _nonrenewal_page(request, e, nr, form=form)
-    messages.success(
-        request, "The non-renewal is proposed. The teacher sees it once notice is recorded."
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.propose_nonrenewal(e, **data, acting_user=request.user),
+        lambda: _nonrenewal_page(request, e, nr, form=form),
+        lambda _: (
+            "The non-renewal is proposed. The teacher sees it once notice is recorded.",
+            ("evaluation:nonrenewal", e.pk),
+        ),
     )
-    return redirect("evaluation:nonrenewal", e.pk)
 
 
 @requires("evaluation.view")
@@ -333,16 +351,14 @@ def nonrenewal_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     nr = get_object_or_404(NonRenewal.objects.restrict(request.user, "change"), evaluation=e)
     action, _label, done = STEPS[step]
     form = StepForm(request.POST, prefix=step)
-    if not form.is_valid():
-        messages.error(request, "Give the day as a date.")
-        return _nonrenewal_page(request, e, nr, step_form=form)
-    try:
-        action(nr, form.cleaned_data["on"], acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _nonrenewal_page(request, e, nr, step_form=form)
-    messages.success(request, done)
-    return redirect("evaluation:nonrenewal", e.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: action(nr, data["on"], acting_user=request.user),
+        lambda: _nonrenewal_page(request, e, nr, step_form=form),
+        lambda _: (done, ("evaluation:nonrenewal", e.pk)),
+        invalid="Give the day as a date.",
+    )
 
 
 @requires("evaluation.view")
@@ -409,16 +425,16 @@ def appeals(request: HttpRequest, pk: int) -> HttpResponse:
         return _appeals_page(request, e)
     _must_manage(request, e)
     form = AppealForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _appeals_page(request, e, form)
-    try:
-        appeal = consequences.file_appeal(e, **form.cleaned_data, acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _appeals_page(request, e, form)
-    messages.success(request, f"The {appeal.get_kind_display().lower()} is recorded as filed.")
-    return redirect("evaluation:appeal", e.pk, appeal.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.file_appeal(e, **data, acting_user=request.user),
+        lambda: _appeals_page(request, e, form),
+        lambda appeal: (
+            f"The {appeal.get_kind_display().lower()} is recorded as filed.",
+            ("evaluation:appeal", e.pk, appeal.pk),
+        ),
+    )
 
 
 def _appeal_page(
@@ -462,16 +478,13 @@ def appeal(request: HttpRequest, pk: int, appeal: int) -> HttpResponse:
     _must_manage(request, e)
     a = _appeal(request, e, appeal, "change")
     form = DecisionForm(request.POST, prefix="decision")
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _appeal_page(request, e, a, form=form)
-    try:
-        consequences.record_decision(a, **form.cleaned_data, acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _appeal_page(request, e, a, form=form)
-    messages.success(request, "The decision is recorded.")
-    return redirect("evaluation:appeal", e.pk, a.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.record_decision(a, **data, acting_user=request.user),
+        lambda: _appeal_page(request, e, a, form=form),
+        lambda _: ("The decision is recorded.", ("evaluation:appeal", e.pk, a.pk)),
+    )
 
 
 @requires("evaluation.view")
@@ -481,16 +494,13 @@ def appeal_panel(request: HttpRequest, pk: int, appeal: int) -> HttpResponse:
     _must_manage(request, e)
     a = _appeal(request, e, appeal, "change")
     form = PanelForm(request.POST, prefix="panel")
-    if not form.is_valid():
-        messages.error(request, FORM_ERRORS)
-        return _appeal_page(request, e, a, panel_form=form)
-    try:
-        consequences.name_panel(a, form.cleaned_data["panel"], acting_user=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-        return _appeal_page(request, e, a, panel_form=form)
-    messages.success(request, "The panel is named.")
-    return redirect("evaluation:appeal", e.pk, a.pk)
+    return _submit(
+        request,
+        form,
+        lambda data: consequences.name_panel(a, data["panel"], acting_user=request.user),
+        lambda: _appeal_page(request, e, a, panel_form=form),
+        lambda _: ("The panel is named.", ("evaluation:appeal", e.pk, a.pk)),
+    )
 
 
 # --- HR's list ---------------------------------------------------------------------------------
