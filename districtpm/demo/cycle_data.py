@@ -116,4 +116,11 @@ def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
             created_by=lead,
             closed_at=timezone.now() if rng.random() < 0.6 else None,
         )
-    return {"teams": len(teams), "meetings": counts["created"], "updates": updates}
+    # The PM office's own monthly sessions with the division chiefs, beside the dialogues.
+    _, sessions = plan_year(year.name, "pm-sessions", acting_user=SYSTEM, source="demo")
+    return {
+        "teams": len(teams),
+        "meetings": counts["created"],
+        "sessions": sessions["created"],
+        "updates": updates,
+    }

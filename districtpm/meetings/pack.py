@@ -15,6 +15,7 @@ are the charts drawn here; the only links are none.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -26,11 +27,14 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.safestring import mark_safe
 
+from districtpm.actionplans.models import ActionTeam, StatusUpdate
 from districtpm.analytics.schema import GROUP_DIMENSIONS, period_order
 from districtpm.core import plaintext
-from districtpm.meetings.models import Meeting
+from districtpm.core.scoping import access_for
+from districtpm.meetings.models import Meeting, MeetingItem
 from districtpm.meetings.sections import Section, sections_for
 from districtpm.metrics import charts
 from districtpm.metrics.models import Metric, MetricValue
@@ -40,6 +44,7 @@ from districtpm.plans.status import trajectory
 
 MAX_CHARTS = 12
 EXPORT_WIDTH = 720
+EXPORT_HEIGHT = 380
 
 
 def _clean_strings(value: Any) -> Any:
@@ -75,6 +80,13 @@ class Chart:
         spec["width"] = EXPORT_WIDTH
         if spec.get("height") == {"step": 18}:
             spec["height"] = {"step": 22}
+        elif isinstance(spec.get("height"), int | float):
+            spec["height"] = max(spec["height"], EXPORT_HEIGHT)
+        # read from across a room: larger text than on a page
+        config = spec.setdefault("config", {})
+        config["axis"] = {**config.get("axis", {}), "labelFontSize": 13, "titleFontSize": 13}
+        config["legend"] = {**config.get("legend", {}), "labelFontSize": 13, "titleFontSize": 13}
+        config["title"] = {**config.get("title", {}), "fontSize": 16}
         return spec
 
 
@@ -86,6 +98,10 @@ class Pack:
     charts: list[Chart] = field(default_factory=list)
     left_out: int = 0  # charts beyond the limit
     sections: list[Section] = field(default_factory=list)  # what higher apps add (sections.py)
+    # outside the board version: the month's status update of each team the viewer may see
+    # (None where it is missing), and the commitments still open (None: not in this pack)
+    updates: list[tuple[Any, Any]] = field(default_factory=list)
+    commitments: list[MeetingItem] | None = None
 
 
 def _district_values(user: Any, metric_ids: set[str]) -> list[MetricValue]:
@@ -236,7 +252,51 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
     pack.charts = found[:MAX_CHARTS]
     pack.left_out = len(found) - len(pack.charts)
     pack.sections = sections_for(meeting, user, board=board)
+    if not board:
+        pack.updates = month_updates(meeting, user)
+        pack.commitments = carried(meeting, user)[2]
     return pack
+
+
+def carried(meeting: Meeting, user: Any) -> tuple[Meeting | None, list[MeetingItem], list]:
+    """The previous meeting of the cycle, its decisions, and every commitment still open, from
+    the meetings this user may see."""
+    visible = Meeting.objects.visible_to(user)
+    previous = (
+        visible.filter(cycle=meeting.cycle)
+        .filter(Q(date__lt=meeting.date) | Q(date=meeting.date, start_time__lt=meeting.start_time))
+        .order_by("-date", "-start_time")
+        .select_related("rule", "priority")
+        .first()
+    )
+    decisions = (
+        list(previous.items.filter(kind=MeetingItem.Kind.DECISION).select_related("created_by"))
+        if previous
+        else []
+    )
+    open_commitments = list(
+        MeetingItem.objects.filter(
+            meeting__in=visible.filter(cycle=meeting.cycle),
+            kind=MeetingItem.Kind.COMMITMENT,
+            meeting__date__lt=meeting.date,
+        )
+        .filter(Q(closed_at=None) | Q(closed_in=meeting))
+        .select_related("owner", "meeting__rule", "meeting__priority")
+        .order_by("due_date", "pk")
+    )
+    return previous, decisions, open_commitments
+
+
+def month_updates(meeting: Meeting, user: Any) -> list[tuple[Any, Any]]:
+    """Each action team the user may see, with its status update for the meeting's month
+    (None where there is none yet); nothing for a user who may not read action plans."""
+    if not access_for(user).can("actionplans.view"):
+        return []
+    teams = ActionTeam.objects.visible_to(user).select_related("priority", "lead")
+    by_team = {
+        u.team_id: u for u in StatusUpdate.objects.filter(month=meeting.focus_month, team__in=teams)
+    }
+    return [(t, by_team.get(t.pk)) for t in teams]
 
 
 # ------------------------------------------------------------------------------ exports
@@ -325,33 +385,6 @@ def _title_lines(pack: Pack) -> tuple[str, str]:
     return title, sub
 
 
-def _span(shape: Any, slide_width: int, margin: int) -> None:
-    """Stretch a placeholder across the wide slide: the default template's layouts are 10
-    inches wide, so a long title wrapped in them runs over the line below it."""
-    top, height = shape.top, shape.height  # read while still inherited from the layout
-    shape.left, shape.top, shape.width, shape.height = margin, top, slide_width - 2 * margin, height
-
-
-def _add_title_slide(deck: Any, pack: Pack, margin: int) -> None:
-    title, sub = _title_lines(pack)
-    slide = deck.slides.add_slide(deck.slide_layouts[0])
-    slide.shapes.title.text = text(title)
-    slide.placeholders[1].text = text(sub)
-    for shape in slide.placeholders:
-        _span(shape, deck.slide_width, margin)
-
-
-def _add_agenda_slide(deck: Any, agenda: list[str], margin: int) -> None:
-    slide = deck.slides.add_slide(deck.slide_layouts[1])
-    slide.shapes.title.text = "Agenda"
-    for shape in slide.placeholders:
-        _span(shape, deck.slide_width, margin)
-    body = slide.placeholders[1].text_frame
-    body.text = text(agenda[0]) if agenda else "Review of the data pack"
-    for item in agenda[1:]:
-        body.add_paragraph().text = text(item)
-
-
 def _forecast_cell(row: scorecard.Row) -> str:
     forecast = row.forecast
     if not forecast:
@@ -372,132 +405,93 @@ def _goal_cells(row: scorecard.Row) -> list[str]:
     ]
 
 
-def _add_goals_slide(deck: Any, goals: list[scorecard.Row]) -> None:
-    from pptx.util import Inches, Pt
-
-    slide = deck.slides.add_slide(deck.slide_layouts[5])
-    slide.shapes.title.text = "Goals: where they stand"
-    rows = len(goals) + 1
-    table = slide.shapes.add_table(
-        rows, 5, Inches(0.5), Inches(1.6), Inches(12.3), Inches(0.4 * rows)
-    ).table
-    for i, head in enumerate(["Goal", "Result", "Target", "Status", "Forecast"]):
-        table.cell(0, i).text = head
-    for r, row in enumerate(goals, start=1):
-        for c, value in enumerate(_goal_cells(row)):
-            table.cell(r, c).text = text(value)
-            table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(12)
-
-
-def _add_chart_title(slide: Any, chart: Chart, slide_width: int, margin: int) -> None:
-    from pptx.enum.text import MSO_AUTO_SIZE
-    from pptx.util import Pt
-
-    title = slide.shapes.title
-    title.text = text(chart.title)
-    _span(title, slide_width, margin)
-    # a goal statement can be long: a smaller size, and shrink to fit beyond that
-    title.text_frame.paragraphs[0].font.size = Pt(28)
-    title.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+def chart_table(chart: Chart) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the table of a chart's numbers. One period for every row names
+    the period in the header; one series for every row names the series there."""
+    labels = {label for label, _, _, _ in chart.table}
+    periods = {period for _, period, _, _ in chart.table}
+    if len(periods) == 1:
+        first, name = next(iter(periods)), lambda label, period: label
+    elif len(labels) == 1:
+        first, name = next(iter(labels)), lambda label, period: period
+    else:
+        first, name = "", lambda label, period: f"{label}, {period}"
+    rows = [
+        [name(label, period), _fmt(chart, value), "" if n is None else f"{n:,}"]
+        for label, period, value, n in chart.table
+    ]
+    return [first, "Value", "n"], rows
 
 
-def _add_chart_picture(slide: Any, chart: Chart, number: int, png: bytes) -> None:
-    from pptx.util import Inches
-
-    picture = slide.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.4), width=Inches(8.4))
-    picture.name = f"Chart {number}"
-    picture._element.nvPicPr.cNvPr.set("descr", text(f"Chart: {chart.title}"))
-
-
-def _add_chart_table(slide: Any, chart: Chart) -> None:
-    """The table of the numbers the chart draws, with their n, beside it."""
-    from pptx.util import Inches, Pt
-
-    shown = chart.table[:14]
-    table = slide.shapes.add_table(
-        len(shown) + 1, 3, Inches(9.0), Inches(1.4), Inches(4.0), Inches(0.3 * (len(shown) + 1))
-    ).table
-    for i, head in enumerate(["", "Value", "n"]):
-        table.cell(0, i).text = head
-    for r, (label, period, value, n) in enumerate(shown, start=1):
-        table.cell(r, 0).text = text(f"{label} {period}".strip() if label != period else period)
-        table.cell(r, 1).text = text(_fmt(chart, value))
-        table.cell(r, 2).text = "" if n is None else f"{n:,}"
-        for c in range(3):
-            table.cell(r, c).text_frame.paragraphs[0].font.size = Pt(10)
+def _commitment_cells(item: MeetingItem, on: dt.date) -> list[str]:
+    owner = item.owner.get_full_name() or item.owner.username if item.owner else "—"
+    due = f"{item.due_date:%-d %b %Y}" if item.due_date else "—"
+    late = item.closed_at is None and item.due_date is not None and item.due_date < on
+    return [item.text, owner, due + (" · overdue" if late else ""), item.meeting.title]
 
 
-def _add_chart_slide(deck: Any, chart: Chart, number: int, margin: int, png: bytes) -> None:
-    from pptx.util import Inches
+def _update_cells(team: Any, update: Any) -> list[str]:
+    if update is None:
+        return [team.name, "—", "—", "—", "No update yet"]
+    return [
+        team.name,
+        update.get_timeline_display(),
+        update.get_scope_display(),
+        update.get_resources_display(),
+        update.narrative,
+    ]
 
-    slide = deck.slides.add_slide(deck.slide_layouts[5])
-    _add_chart_title(slide, chart, deck.slide_width, margin)
-    _add_chart_picture(slide, chart, number, png)
-    _add_chart_table(slide, chart)
-    if chart.note:
-        box = slide.shapes.add_textbox(Inches(0.4), Inches(6.8), Inches(12), Inches(0.4))
-        box.text_frame.text = text(chart.note)
 
+def to_pptx(pack: Pack, template: Path | None = None) -> bytes:
+    from districtpm.meetings.slides import Deck
 
-def to_pptx(pack: Pack) -> bytes:
-    from pptx import Presentation
-    from pptx.util import Inches
-
-    deck = Presentation()
-    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
-    margin = Inches(0.6)
-    _add_title_slide(deck, pack, margin)
-    _add_agenda_slide(deck, pack.meeting.agenda, margin)
+    title, sub = _title_lines(pack)
+    deck = Deck(template, title=plaintext.one_line(title))
+    deck.title_slide(title, sub)
+    deck.bullets("Agenda", pack.meeting.agenda or ["Review of the data pack"])
     if pack.goals:
-        _add_goals_slide(deck, pack.goals)
+        deck.table(
+            "Goals: where they stand",
+            ["Goal", "Result", "Target", "Status", "Forecast"],
+            [_goal_cells(row) for row in pack.goals],
+            [0.40, 0.11, 0.11, 0.14, 0.24],
+        )
+    if pack.updates:
+        deck.table(
+            f"Status updates for {pack.meeting.focus_month:%B %Y}",
+            ["Team", "Timeline", "Scope", "Resources", "What the team says"],
+            [_update_cells(team, update) for team, update in pack.updates],
+            [0.18, 0.1, 0.1, 0.1, 0.52],
+            points=11,
+        )
+    if pack.commitments is not None:
+        deck.table(
+            "Commitments still open",
+            ["Commitment", "Owner", "Due", "Made at"],
+            [_commitment_cells(item, pack.meeting.date) for item in pack.commitments],
+            [0.46, 0.16, 0.16, 0.22],
+            note="" if pack.commitments else "No commitment is open.",
+            points=11,
+        )
     pictures = chart_pngs(pack.charts)
     for number, (chart, png) in enumerate(zip(pack.charts, pictures, strict=True), start=1):
-        _add_chart_slide(deck, chart, number, margin, png)
+        header, rows = chart_table(chart)
+        deck.chart(
+            chart.title, png, f"Chart: {chart.title}", header, rows, chart.note, f"Chart {number}"
+        )
     for section in pack.sections:
-        _add_section_slide(deck, section, margin)
-    out = io.BytesIO()
-    deck.save(out)
-    return out.getvalue()
+        _add_section_slides(deck, section)
+    return deck.save()
 
 
-def _add_section_slide(deck: Any, section: Section, margin: int) -> None:
-    """A section's picture across the whole slide (its description as alt text), then its
-    lines on a slide of their own, so that the picture is as large as the slide allows."""
-    from pptx.util import Inches, Pt
-
+def _add_section_slides(deck: Any, section: Section) -> None:
+    """A section's pictures as large as the slide allows (its description as alt text), then
+    its lines on slides of their own."""
     pictures = section.pngs()
-    for number, png in enumerate(pictures or [None], start=1):
-        slide = deck.slides.add_slide(deck.slide_layouts[5])
-        title = slide.shapes.title
+    for number, png in enumerate(pictures, start=1):
         part = f" (part {number} of {len(pictures)})" if len(pictures) > 1 else ""
-        title.text = text(section.title + part)
-        _span(title, deck.slide_width, margin)
-        title.text_frame.paragraphs[0].font.size = Pt(26)
-        if png is None:
-            continue
-        width = deck.slide_width - 2 * Inches(0.3)
-        picture = slide.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(1.3), width=width)
-        room = deck.slide_height - Inches(1.45)
-        if picture.height > room:  # a tall map: fit the slide, keep its proportions
-            ratio = room / picture.height
-            picture.height, picture.width = room, int(picture.width * ratio)
-            picture.left = int((deck.slide_width - picture.width) / 2)
-        picture.name = text(section.title + part)[:60]
-        picture._element.nvPicPr.cNvPr.set("descr", text(section.description + part))
-    listing = deck.slides.add_slide(deck.slide_layouts[5])
-    heading = listing.shapes.title
-    heading.text = text(f"{section.title}: what it shows")
-    _span(heading, deck.slide_width, margin)
-    heading.text_frame.paragraphs[0].font.size = Pt(26)
-    box = listing.shapes.add_textbox(
-        margin, Inches(1.5), deck.slide_width - 2 * margin, Inches(5.5)
-    )
-    frame = box.text_frame
-    frame.word_wrap = True
-    for i, line in enumerate(section.lines or ["Nothing to list."]):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        paragraph.text = text(line)
-        paragraph.font.size = Pt(16)
+        deck.picture(section.title + part, png, section.description + part, section.title + part)
+    deck.bullets(f"{section.title}: what it shows", section.lines, points=16)
 
 
 def to_pdf(pack: Pack) -> bytes:
@@ -539,6 +533,25 @@ def to_pdf(pack: Pack) -> bytes:
                 style=[("GRID", (0, 0), (-1, -1), 0.5, colors.grey)],
             )
         )
+    grid = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    if pack.updates:
+        story.append(para(f"Status updates for {pack.meeting.focus_month:%B %Y}", "Heading2"))
+        head = ["Team", "Timeline", "Scope", "Resources", "What the team says"]
+        cells = [[para(c, "Normal") for c in _update_cells(t, u)] for t, u in pack.updates]
+        widths = [1.8 * inch, 1.0 * inch, 1.0 * inch, 1.0 * inch, 4.6 * inch]
+        story.append(Table([head, *cells], colWidths=widths, style=grid, repeatRows=1))
+    if pack.commitments is not None:
+        story.append(para("Commitments still open", "Heading2"))
+        if pack.commitments:
+            head = ["Commitment", "Owner", "Due", "Made at"]
+            cells = [
+                [para(c, "Normal") for c in _commitment_cells(item, pack.meeting.date)]
+                for item in pack.commitments
+            ]
+            widths = [4.2 * inch, 1.6 * inch, 1.5 * inch, 2.1 * inch]
+            story.append(Table([head, *cells], colWidths=widths, style=grid, repeatRows=1))
+        else:
+            story.append(para("No commitment is open.", "Normal"))
     for chart, png in zip(pack.charts, chart_pngs(pack.charts), strict=True):
         story += [PageBreak(), para(chart.title, "Heading2")]
         # the only image flowable: bytes the product drew, never a path or address from text

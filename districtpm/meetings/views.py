@@ -156,34 +156,6 @@ class MoveForm(forms.Form):
     reason = forms.CharField(max_length=200)
 
 
-def _carried(meeting: Meeting, user) -> tuple[Meeting | None, list[MeetingItem], list[MeetingItem]]:
-    """The previous meeting of the cycle, its decisions, and every commitment still open, from
-    the meetings this user may see."""
-    visible = Meeting.objects.visible_to(user)
-    previous = (
-        visible.filter(cycle=meeting.cycle)
-        .filter(Q(date__lt=meeting.date) | Q(date=meeting.date, start_time__lt=meeting.start_time))
-        .order_by("-date", "-start_time")
-        .select_related("rule", "priority")
-        .first()
-    )
-    decisions = (
-        list(previous.items.filter(kind=MeetingItem.Kind.DECISION).select_related("created_by"))
-        if previous
-        else []
-    )
-    open_commitments = list(
-        MeetingItem.objects.filter(
-            meeting__in=visible.filter(cycle=meeting.cycle),
-            kind=MeetingItem.Kind.COMMITMENT,
-            meeting__date__lt=meeting.date,
-        )
-        .filter(Q(closed_at=None) | Q(closed_in=meeting))
-        .select_related("owner", "meeting__rule", "meeting__priority")
-    )
-    return previous, decisions, open_commitments
-
-
 @requires("meetings.view")
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -193,14 +165,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     access = access_for(user)
     board_only = _board_only(access)
     data = pack.assemble(obj, user=user, board=board_only)
-    previous, decisions, commitments = _carried(obj, user)
-    updates = []
+    previous, decisions, commitments = pack.carried(obj, user)
+    updates = data.updates if not board_only else pack.month_updates(obj, user)
     if access.can("actionplans.view"):
-        teams = ActionTeam.objects.visible_to(user).select_related("priority", "lead")
-        by_team = {
-            u.team_id: u for u in StatusUpdate.objects.filter(month=obj.focus_month, team__in=teams)
-        }
-        updates = [(t, by_team.get(t.pk)) for t in teams]
         focus_plans = list(
             ActionPlan.objects.visible_to(user)
             .filter(team__priority=obj.priority, school_year=obj.cycle.school_year.name)

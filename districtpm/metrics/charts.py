@@ -21,6 +21,24 @@ def _axis(metric: Metric) -> dict[str, Any]:
     return {"format": _axis_format(metric), "tickMinStep": step}
 
 
+def _trend_scale(metric: Metric, values: list[float]) -> dict[str, Any]:
+    """Zero at the foot of the axis, unless every value lies far from it (monthly attendance
+    between 92% and 95% on a 0–100% axis is a flat line): then the axis spans the values, but
+    never less than ten points of a percentage (a tenth of the top value otherwise), so that a
+    small change does not look like a large one."""
+    if not values or min(values) < 0 or min(values) <= 0.5 * max(values):
+        return {"zero": True}
+    lo, hi = min(values), max(values)
+    percent = metric.format.startswith("percent")
+    least = 0.10 if percent else 0.1 * hi
+    if hi - lo < least:
+        middle = (hi + lo) / 2
+        lo, hi = middle - least / 2, middle + least / 2
+    if percent:
+        lo, hi = max(0.0, lo), min(1.0, hi) if hi <= 1 else hi
+    return {"zero": False, "domain": [lo, hi], "nice": True}
+
+
 def trend_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     """Value by period, one line per student group; suppressed cells are simply absent."""
     data = [
@@ -42,6 +60,7 @@ def trend_spec(metric: Metric, rows: list[dict[str, Any]], title: str) -> dict[s
                 "type": "quantitative",
                 "title": metric.name,
                 "axis": _axis(metric),
+                "scale": _trend_scale(metric, [d["value"] for d in data]),
             },
             "color": {"field": "group", "type": "nominal", "title": "Group"},
             "tooltip": [

@@ -102,7 +102,7 @@ class Command(BaseCommand):
         cycles = build_demo_cycles(plan, seed)
         say(
             f"Performance Dialogues: {cycles['meetings']} meetings, {cycles['teams']} action "
-            f"teams, {cycles['updates']} status updates"
+            f"teams, {cycles['updates']} status updates; {cycles['sessions']} PM sessions"
         )
         rubrics = build_demo_rubrics(plan, seed)
         say(
