@@ -258,6 +258,8 @@ SPARK_CONF = json.loads(os.environ.get("SPARK_CONF") or "{}")
 DISTRICTPM_TASK_STALE_SECONDS = int(os.environ.get("DISTRICTPM_TASK_STALE_SECONDS", "600"))
 
 # The smallest student group whose numbers may be shown anywhere.
+# A PowerPoint file (.pptx) whose layouts, logo, colours and fonts the meeting packs use.
+DISTRICTPM_PACK_TEMPLATE = os.environ.get("DISTRICTPM_PACK_TEMPLATE", "")
 DISTRICTPM_MIN_N = int(os.environ.get("DISTRICTPM_MIN_N", "10"))
 
 LOGGING = {

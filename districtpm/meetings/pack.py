@@ -443,7 +443,7 @@ def _update_cells(team: Any, update: Any) -> list[str]:
 
 
 def to_pptx(pack: Pack, template: Path | None = None) -> bytes:
-    from districtpm.meetings.slides import Deck
+    from districtpm.core.slides import Deck
 
     title, sub = _title_lines(pack)
     deck = Deck(template, title=plaintext.one_line(title))

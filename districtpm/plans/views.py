@@ -221,6 +221,18 @@ def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def _scorecard_page(request: HttpRequest, card, *, board: bool = False) -> HttpResponse:
     """The scorecard page. Its body (the tables) is most of the rendering and depends on the
     card alone: rendered without the request, it is kept with the card's cached rows."""
+    if request.GET.get("format") == "pptx":
+        from django.utils.text import slugify
+
+        from districtpm.plans.scorecard_pptx import to_pptx
+
+        response = HttpResponse(
+            to_pptx(card, board=board),
+            content_type="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        )
+        name = slugify(f"{'board ' if board else ''}{card.entity.name} scorecard") or "scorecard"
+        response["Content-Disposition"] = f'attachment; filename="{name}.pptx"'
+        return response
     body = card.bodies.get(board)
     if body is None:
         context = {

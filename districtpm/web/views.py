@@ -38,7 +38,30 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": access.roles,
         **_meetings_and_updates(request.user, access),
     }
+    context.update(_scorecards(request.user, access, context))
     return render(request, "web/home.html", context)
+
+
+def _scorecards(user, access, context: dict) -> dict:
+    """The scorecards the user's home leads straight to: their schools', their networks' and,
+    for a district-wide role, the district's (none before there is a plan)."""
+    if not access.can("plan.view"):
+        return {}
+    from districtpm.plans.models import Plan
+    from districtpm.plans.scorecard import scorecard_codes
+
+    if not Plan.objects.visible_to(user).exists():
+        return {}
+    codes = scorecard_codes(user)
+    return {
+        "school_cards": {
+            s.pk for s in context["my_schools"] if codes is None or s.code in codes[0]
+        },
+        "network_cards": {
+            n.pk for n in context["my_networks"] if codes is None or n.code in codes[1]
+        },
+        "district_card": context["district_wide"],
+    }
 
 
 def _meetings_and_updates(user, access) -> dict:

@@ -14,9 +14,9 @@ from django.contrib.auth.models import User
 from pptx import Presentation
 from pptx.util import Inches
 
+from districtpm.core.slides import Deck, lines_needed
 from districtpm.meetings import pack
 from districtpm.meetings.models import Meeting, MeetingItem
-from districtpm.meetings.slides import Deck, lines_needed
 
 KINDS = ["explore", "engage", "empower", "pm_session"]
 

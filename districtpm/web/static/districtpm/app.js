@@ -14,3 +14,9 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+//   <button data-print>        opens the browser's print dialog (the print stylesheet applies)
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
