@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -209,11 +210,55 @@ def metric_detail(request: HttpRequest, metric_id: str) -> HttpResponse:
             else None,
             "level_labels": LEVEL_LABELS,
             "min_n": metric.min_n,
+            "export_query": urlencode({**entity.query(), "group": dim}),
         },
     )
 
 
-def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]:
+DECIMALS = {"percent": 0, "percent1": 1, "number": 0, "decimal2": 2}
+
+
+def _shown(metric: Metric, value: float | None) -> float | int | str:
+    """A value as the page shows it, as a number: a rate in percent, rounded alike."""
+    if _finite(value) is None:
+        return ""
+    places = DECIMALS.get(metric.format, 1)
+    number = value * 100 if metric.format.startswith("percent") else value
+    return int(round(number)) if places == 0 else round(number, places)
+
+
+def _count(number: float | None) -> float | int | str:
+    """A count as an integer (6536, not 6536.0); any other number to two places."""
+    if _finite(number) is None:
+        return ""
+    return int(number) if float(number).is_integer() else round(number, 2)
+
+
+def _page_filter(request: HttpRequest, metric: Metric) -> tuple[dict[str, Any], Entity] | None:
+    """The rows the metric's page shows for the same query (one entity, all students and the
+    chosen group dimension, every period), or None for an export of everything the user may
+    see (no entity asked for)."""
+    if "level" not in request.GET and "entity" not in request.GET:
+        return None
+    entity = _entity(request)
+    if entity.level not in metric.levels:
+        raise Http404(f"{metric.name} is not computed for a {entity.level}.")
+    dims = ["all", *(metric.groups if not metric.is_gap else [])]
+    dim = request.GET.get("group", dims[1] if len(dims) > 1 else "all")
+    if dim not in dims:
+        dim = "all"
+    query = {
+        "level": entity.level,
+        "entity_code": entity.code,
+        "grade": entity.grade,
+        "group_dim__in": {"all", dim},
+    }
+    return query, entity
+
+
+def _export_rows(
+    user: Any, metric: Metric, only: dict[str, Any] | None = None
+) -> tuple[list[str], list[list[Any]]]:
     names = {
         ("school", c): n for c, n in School.objects.visible_to(user).values_list("code", "name")
     }
@@ -221,43 +266,51 @@ def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]
     names.update(
         {("network", c): n for c, n in Network.objects.visible_to(user).values_list("code", "name")}
     )
+    percent = metric.format.startswith("percent")
     header = [
-        "metric",
-        "level",
-        "entity_code",
-        "entity_name",
-        "grade",
-        "period",
-        "group",
-        "group_value",
-        "n",
-        "numerator",
-        "denominator",
-        "value",
-        "suppressed",
+        "Metric",
+        "Level",
+        "Code",
+        "Name",
+        "Grade",
+        "Period",
+        "Student group",
+        "Students (n)",
+        "Numerator",
+        "Denominator",
+        "Value (%)" if percent else "Value",
+        "Shown as",
+        "Suppressed",
     ]
+    values = MetricValue.objects.visible_to(user).filter(metric=metric)
+    if only is not None:
+        # in the page's order: all students, then the groups by name; each in time order
+        ordered = sorted(
+            values.filter(**only).order_by("period_order", "period"),
+            key=lambda v: (v.group_dim != "all", _group_label(v.group_dim, v.group_value)),
+        )
+    else:
+        ordered = values.order_by(
+            "level", "entity_code", "grade", "period_order", "group_dim", "group_value"
+        ).iterator(chunk_size=5000)
     rows = []
-    for v in (
-        MetricValue.objects.visible_to(user)
-        .filter(metric=metric)
-        .order_by("level", "entity_code", "grade", "period_order", "group_dim", "group_value")
-        .iterator(chunk_size=5000)
-    ):
+    for v in ordered:
+        hidden = v.suppressed
         rows.append(
             [
-                metric.id,
-                v.level,
+                metric.name,
+                LEVEL_LABELS.get(v.level, v.level),
                 v.entity_code,
                 "District" if v.level == "district" else names.get((v.level, v.entity_code), ""),
                 v.grade,
                 v.period,
-                v.group_dim,
-                v.group_value,
-                "" if v.suppressed else v.n,
+                _group_label(v.group_dim, v.group_value),
+                "" if hidden or v.n is None else int(v.n),
                 # a NaN or infinity would corrupt the workbook; an empty cell says "no number"
-                "" if v.suppressed or _finite(v.numerator) is None else v.numerator,
-                "" if v.suppressed or _finite(v.denominator) is None else v.denominator,
-                "" if v.suppressed or _finite(v.value) is None else v.value,
+                "" if hidden else _count(v.numerator),
+                "" if hidden else _count(v.denominator),
+                "" if hidden else _shown(metric, v.value),
+                "" if hidden else metric.format_value(v.value),
                 _hidden_label(v, metric.min_n),
             ]
         )
@@ -267,8 +320,9 @@ def _export_rows(user: Any, metric: Metric) -> tuple[list[str], list[list[Any]]]
 @requires("data.view")
 def export(request: HttpRequest, metric_id: str, fmt: str) -> HttpResponse:
     metric = get_visible_or_404(Metric.objects, request.user, pk=metric_id)
-    header, rows = _export_rows(request.user, metric)
-    filename = slugify(metric.id)
+    page = _page_filter(request, metric)
+    header, rows = _export_rows(request.user, metric, page[0] if page else None)
+    filename = slugify(metric.id if page is None else f"{metric.id} {page[1].name}")
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv_writer(buffer)

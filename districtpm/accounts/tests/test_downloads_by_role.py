@@ -113,6 +113,7 @@ GOAL_SCOPE: dict[str, frozenset | None] = {
     "norole": None,
 }
 GOAL_KEYS = [k for k in ALL if k[0] != "grade"]
+DISTRICT_KEY = ("district", "district", "")
 
 
 def statement(key) -> str:
@@ -200,15 +201,15 @@ def _metric_rows(check: Check, name: str, parse: Callable[[bytes], set]) -> None
 
 def _csv(content: bytes) -> set:
     return {
-        (r["level"], r["entity_code"], r["grade"])
+        (r["Level"].lower(), r["Code"], r["Grade"])
         for r in csv.DictReader(io.StringIO(content.decode()))
     }
 
 
 def _xlsx(content: bytes) -> set:
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    at = [rows[0].index(c) for c in ("level", "entity_code", "grade")]
-    return {(r[at[0]], r[at[1]], r[at[2]] or "") for r in rows[1:]}
+    at = [rows[0].index(c) for c in ("Level", "Code", "Grade")]
+    return {(r[at[0]].lower(), r[at[1]], r[at[2]] or "") for r in rows[1:]}
 
 
 def _json(content: bytes) -> set:
@@ -336,7 +337,37 @@ def check_team_feed(check: Check) -> None:
     assert expected and _uids(response.content) == expected, check.role
 
 
+def check_scorecard(name: str, entity: tuple[str, str, str], *args: str):
+    """A scorecard's PowerPoint: refused where the page is; where it is given, only goals
+    the role may read and no figure outside its scope."""
+
+    def check(c: Check) -> None:
+        response = c.get(reverse(name, args=list(args)) + "?format=pptx")
+        allowed = GOAL_SCOPE[c.role]
+        if allowed is None:
+            assert response.status_code == 403, c.role
+            return
+        if entity not in allowed:
+            assert response.status_code == 404, c.role
+            return
+        assert response.status_code == 200, c.role
+        text = _pack_text("scorecard.pptx", response.content)
+        shown = {statement(k) for k in GOAL_KEYS if statement(k) in text}
+        assert shown and shown <= {statement(k) for k in GOAL_KEYS if k in allowed}, c.role
+        assert leaked(text, VALUE_SCOPE[c.role]) == [], c.role
+
+    return check
+
+
 CHECKERS: dict[str, Callable[[Check], None]] = {
+    "plans:district_scorecard": check_scorecard("plans:district_scorecard", DISTRICT_KEY),
+    "plans:board": check_scorecard("plans:board", DISTRICT_KEY),
+    "plans:network_scorecard": check_scorecard(
+        "plans:network_scorecard", ("network", "N1", ""), "N1"
+    ),
+    "plans:school_scorecard": check_scorecard(
+        "plans:school_scorecard", ("school", "101", ""), "101"
+    ),
     "metrics:export_csv": lambda c: _metric_rows(c, "metrics:export_csv", _csv),
     "metrics:export_xlsx": lambda c: _metric_rows(c, "metrics:export_xlsx", _xlsx),
     "metrics:api_values": lambda c: _metric_rows(c, "metrics:api_values", _json),

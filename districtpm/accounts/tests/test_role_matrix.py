@@ -234,15 +234,15 @@ def test_metric_page_shows_each_level_only_to_roles_that_may_read_it(world, logi
 
 def _csv_keys(content: bytes) -> set[tuple[str, str, str]]:
     rows = list(csv.DictReader(io.StringIO(content.decode())))
-    return {(r["level"], r["entity_code"], r["grade"]) for r in rows}
+    return {(r["Level"].lower(), r["Code"], r["Grade"]) for r in rows}
 
 
 def _xlsx_keys(content: bytes) -> set[tuple[str, str, str]]:
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
-    at = {name: header.index(name) for name in ("level", "entity_code", "grade")}
-    return {(r[at["level"]], r[at["entity_code"]], r[at["grade"]] or "") for r in rows[1:]}
+    at = {name: header.index(name) for name in ("Level", "Code", "Grade")}
+    return {(r[at["Level"]].lower(), r[at["Code"]], r[at["Grade"]] or "") for r in rows[1:]}
 
 
 def _api_keys(content: bytes) -> set[tuple[str, str, str]]:

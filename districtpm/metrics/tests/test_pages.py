@@ -83,21 +83,22 @@ def test_exports_respect_access_and_suppression(computed, login, world):
     client = login(world.users["principal_a"])
     response = client.get(reverse("metrics:export_csv", args=["ela_proficiency"]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert rows and {r["level"] for r in rows} <= {"district", "school", "grade"}
-    assert {r["entity_code"] for r in rows if r["level"] != "district"} == {"101"}
+    assert rows and {r["Level"] for r in rows} <= {"District", "School", "Grade"}
+    assert {r["Code"] for r in rows if r["Level"] != "District"} == {"101"}
     for r in rows:
-        if r["suppressed"]:
-            assert r["value"] == r["n"] == r["numerator"] == r["denominator"] == ""
+        if r["Suppressed"]:
+            assert r["Value (%)"] == r["Students (n)"] == r["Numerator"] == r["Denominator"] == ""
+            assert r["Shown as"] == ""
         else:
-            assert int(r["n"]) >= 10
+            assert int(r["Students (n)"]) >= 10
     response = login(world.users["slt"]).get(
         reverse("metrics:export_xlsx", args=["ela_proficiency"])
     )
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [c.value for c in sheet[1]]
-    n_col, sup_col = header.index("n"), header.index("suppressed")
+    n_col, sup_col = header.index("Students (n)"), header.index("Suppressed")
     data = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert {r[header.index("entity_code")] for r in data} >= {"101", "102"}
+    assert {r[header.index("Code")] for r in data} >= {"101", "102"}
     assert all((r[n_col] in (None, "")) if r[sup_col] else r[n_col] >= 10 for r in data)
 
 
@@ -137,3 +138,51 @@ def test_api_answers_are_scoped_and_suppressed(computed, login, world):
     ).json()
     assert other["count"] == 0
     assert login(world.users["teacher_a"]).get(reverse("metrics:api_metrics")).status_code == 403
+
+
+def _page_cells(html: str) -> set[tuple[str, str, str]]:
+    """(group, period, what the cell shows) for every cell of the page's main table, read from
+    the HTML independently of the view: a value as shown, or "hidden"."""
+    import re
+
+    table = html[html.index('<table id="trend-table">') : html.index("</table>")]
+    periods = re.findall(r'<th scope="col" class="num">([^<]+)</th>', table)
+    cells = set()
+    for label, body in re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', table, re.S):
+        found = re.findall(r'<td class="num">(.*?)</td>', body, re.S)
+        for period, cell in zip(periods, found, strict=True):
+            text = re.sub(r"<[^>]+>", " ", cell).split()
+            if text == ["—"]:
+                continue  # no row at all for this group and period
+            shown = "hidden" if "n=" not in cell else text[0]
+            cells.add((label, period, shown))
+    return cells
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"level": "school", "entity": "101", "group": "ell"},
+        {"level": "district", "entity": "district", "group": "race"},
+        {"level": "grade", "entity": "101", "grade": "3", "group": "all"},
+    ],
+)
+def test_the_csv_of_a_filtered_page_holds_exactly_the_rows_shown(computed, login, world, query):
+    client = login(world.users["principal_a"])
+    page = client.get(reverse("metrics:metric", args=["ela_proficiency"]), query)
+    assert page.status_code == 200
+    shown = _page_cells(page.content.decode())
+    assert shown
+    response = client.get(reverse("metrics:export_csv", args=["ela_proficiency"]), query)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    exported = {
+        (r["Student group"], r["Period"], "hidden" if r["Suppressed"] else r["Shown as"])
+        for r in rows
+    }
+    assert exported == shown and len(rows) == len(shown)
+    for r in rows:  # integers as integers, rounded as the page rounds
+        assert r["Students (n)"] == "" or r["Students (n)"].isdigit()
+        assert "." not in r["Numerator"] and "." not in r["Denominator"]
+        if r["Shown as"]:
+            assert r["Shown as"] == f"{r['Value (%)']}%"
+    assert "/export.csv?" in page.content.decode()

@@ -77,7 +77,11 @@ def test_exports_and_the_api(computed, login, world):  # noqa: F811
     client = login(world.users["pm"])
     text = client.get(reverse("metrics:export_csv", args=["ela_interim_on_track"])).content
     rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
-    district = [r["period"] for r in rows if r["level"] == "district" and r["group"] == "all"]
+    district = [
+        r["Period"]
+        for r in rows
+        if r["Level"] == "District" and r["Student group"] == "All students"
+    ]
     assert district == _district_periods("ela_interim_on_track") and in_time_order(district)
     url = reverse("metrics:api_values", args=["ela_interim_on_track"])
     values = json.loads(client.get(url, {"level": "district", "group_dim": "all"}).content)

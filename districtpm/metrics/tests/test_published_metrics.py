@@ -132,36 +132,35 @@ def test_nyc_school_rates_rolled_up_from_grade_rows_match_the_published_all_grad
                 tested_by_school[key] = tested_by_school.get(key, 0) + int(r[tested])
 
         export = _export(client, metric_id)
-        schools = {(r["entity_code"], r["period"]): r for r in export if r["level"] == "school"}
-        grades = {
-            (r["entity_code"], r["period"], r["grade"]): r for r in export if r["level"] == "grade"
-        }
+        schools = {(r["Code"], r["Period"]): r for r in export if r["Level"] == "School"}
+        grades = {(r["Code"], r["Period"], r["Grade"]): r for r in export if r["Level"] == "Grade"}
         assert set(schools) == set(tested_by_school)  # every school-year, from grade rows only
 
         # A suppressed grade is never a 0: its cell is empty, and so is its school's rate.
         for key in suppressed_grades:
             cell = grades[key]
-            assert cell["value"] == "" and cell["numerator"] == "", (subject, key, cell)
+            assert cell["Value (%)"] == "" and cell["Numerator"] == "", (subject, key, cell)
         for key in with_suppressed_grade:
             cell = schools[key]
-            assert cell["value"] == "" and cell["numerator"] == "", (subject, key, cell)
-        assert not [r for r in export if r["value"] == "" and r["numerator"] not in ("", None)]
+            assert cell["Value (%)"] == "" and cell["Numerator"] == "", (subject, key, cell)
+        assert not [r for r in export if r["Value (%)"] == "" and r["Numerator"] not in ("", None)]
 
         # The product's own small-n rule hides a school-year with fewer than min_n tested (and
         # a complement beside one); every other school-year shows its roll-up.
-        hidden = [key for key, r in schools.items() if r["suppressed"]]
-        small = [key for key in hidden if schools[key]["suppressed"].startswith("n<")]
+        hidden = [key for key, r in schools.items() if r["Suppressed"]]
+        small = [key for key in hidden if schools[key]["Suppressed"].startswith("n<")]
         assert all(tested_by_school[key] < 10 for key in small)
         assert all(
-            r["value"] != "" or key in with_suppressed_grade
+            r["Value (%)"] != "" or key in with_suppressed_grade
             for key, r in schools.items()
-            if not r["suppressed"]
+            if not r["Suppressed"]
         )
 
         both = {
-            key: (float(r["value"]) * 100, published[key])
+            # the exact rate, from the counts (the value column is rounded as the page shows it)
+            key: (100 * float(r["Numerator"]) / float(r["Denominator"]), published[key])
             for key, r in schools.items()
-            if r["value"] != "" and key in published
+            if r["Value (%)"] != "" and key in published
         }
         within = sum(1 for ours, theirs in both.values() if abs(ours - theirs) <= 0.1 + 1e-9)
         share = within / len(both)
@@ -176,8 +175,9 @@ def test_nyc_school_rates_rolled_up_from_grade_rows_match_the_published_all_grad
         assert share >= LEAST_SHARE[subject], (subject, share)
         # n is the number tested as published, summed over the grades
         for key, r in schools.items():
-            if not r["suppressed"]:
-                assert int(r["n"]) == tested_by_school[key] == float(r["denominator"])
+            if not r["Suppressed"]:
+                n = int(r["Students (n)"])
+                assert n == tested_by_school[key] == float(r["Denominator"])
 
 
 def test_the_metric_page_shows_a_nyc_schools_published_rate(nyc_computed, login, world):
