@@ -79,6 +79,15 @@ def save_action(
     return action
 
 
+@transaction.atomic
+def remove_action(action: PlanAction, *, acting_user: Any) -> None:
+    """Remove an action from its plan, keeping what it was in the audit log."""
+    require(acting_user, action, "delete", message=LEADERS_NOTE)
+    before = snapshot(action)
+    record(actor=acting_user, action="actionplans.action.delete", obj=action, before=before)
+    action.delete()
+
+
 def next_school_year(name: str) -> str:
     start = int(name[:4]) + 1
     return f"{start}-{start + 1}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 from districtpm.core.models import WorkItem
@@ -67,6 +68,42 @@ class PlanAction(WorkItem):
     carried_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    start_date = models.DateField(
+        null=True, blank=True, help_text="When the work starts; the timeline draws it from here."
+    )
+    percent_complete = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)], help_text="0 to 100."
+    )
+    initiative = models.ForeignKey(
+        "plans.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_actions",
+        help_text="The initiative of the plan this action carries out.",
+    )
+    goal = models.ForeignKey(
+        "plans.Goal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_actions",
+        help_text="The goal it should move.",
+    )
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.start_date and self.due_date and self.start_date > self.due_date:
+            raise ValidationError({"start_date": "The start comes on or before the due date."})
+        if self.plan_id:
+            priority = self.plan.team.priority_id
+            if self.initiative and self.initiative.priority_id != priority:
+                raise ValidationError(
+                    {"initiative": "Choose an initiative of the team's priority."}
+                )
+            if self.goal and self.goal.priority_id != priority:
+                raise ValidationError({"goal": "Choose a goal of the team's priority."})
 
 
 class StatusUpdate(models.Model):

@@ -14,5 +14,7 @@ urlpatterns = [
     path("teams/<int:pk>/updates/<str:month>/", views.update, name="update"),
     path("teams/<int:pk>/actions/", views.add_action, name="add_action"),
     path("teams/<int:pk>/actions/<int:action>/status/", views.action_status, name="action_status"),
+    path("teams/<int:pk>/actions/<int:action>/edit/", views.action_edit, name="action_edit"),
+    path("teams/<int:pk>/actions/<int:action>/delete/", views.action_delete, name="action_delete"),
     path("teams/<int:pk>/close-year/", views.close_year, name="close_year"),
 ]

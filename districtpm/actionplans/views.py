@@ -12,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from districtpm.actionplans import actions
+from districtpm.accounts.people import PersonField
+from districtpm.actionplans import actions, timeline
 from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
+from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS
 from districtpm.core.scoping import allowed
 from districtpm.org.models import SchoolYear
 
@@ -63,10 +65,45 @@ class UpdateForm(forms.ModelForm):
 
 
 class ActionForm(forms.ModelForm):
+    """An action of a plan: its owner among the people who may work on the plan, and the
+    initiative and goal of the team's priority it carries out."""
+
     class Meta:
         model = PlanAction
-        fields = ["name", "milestone", "owner", "due_date", "resources", "status"]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        fields = [
+            "name",
+            "milestone",
+            "owner",
+            "start_date",
+            "due_date",
+            "percent_complete",
+            "status",
+            "resources",
+            "initiative",
+            "goal",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5}),
+        }
+
+    def __init__(self, *args, plan: ActionPlan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.plan = plan
+        owner = self.instance.owner if self.instance.pk else None
+        # who may own an action: whoever may read the plan (the team and the district leaders)
+        self.fields["owner"] = PersonField(
+            plan, "view", DISTRICT_LEADERS | ACTION_TEAMS, keep=owner, required=False
+        )
+        priority = plan.team.priority
+        self.fields["initiative"].queryset = priority.initiatives.order_by("name")
+        self.fields["goal"].queryset = priority.goals.order_by("statement")
+        self.fields["goal"].label_from_instance = lambda g: g.statement
+        self.fields["percent_complete"].required = False
+
+    def clean_percent_complete(self) -> int:
+        return self.cleaned_data.get("percent_complete") or 0
 
 
 class CloseYearForm(forms.Form):
@@ -89,7 +126,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     )
     year = request.GET.get("year") or _current_year_name()
     plan = ActionPlan.objects.filter(team=obj, school_year=year).first()
-    plan_actions = list(plan.actions.select_related("owner")) if plan else []
+    plan_actions = list(plan.actions.select_related("owner", "initiative", "goal")) if plan else []
     can_change = allowed(request.user, ActionPlan(team=obj), "change")
     return render(
         request,
@@ -103,7 +140,8 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "members": obj.members.order_by("last_name"),
             "can_change": can_change,
             "can_update": allowed(request.user, StatusUpdate(team=obj), "change"),
-            "action_form": ActionForm() if can_change and plan else None,
+            "action_form": ActionForm(plan=plan) if can_change and plan else None,
+            "timeline": timeline.draw(plan_actions, timezone.localdate()) if plan_actions else "",
             "close_form": CloseYearForm()
             if can_change and plan and not plan.evaluated_at
             else None,
@@ -140,7 +178,7 @@ def update(request: HttpRequest, pk: int, month: str) -> HttpResponse:
 def add_action(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk)
     plan = ActionPlan.objects.filter(team=obj, school_year=_current_year_name()).first()
-    form = ActionForm(request.POST)
+    form = ActionForm(request.POST, plan=plan) if plan else None
     if plan is None:
         messages.error(request, "This team has no plan for the current school year.")
     elif form.is_valid():
@@ -164,6 +202,42 @@ def action_status(request: HttpRequest, pk: int, action: int) -> HttpResponse:
     else:
         actions.save_action(found.plan, found, {"status": status}, acting_user=request.user)
         messages.success(request, f"{found.name}: {found.get_status_display()}.")
+    return redirect("actionplans:team", pk)
+
+
+@requires("actionplans.change")
+def action_edit(request: HttpRequest, pk: int, action: int) -> HttpResponse:
+    """Every field of an action; what was typed stays on the page when it cannot be saved."""
+    obj = get_visible_or_404(ActionTeam.objects.select_related("priority"), request.user, pk=pk)
+    found = PlanAction.objects.filter(pk=action, plan__team=obj).select_related("plan").first()
+    if found is None:
+        raise Http404("No such action.")
+    form = ActionForm(request.POST or None, instance=found, plan=found.plan)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
+        # the form has written into `found` already: the change starts from the stored row,
+        # so that the audit entry's "before" is what the action was
+        stored = PlanAction.objects.get(pk=found.pk)
+        actions.save_action(found.plan, stored, data, acting_user=request.user)
+        messages.success(request, f"{found.name} saved.")
+        return redirect("actionplans:team", pk)
+    return render(
+        request,
+        "actionplans/action_edit.html",
+        {"team": obj, "action": found, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("actionplans.change")
+@require_POST
+def action_delete(request: HttpRequest, pk: int, action: int) -> HttpResponse:
+    obj = get_visible_or_404(ActionTeam.objects, request.user, pk=pk)
+    found = PlanAction.objects.filter(pk=action, plan__team=obj).first()
+    if found is None:
+        raise Http404("No such action.")
+    actions.remove_action(found, acting_user=request.user)
+    messages.success(request, f"{found.name} removed.")
     return redirect("actionplans:team", pk)
 
 

@@ -34,6 +34,27 @@ def record_item(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -> Mee
 
 
 @transaction.atomic
+def change_item(item: MeetingItem, data: dict[str, Any], *, acting_user: Any) -> MeetingItem:
+    """Correct what was recorded: its kind, text, owner or due date."""
+    _allow(acting_user, item)
+    before = snapshot(item)
+    for field in ("kind", "text", "owner", "due_date"):
+        if field in data:
+            setattr(item, field, data[field])
+    item.full_clean()
+    save_recorded(item, before, actor=acting_user, action="meetings.item.change")
+    return item
+
+
+@transaction.atomic
+def remove_item(item: MeetingItem, *, acting_user: Any) -> None:
+    """Take an item off the record; the audit log keeps what it said."""
+    _allow(acting_user, item)
+    record(actor=acting_user, action="meetings.item.delete", obj=item, before=snapshot(item))
+    item.delete()
+
+
+@transaction.atomic
 def close_commitment(meeting: Meeting, item: MeetingItem, *, acting_user: Any) -> MeetingItem:
     """Close a commitment (of this meeting or one carried into it) as done at `meeting`."""
     _allow(acting_user, MeetingItem(meeting=meeting))

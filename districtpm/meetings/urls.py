@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from districtpm.meetings import views
+from districtpm.meetings import log_views, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/", views.meeting, name="meeting"),
     path("<int:pk>/items/", views.add_item, name="add_item"),
     path("<int:pk>/items/<int:item>/close/", views.close_item, name="close_item"),
+    path("<int:pk>/items/<int:item>/edit/", views.edit_item, name="edit_item"),
+    path("<int:pk>/items/<int:item>/delete/", views.delete_item, name="delete_item"),
+    path("log/", log_views.decision_log, name="log"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/state/", views.set_state, name="set_state"),
     path("<int:pk>/attendees/", views.attendees, name="attendees"),

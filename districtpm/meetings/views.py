@@ -8,6 +8,7 @@ import logging
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,9 +17,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from districtpm.accounts.people import PersonField
 from districtpm.actionplans.models import ActionPlan, ActionTeam, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
-from districtpm.core.roles import DISTRICT_LEADERS
+from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS
+from districtpm.core.roles import Role as R
 from districtpm.core.scoping import access_for, allowed
 from districtpm.meetings import actions, ics, pack, schedule
 from districtpm.meetings.models import Cycle, FeedToken, Meeting, MeetingItem
@@ -126,6 +129,9 @@ def plan(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("meetings:year") + f"?year={cycle.school_year.name}")
 
 
+OWNER_ROLES = DISTRICT_LEADERS | ACTION_TEAMS | {R.BOARD_MEMBER}
+
+
 class ItemForm(forms.ModelForm):
     class Meta:
         model = MeetingItem
@@ -137,10 +143,11 @@ class ItemForm(forms.ModelForm):
 
     def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
+        # an owner must be able to see the meeting the commitment was made at
+        keep = self.instance.owner if self.instance.pk else None
+        self.fields["owner"] = PersonField(
+            meeting, "view", OWNER_ROLES, keep=keep, required=False, label="Owner"
         )
-        self.fields["owner"].required = False
 
     def clean(self) -> dict:
         data = super().clean()
@@ -158,6 +165,14 @@ class MoveForm(forms.Form):
 
 @requires("meetings.view")
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_page(request, pk)
+
+
+def _meeting_page(
+    request: HttpRequest, pk: int, item_form: ItemForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The meeting's page; `item_form`, a form that could not be saved, is shown as typed with
+    its errors (once, beside the fields)."""
     user = request.user
     obj = get_visible_or_404(
         Meeting.objects.select_related("rule", "priority", "cycle__school_year"), user, pk=pk
@@ -188,14 +203,16 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "meeting": obj,
             "pack": data,
             "chart_specs": [c.spec for c in data.charts],
-            "items": obj.items.select_related("owner", "created_by"),
+            "items": obj.items.select_related("owner", "created_by").order_by(
+                "kind", "created_at", "pk"
+            ),
             "previous": previous,
             "decisions": decisions,
             "commitments": commitments,
             "updates": updates,
             "focus_plans": focus_plans,
             "today": timezone.localdate(),
-            "item_form": ItemForm(meeting=obj) if can_record else None,
+            "item_form": (item_form or ItemForm(meeting=obj)) if can_record else None,
             "move_form": MoveForm(initial={"date": obj.date}) if can_change else None,
             "attendees_form": AttendeesForm(initial={"attendees": obj.attendees.all()})
             if can_change
@@ -204,6 +221,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
             "board_only": board_only,
             "answers": answers,
         },
+        status=status,
     )
 
 
@@ -213,11 +231,49 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
     form = ItemForm(request.POST, meeting=obj)
     if not form.is_valid():
-        for error in form.non_field_errors() + [e for f in form.errors.values() for e in f]:
-            messages.error(request, error)
-        return redirect("meetings:meeting", pk)
+        return _meeting_page(request, pk, item_form=form, status=400)
     item = actions.record_item(obj, form.save(commit=False), acting_user=request.user)
     messages.success(request, f"{item.get_kind_display()} recorded.")
+    return redirect(reverse("meetings:meeting", args=[pk]) + "#record")
+
+
+def _recorded_item(request: HttpRequest, pk: int, item: int) -> tuple[Meeting, MeetingItem]:
+    obj = get_visible_or_404(
+        Meeting.objects.select_related("rule", "priority"), request.user, pk=pk
+    )
+    found = MeetingItem.objects.filter(pk=item, meeting=obj).select_related("owner").first()
+    if found is None:
+        raise Http404("No such item in this meeting's record.")
+    if not allowed(request.user, found):
+        raise PermissionDenied("Only those who keep this meeting's record may change it.")
+    return obj, found
+
+
+@requires("meetings.record")
+def edit_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    obj, found = _recorded_item(request, pk, item)
+    form = ItemForm(request.POST or None, instance=found, meeting=obj)
+    if request.method == "POST" and form.is_valid():
+        # the form has written into `found` already: the change starts from the stored row,
+        # so that the audit entry's "before" is what was recorded
+        stored = MeetingItem.objects.get(pk=found.pk)
+        actions.change_item(stored, form.cleaned_data, acting_user=request.user)
+        messages.success(request, f"{found.get_kind_display()} saved.")
+        return redirect(reverse("meetings:meeting", args=[pk]) + "#record")
+    return render(
+        request,
+        "meetings/item_edit.html",
+        {"meeting": obj, "item": found, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires("meetings.record")
+@require_POST
+def delete_item(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    _, found = _recorded_item(request, pk, item)
+    actions.remove_item(found, acting_user=request.user)
+    messages.success(request, f"{found.get_kind_display()} removed from the record.")
     return redirect(reverse("meetings:meeting", args=[pk]) + "#record")
 
 

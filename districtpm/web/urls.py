@@ -7,4 +7,5 @@ from districtpm.web import views
 app_name = "web"
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("people/search/", views.people_search, name="people_search"),
 ]

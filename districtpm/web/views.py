@@ -89,6 +89,17 @@ def _meetings_and_updates(user, access) -> dict:
     return {"next_meetings": upcoming, "owed_updates": owed, "next_explore": explore}
 
 
+@requires("authenticated")
+def people_search(request: HttpRequest) -> HttpResponse:
+    """The options of a people picker that match what was typed (accounts/people.py)."""
+    from districtpm.accounts.people import person_label, search
+
+    found = search(request.user, request.GET.get("token", ""), request.GET.get("q", ""))
+    return render(
+        request, "accounts/person_options.html", {"people": [(p, person_label(p)) for p in found]}
+    )
+
+
 @public
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})

@@ -291,6 +291,28 @@ def check_pack(name: str) -> Callable[[Check], None]:
     return check_it
 
 
+def check_decision_log(check: Check) -> None:
+    """The log lists what was decided at the meetings the role may see, and nothing else."""
+    from districtpm.meetings.models import MeetingItem
+
+    for m in Meeting.objects.all():
+        MeetingItem.objects.get_or_create(
+            meeting=m, kind=MeetingItem.Kind.DECISION, text=f"Decided at meeting {m.pk}"
+        )
+    response = check.get(reverse("meetings:log") + "?format=csv")
+    if not has_meetings(check.role):
+        assert response.status_code == 403, check.role
+        return
+    assert response.status_code == 200, check.role
+    listed = {r["Text"] for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    expected = {
+        f"Decided at meeting {m.pk}"
+        for m in Meeting.objects.select_related("rule", "priority")
+        if may_see_meeting(check.role, m)
+    }
+    assert expected and listed == expected, check.role
+
+
 def _uids(content: bytes) -> set[str]:
     return {str(e["uid"]) for e in Calendar.from_ical(content).walk("VEVENT")}
 
@@ -376,6 +398,7 @@ CHECKERS: dict[str, Callable[[Check], None]] = {
     "meetings:pack_pptx": check_pack("meetings:pack_pptx"),
     "meetings:pack_pdf": check_pack("meetings:pack_pdf"),
     "meetings:my_calendar": check_my_calendar,
+    "meetings:log": check_decision_log,
     "meetings:user_feed": check_user_feed,
     "meetings:team_feed": check_team_feed,
     **RUBRIC_CHECKERS,
