@@ -93,6 +93,15 @@ def next_school_year(name: str) -> str:
     return f"{start}-{start + 1}"
 
 
+def closing_opens(school_year: str) -> dt.date | None:
+    """The first day a year's plan may be closed: the first of the school year's last month
+    (None when the year is not in the calendar)."""
+    from districtpm.org.models import SchoolYear
+
+    year = SchoolYear.objects.filter(name=school_year).first()
+    return year.end_date.replace(day=1) if year else None
+
+
 @transaction.atomic
 def close_year(plan: ActionPlan, evaluation: str, *, acting_user: Any) -> ActionPlan:
     """Record the year-end evaluation and start next year's plan with the open actions."""
@@ -101,6 +110,11 @@ def close_year(plan: ActionPlan, evaluation: str, *, acting_user: Any) -> Action
         raise ValidationError("Write the year-end evaluation before closing the year.")
     if plan.evaluated_at:
         raise ValidationError(f"The {plan.school_year} plan was closed already.")
+    opens = closing_opens(plan.school_year)
+    if opens and timezone.localdate() < opens:
+        raise ValidationError(
+            f"The {plan.school_year} plan can be closed from {opens:%-d %B %Y}, its last month."
+        )
     before = snapshot(plan)
     plan.evaluation = evaluation.strip()
     plan.evaluated_at = timezone.now()

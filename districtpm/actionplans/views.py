@@ -113,6 +113,11 @@ class CloseYearForm(forms.Form):
     )
 
 
+def _may_close(plan: ActionPlan) -> bool:
+    opens = actions.closing_opens(plan.school_year)
+    return opens is None or timezone.localdate() >= opens
+
+
 def _update_month(today: dt.date) -> dt.date:
     """The month whose update is asked for next: the one the meeting cycle says is reviewed
     next (the next Explore's), or this calendar month when no cycle has said."""
@@ -143,8 +148,9 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "action_form": ActionForm(plan=plan) if can_change and plan else None,
             "timeline": timeline.draw(plan_actions, timezone.localdate()) if plan_actions else "",
             "close_form": CloseYearForm()
-            if can_change and plan and not plan.evaluated_at
+            if can_change and plan and not plan.evaluated_at and _may_close(plan)
             else None,
+            "closing_opens": actions.closing_opens(plan.school_year) if plan else None,
             "this_month": _update_month(timezone.localdate()),
             "can_manage": allowed(request.user, ActionTeam),
         },

@@ -63,12 +63,20 @@ def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
         )
         for initiative in priority.initiatives.prefetch_related("actions"):
             for key_action in initiative.actions.all():
+                due = key_action.due_date
                 PlanAction.objects.create(
                     plan=action_plan,
                     name=f"{initiative.name}: {key_action.name}",
                     milestone=key_action.milestone,
                     owner=team.lead,
-                    due_date=key_action.due_date,
+                    initiative=initiative,
+                    start_date=due - dt.timedelta(days=35)
+                    if due and not key_action.milestone
+                    else None,
+                    percent_complete={"done": 100, "in_progress": rng.choice([30, 50, 70])}.get(
+                        key_action.status, 0
+                    ),
+                    due_date=due,
                     resources=rng.choice(
                         ["Two coaches", "Data team, 4 hours a month", "Title I funds", ""]
                     ),

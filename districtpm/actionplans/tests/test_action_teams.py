@@ -8,7 +8,7 @@ import socket
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from districtpm.actionplans.actions import close_year, submit_update
@@ -140,6 +140,16 @@ def test_year_end_carries_open_actions_into_next_year(teams, login, world):
     PlanAction.objects.create(plan=plan, name="Survey", status="delayed")
     client = login(world.users["team_lead"])
     url = reverse("actionplans:close_year", args=[a.pk])
+    # not before the year's last month: in December the page does not offer it, and the
+    # action refuses
+    with time_machine.travel(dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC)):
+        page = client.get(reverse("actionplans:team", args=[a.pk])).content.decode()
+        assert "can be closed, with its year-end evaluation, from 1 May 2027" in page
+        with pytest.raises(ValidationError, match="from 1 May 2027"):
+            close_year(plan, "Too early.", acting_user=world.users["team_lead"])
+    late = time_machine.travel(dt.datetime(2027, 5, 10, 12, tzinfo=dt.UTC))
+    late.start()
+    client = login(world.users["team_lead"])  # a new session: December's has expired
     client.post(url, {"year": "2026-2027", "evaluation": ""})
     assert not ActionPlan.objects.filter(school_year="2027-2028").exists()
     client.post(url, {"year": "2026-2027", "evaluation": "Half done."})
@@ -154,6 +164,7 @@ def test_year_end_carries_open_actions_into_next_year(teams, login, world):
     with pytest.raises(Exception, match="closed already"):
         close_year(plan, "again", acting_user=world.users["team_lead"])
     assert login(world.users["team_member"]).post(url, {"year": "2026-2027"}).status_code == 403
+    late.stop()
 
 
 def test_the_office_sets_up_a_team_and_its_lead_starts_the_plan(world, login):
