@@ -146,6 +146,9 @@ class DataImport(models.Model):
     file_name = models.CharField(max_length=255)
     stored_path = models.CharField(max_length=500)
     mapping = models.CharField(max_length=255)
+    file_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the uploaded file, once it is read."
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)

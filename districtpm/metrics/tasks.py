@@ -10,6 +10,7 @@ recomputed) if the store write was committed, and nothing is left half-written o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import socket
@@ -141,6 +142,10 @@ def run(task_id: int) -> None:
     )
     result: ImportResult | None = None
     try:
+        same = _same_as_last(task)
+        if same is not None:
+            _end_unchanged(task, same)
+            return
         result = _import(task)
         if result is None:
             return
@@ -176,6 +181,51 @@ def run(task_id: int) -> None:
             "rows": result.rows,
             "hash": result.file_hash,
         },
+        note=summary,
+    )
+
+
+def _file_hash(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _same_as_last(task: DataImport) -> DataImport | None:
+    """The last import done with this mapping, when it was this very file: importing it again
+    would change nothing (a later, different file would have replaced its rows, so only the
+    last one counts)."""
+    try:
+        task.file_hash = _file_hash(task.stored_path)
+    except OSError:
+        return None  # unreadable: the import says so
+    DataImport.objects.filter(pk=task.pk).update(file_hash=task.file_hash)
+    last = (
+        DataImport.objects.filter(mapping=task.mapping, status=DataImport.Status.DONE)
+        .exclude(pk=task.pk)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    return last if last is not None and last.file_hash == task.file_hash else None
+
+
+def _end_unchanged(task: DataImport, same: DataImport) -> None:
+    when = timezone.localtime(same.finished_at) if same.finished_at else None
+    summary = (
+        f"Nothing changed: {task.file_name} is the same file as the last one imported with this "
+        f"mapping ({same.file_name}{f', {when:%-d %B %Y at %H:%M}' if when else ''}). "
+        "Nothing was written and no metric was recomputed."
+    )
+    DataImport.objects.filter(pk=task.pk).update(
+        status=DataImport.Status.DONE, finished_at=timezone.now(), summary=summary
+    )
+    record(
+        actor=task.created_by,
+        action="data.import.unchanged",
+        obj=task,
+        after={"file": task.file_name, "mapping": task.mapping, "same_as": same.pk},
         note=summary,
     )
 

@@ -37,9 +37,9 @@ def evil_school(world, values):
 def test_metric_csv_export_neutralises_a_school_named_like_a_formula(evil_school, login):
     response = login(evil_school.users["pm"]).get(reverse("metrics:export_csv", args=[METRIC_ID]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    school = next(r for r in rows if (r["level"], r["entity_code"]) == ("school", "101"))
-    assert school["entity_name"] == "'" + EVIL
-    assert school["value"] == "-4.25"
+    school = next(r for r in rows if (r["Level"], r["Code"]) == ("School", "101"))
+    assert school["Name"] == "'" + EVIL
+    assert school["Value"] == "-4.25"
     # every other cell starting like a formula is a number (a negative one)
     for cell in (c for r in rows for c in r.values() if c.startswith(FORMULA_TRIGGERS)):
         float(cell)
@@ -49,15 +49,11 @@ def test_metric_xlsx_export_writes_a_formula_like_name_as_text(evil_school, logi
     response = login(evil_school.users["pm"]).get(reverse("metrics:export_xlsx", args=[METRIC_ID]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [c.value for c in sheet[1]]
-    name_at, value_at = header.index("entity_name"), header.index("value")
+    name_at, value_at = header.index("Name"), header.index("Value")
     checked = 0
     for row in sheet.iter_rows(min_row=2):
         assert all(c.data_type != "f" for c in row)
-        if (
-            row[header.index("entity_code")].value == "101"
-            and row[0].row
-            and row[1].value == ("school")
-        ):
+        if row[header.index("Code")].value == "101" and row[0].row and row[1].value == ("School"):
             # a workbook has cell types: the name is stored as text, exactly as typed
             assert row[name_at].value == EVIL
             assert row[name_at].data_type == "s"

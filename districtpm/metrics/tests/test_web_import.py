@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from districtpm.analytics import store
 from districtpm.audit.models import AuditEntry
-from districtpm.metrics.models import DataImport
+from districtpm.metrics.models import ComputeRun, DataImport
 
 GOOD = (
     "StudentID,SchoolYear,SchoolCode,Grade,Subject,ScaleScore,PerfLevel,SGP\n"
@@ -81,3 +81,21 @@ def test_upload_needs_file_and_mapping_and_permission(world, login, store_copy):
     )
     assert upload(login(world.users["principal_a"]), GOOD).status_code == 403
     assert not DataImport.objects.exists()
+
+
+def test_importing_the_same_file_again_says_nothing_changed(world, login, store_copy):
+    client = login(world.users["pm"])
+    upload(client, GOOD)
+    after_first = assessments(store_copy)
+    runs = ComputeRun.objects.count()
+    response = upload(client, GOOD)
+    again = DataImport.objects.order_by("-pk").first()
+    assert again.status == "done" and again.summary.startswith("Nothing changed:")
+    assert assessments(store_copy) == after_first and ComputeRun.objects.count() == runs
+    assert "Nothing changed" in client.get(response["Location"]).content.decode()
+    assert AuditEntry.objects.filter(action="data.import.unchanged").count() == 1
+    # a different file, then the first one again: that one does change things
+    upload(client, GOOD.replace("760", "761"))
+    third = upload(client, GOOD)
+    last = DataImport.objects.order_by("-pk").first()
+    assert third.status_code == 302 and not last.summary.startswith("Nothing changed")
