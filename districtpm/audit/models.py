@@ -64,9 +64,76 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("The audit log is append-only.")
 
     @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    @property
+    def readable_changes(self) -> list[tuple[str, str | None, str | None]]:
+        """The changes with each field named in words and each value written out plainly
+        (lists joined, mappings as "key: value", true and false as yes and no)."""
+        model = (
+            ContentType.objects.get_for_id(self.content_type_id).model_class()
+            if self.content_type_id
+            else None
+        )
+        return [
+            (field_label(model, name), plain(old), plain(new)) for name, old, new in self.changes
+        ]
+
+    @property
     def changes(self) -> list[tuple[str, Any, Any]]:
         """The fields whose value differs between before and after, in a stable order."""
         before = self.before or {}
         after = self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+APP_ALIASES = {"data": "metrics", "plan": "plans"}  # action prefixes that are not app labels
+VERBS = {
+    "create": "created",
+    "change": "changed",
+    "update": "changed",
+    "delete": "removed",
+    "remove": "removed",
+    "read": "read",
+    "close": "closed",
+    "state": "state changed",
+    "move": "moved",
+    "started": "started",
+    "unchanged": "found unchanged",
+}
+
+
+def action_label(action: str) -> str:
+    """ "actionplans.action.change" as "Action plans: action changed"."""
+    from django.apps import apps
+
+    parts = action.split(".")
+    try:
+        app = apps.get_app_config(APP_ALIASES.get(parts[0], parts[0])).verbose_name
+    except LookupError:
+        app = parts[0]
+    rest = [p.replace("_", " ") for p in parts[1:]]
+    if rest and rest[-1] in VERBS:
+        rest[-1] = VERBS[rest[-1]]
+    return f"{app}: {' '.join(rest)}" if rest else str(app)
+
+
+def field_label(model: Any, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except Exception:  # noqa: BLE001 - a field since removed, or a key of an import's record
+        return name.replace("_", " ").capitalize()
+
+
+def plain(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) or "—" for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {plain(v) or '—'}" for k, v in value.items())
+    return str(value)

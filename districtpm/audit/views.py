@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from districtpm.audit.log import withhold_details, without_private_actions
-from districtpm.audit.models import AuditEntry
+from districtpm.audit.models import AuditEntry, action_label
 from districtpm.core.access import requires
 
 
@@ -55,7 +55,7 @@ def entries(request: HttpRequest) -> HttpResponse:
         "object": obj,
         "since": request.GET.get("since", ""),
         "until": request.GET.get("until", ""),
-        "actions": list(actions),
+        "actions": [(a, action_label(a)) for a in actions],
     }
     template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/list.html"
     return render(request, template, context)

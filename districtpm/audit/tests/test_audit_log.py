@@ -241,3 +241,28 @@ def test_principal_cannot_change_assignments(world, login):
     assert response.status_code == 403
     assignment = teacher.assignments.get()
     assert client.get(reverse("org:assignment_remove", args=[assignment.pk])).status_code == 403
+
+
+def test_the_log_reads_in_words_with_fields_named_and_values_written_out(world, login):
+    from districtpm.audit.log import record
+
+    record(
+        actor=world.users["admin"],
+        action="org.school.change",
+        obj=world.school_a,
+        before={"lowest_grade": "K", "grades": ["K", "1"], "open": True},
+        after={"lowest_grade": "PK", "grades": ["PK", "K", "1"], "open": False},
+    )
+    record(
+        actor=world.users["admin"],
+        action="data.import.unchanged",
+        after={"file": "results.csv", "rows": {"assessments": 2}},
+    )
+    page = login(world.users["admin"]).get(reverse("audit:list")).content.decode()
+    assert "Organisation: school changed" in page
+    assert "Data and metrics: import found unchanged" in page
+    assert "<strong>Lowest grade</strong>: <del>K</del> → <ins>PK</ins>" in page
+    assert "<del>K, 1</del> → <ins>PK, K, 1</ins>" in page
+    assert "<del>yes</del> → <ins>no</ins>" in page
+    assert "<ins>assessments: 2</ins>" in page
+    assert "{&#x27;" not in page  # no raw Python mapping anywhere
