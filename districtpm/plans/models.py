@@ -97,6 +97,21 @@ class Goal(models.Model):
             raise ValidationError({"goal_year": "The goal year must come after the baseline year."})
 
     @property
+    def group_label(self) -> str:
+        """The student group in words: "English learners", "Students with disabilities: no",
+        "Hispanic"; empty for all students."""
+        from districtpm.analytics.schema import GROUP_DIMENSIONS
+
+        if self.group_dim == "all":
+            return ""
+        name = GROUP_DIMENSIONS.get(self.group_dim, self.group_dim)
+        if self.group_value == "yes":
+            return name
+        if self.group_value == "no":
+            return f"{name}: no"
+        return self.group_value
+
+    @property
     def targets_by_year(self) -> dict[str, float]:
         return {t.school_year: t.value for t in self.targets.all()}
 
