@@ -177,3 +177,31 @@ class DataImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class SavedMapping(models.Model):
+    """A mapping made in the import page (metrics/mapping_views.py): how a district's own file's
+    columns become one table of the analytics store. Kept for the next file of the same kind;
+    the shipped mappings live beside the product as YAML files."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    table = models.CharField(max_length=40)
+    mapping = models.JSONField(help_text="The importer's mapping (analytics/importer.py).")
+    created_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """Its name among the mappings an import task may use."""
+        return f"saved-{self.slug}"

@@ -45,5 +45,7 @@ def metric_values(access: Access) -> Q | None:
 
 @scope_rule("metrics.DataImport")
 @scope_rule("metrics.DataImport", "change")
+@scope_rule("metrics.SavedMapping")
+@scope_rule("metrics.SavedMapping", "change")
 def data_imports(access: Access) -> Q | None:
     return Q() if access.can("data.import") else None

@@ -57,6 +57,22 @@ def shipped_mappings() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
 
 
+def find_mapping(name: str) -> dict[str, Any] | None:
+    """A shipped mapping (by its file's name) or one saved in the import page ("saved-…"),
+    checked; None when there is no such mapping."""
+    from districtpm.analytics.importer import check_mapping
+    from districtpm.metrics.models import SavedMapping
+
+    shipped = shipped_mappings()
+    if name in shipped:
+        return load_mapping(shipped[name])
+    if name.startswith("saved-"):
+        saved = SavedMapping.objects.filter(slug=name.removeprefix("saved-")).first()
+        if saved is not None:
+            return check_mapping(saved.mapping, saved.name)
+    return None
+
+
 def worker_id() -> str:
     """This process, as recorded on the tasks it runs: host, pid and a per-process token."""
     return f"{socket.gethostname()}:{os.getpid()}:{_BOOT}"
@@ -242,15 +258,14 @@ def _import(task: DataImport) -> ImportResult | None:
                 done=done, total=total, heartbeat_at=timezone.now()
             )
 
-    mappings = shipped_mappings()
-    if task.mapping not in mappings:
+    mapping = find_mapping(task.mapping)
+    if mapping is None:
         _end_failed(
             task.pk, f"The mapping “{task.mapping}” is no longer available. Nothing was changed."
         )
         return None
     token = store.current_task.set(lineage_tag(task))
     try:
-        mapping = load_mapping(mappings[task.mapping])
         return import_file(
             Path(task.stored_path), mapping, progress=progress, display_name=task.file_name
         )

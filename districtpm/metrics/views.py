@@ -369,9 +369,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import redirect
 
     from districtpm.metrics import tasks
-    from districtpm.metrics.models import DataImport
+    from districtpm.metrics.models import DataImport, SavedMapping
 
-    mappings = tasks.shipped_mappings()
+    mappings = {name: name for name in tasks.shipped_mappings()}
+    mappings.update({m.key: f"{m.name} (made in the page)" for m in SavedMapping.objects.all()})
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
