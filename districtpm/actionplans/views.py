@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from districtpm.accounts.people import PersonField
 from districtpm.actionplans import actions, timeline
-from districtpm.actionplans.models import ActionPlan, ActionTeam, PlanAction, StatusUpdate
+from districtpm.actionplans.models import RATINGS, ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
 from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS
 from districtpm.core.scoping import allowed
@@ -62,6 +62,12 @@ class UpdateForm(forms.ModelForm):
             "narrative": forms.Textarea(attrs={"rows": 5}),
         }
         help_texts = {"narrative": "What moved, what is stuck, and what the team needs."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("timeline", "scope", "resources"):
+            # three ratings to choose from, none chosen for the team: no "---------" choice
+            self.fields[name].choices = list(RATINGS)
 
 
 class ActionForm(forms.ModelForm):
@@ -171,10 +177,23 @@ def update(request: HttpRequest, pk: int, month: str) -> HttpResponse:
             actions.submit_update(obj, first, form.cleaned_data, acting_user=request.user)
             messages.success(request, f"Status update for {first:%B %Y} saved.")
             return redirect("actionplans:team", pk)
+    previous = (
+        StatusUpdate.objects.filter(team=obj, month__lt=first)
+        .select_related("submitted_by")
+        .order_by("-month")
+        .first()
+    )
     return render(
         request,
         "actionplans/update.html",
-        {"team": obj, "month": first, "form": form, "existing": existing, "allowed": may_update},
+        {
+            "team": obj,
+            "month": first,
+            "form": form,
+            "existing": existing,
+            "allowed": may_update,
+            "previous": previous,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

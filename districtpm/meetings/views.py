@@ -302,6 +302,19 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             obj, form.cleaned_data["date"], form.cleaned_data["reason"], acting_user=request.user
         )
         messages.success(request, "Meeting moved; calendar subscribers get the new date.")
+        same_day = (
+            Meeting.objects.visible_to(request.user)
+            .filter(date=obj.date)
+            .exclude(pk=obj.pk)
+            .exclude(state=Meeting.State.CANCELLED)
+            .select_related("rule", "priority")
+        )
+        for other in same_day:
+            messages.warning(
+                request,
+                f"{obj.date:%A %-d %B} is also the day of {other.title}: check that the same "
+                "people are not expected at both.",
+            )
     else:
         messages.error(request, "Give the new date and the reason for the move.")
     return redirect("meetings:meeting", pk)

@@ -107,3 +107,42 @@ def test_the_decision_log_filters_and_its_export_holds_the_same_rows(explore, wo
     assert [r["Text"] for r in rows] == ["Second"]
     bad = client.get(url, {"since": "2027-05-01", "until": "2026-09-01"}).content.decode()
     assert "The first date comes on or before the last." in bad
+
+
+def test_moving_a_meeting_onto_another_meetings_day_warns(explore, world, login):
+    engage = Meeting.objects.filter(rule__kind="engage").order_by("date").first()
+    client = login(world.users["pm"])
+    url = reverse("meetings:move", args=[explore.pk])
+    page = client.post(
+        url, {"date": engage.date.isoformat(), "reason": "Winter break"}, follow=True
+    )
+    text = page.content.decode()
+    assert "Meeting moved" in text and f"also the day of {engage.title}" in text
+    quiet = client.post(url, {"date": "2026-10-27", "reason": "Later"}, follow=True)
+    assert (
+        "also the day of" not in quiet.content.decode()
+        or Meeting.objects.filter(date="2026-10-27").exclude(pk=explore.pk).exists()
+    )
+
+
+def test_the_status_update_form_chooses_nothing_and_shows_last_month(world, login):
+    from districtpm.actionplans.models import ActionTeam, StatusUpdate
+
+    plan = Plan.objects.create(name="Plan", first_year="2026-2027", last_year="2029-2030")
+    priority = Priority.objects.create(plan=plan, name="Whole Child", order=1)
+    team = ActionTeam.objects.create(
+        priority=priority, name="Whole Child", lead=world.users["team_lead"]
+    )
+    StatusUpdate.objects.create(
+        team=team,
+        month=dt.date(2026, 10, 1),
+        timeline="at_risk",
+        scope="on_track",
+        resources="off_track",
+        narrative="Waiting on the vendor contract.",
+        submitted_by=world.users["team_lead"],
+    )
+    url = reverse("actionplans:update", args=[team.pk, "2026-11-01"])
+    page = login(world.users["team_lead"]).get(url).content.decode()
+    assert "---------" not in page and " checked" not in page
+    assert "Last update: October 2026" in page and "Waiting on the vendor contract." in page
