@@ -127,13 +127,26 @@ def field_label(model: Any, name: str) -> str:
         return name.replace("_", " ").capitalize()
 
 
-def plain(value: Any) -> str | None:
+LONGEST = 600  # characters of a value shown in the log's page; the entry keeps it whole
+
+
+def plain(value: Any, depth: int = 0) -> str | None:
+    """A value written out for people: a list's items joined (the items of a list of lists
+    each in parentheses), a mapping as "key: value", true and false as yes and no."""
     if value is None:
         return None
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return ", ".join(plain(v) or "—" for v in value) or "none"
-    if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {plain(v) or '—'}" for k, v in value.items())
-    return str(value)
+        text = "yes" if value else "no"
+    elif isinstance(value, list | tuple):
+        items = [plain(v, depth + 1) or "—" for v in value]
+        nested = any(isinstance(v, list | tuple | dict) for v in value)
+        text = ("; " if nested else ", ").join(items) or "none"
+    elif isinstance(value, dict):
+        text = "; ".join(
+            f"{k.replace('_', ' ')}: {plain(v, depth + 1) or '—'}" for k, v in value.items()
+        )
+    else:
+        text = str(value)
+    if depth:
+        return f"({text})" if isinstance(value, list | tuple | dict) else text
+    return text if len(text) <= LONGEST else text[: LONGEST - 1] + "…"
