@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from districtpm.accounts.people import PersonField
+from districtpm.accounts.people import PersonField, person_label
 from districtpm.actionplans import actions, timeline
 from districtpm.actionplans.models import RATINGS, ActionPlan, ActionTeam, PlanAction, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
@@ -300,16 +300,25 @@ class TeamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
-        from districtpm.core.roles import ACTION_TEAMS
         from districtpm.plans.models import Priority
 
         self.fields["priority"].queryset = Priority.objects.select_related("plan")
-        people = get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
-        self.fields["lead"].queryset = people
+        people = (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .order_by("last_name", "first_name", "username")
+        )
+        # who may lead a team: a district leader or one who holds an action team's role; who
+        # may join one: those who hold an action team's role
+        self.fields["lead"].queryset = people.filter(
+            role_assignments__role__in=ACTION_TEAMS | DISTRICT_LEADERS
+        ).distinct()
         self.fields["members"].queryset = people.filter(
             role_assignments__role__in=ACTION_TEAMS
         ).distinct()
         self.fields["members"].required = False
+        for name in ("lead", "members"):
+            self.fields[name].label_from_instance = person_label
 
 
 @requires("actionplans.teams")

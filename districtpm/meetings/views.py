@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from districtpm.accounts.people import PersonField
+from districtpm.accounts.people import PersonField, candidates, person_label
 from districtpm.actionplans.models import ActionPlan, ActionTeam, StatusUpdate
 from districtpm.core.access import get_visible_or_404, requires
 from districtpm.core.roles import ACTION_TEAMS, DISTRICT_LEADERS
@@ -214,7 +214,7 @@ def _meeting_page(
             "today": timezone.localdate(),
             "item_form": (item_form or ItemForm(meeting=obj)) if can_record else None,
             "move_form": MoveForm(initial={"date": obj.date}) if can_change else None,
-            "attendees_form": AttendeesForm(initial={"attendees": obj.attendees.all()})
+            "attendees_form": AttendeesForm(initial={"attendees": obj.attendees.all()}, meeting=obj)
             if can_change
             else None,
             "attendees": obj.attendees.order_by("last_name", "username"),
@@ -505,21 +505,25 @@ class AttendeesForm(forms.Form):
         help_text="Planning the year again resets upcoming meetings to the invited roles.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # those who may see the meeting, by name, position and school; anyone invited already
+        # stays listed, so that they can be taken off
+        invited = list(meeting.attendees.values_list("pk", flat=True))
+        offered = candidates(meeting, "view", OWNER_ROLES).values_list("pk", flat=True)
         self.fields["attendees"].queryset = (
             get_user_model()
-            .objects.filter(is_active=True, role_assignments__isnull=False)
-            .distinct()
-            .order_by("last_name", "username")
+            .objects.filter(pk__in=[*offered, *invited])
+            .order_by("last_name", "first_name", "username")
         )
+        self.fields["attendees"].label_from_instance = person_label
 
 
 @requires("meetings.change")
 @require_POST
 def attendees(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_visible_or_404(Meeting.objects, request.user, pk=pk)
-    form = AttendeesForm(request.POST)
+    form = AttendeesForm(request.POST, meeting=obj)
     if not form.is_valid():
         messages.error(request, "Choose the people who attend.")
         return redirect("meetings:meeting", pk)

@@ -308,17 +308,27 @@ def test_the_office_changes_who_attends_one_meeting(demo):
     year = SchoolYear.objects.current()
     plan_year(year.name, "performance-dialogues", acting_user=SYSTEM)
     meeting = Meeting.objects.filter(rule__kind="explore").first()
-    hr = User.objects.get(username="hr.partner")
-    assert not meeting.attendees.filter(pk=hr.pk).exists()
+    from districtpm.core.scoping import allowed
+
+    invited = set(meeting.attendees.values_list("pk", flat=True))
+    hr = User.objects.get(username="hr.partner")  # may not see the meeting: never offered
+    guest = next(
+        u
+        for u in User.objects.filter(role_assignments__isnull=False).distinct().order_by("pk")
+        if u.pk not in invited and allowed(u, meeting, "view")
+    )
     client = Client()
     client.force_login(User.objects.get(username="pm.office"))
-    chosen = list(meeting.attendees.values_list("pk", flat=True)) + [hr.pk]
-    client.post(f"/meetings/{meeting.pk}/attendees/", {"attendees": chosen})
-    meeting.refresh_from_db()
-    assert meeting.attendees.filter(pk=hr.pk).exists() and meeting.sequence == 1
-    entry = AuditEntry.objects.get(action="meetings.meeting.attendees")
-    assert (
-        "hr.partner" in entry.after["attendees"] and "hr.partner" not in entry.before["attendees"]
-    )
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
-    assert "Who attends" in page and f'value="{hr.pk}"' in page
+    assert f'value="{guest.pk}"' in page and f'name="attendees" value="{hr.pk}"' not in page
+    refused = client.post(f"/meetings/{meeting.pk}/attendees/", {"attendees": [*invited, hr.pk]})
+    meeting.refresh_from_db()
+    assert refused.status_code == 302 and not meeting.attendees.filter(pk=hr.pk).exists()
+    client.post(f"/meetings/{meeting.pk}/attendees/", {"attendees": [*invited, guest.pk]})
+    meeting.refresh_from_db()
+    assert meeting.attendees.filter(pk=guest.pk).exists() and meeting.sequence == 1
+    entry = AuditEntry.objects.get(action="meetings.meeting.attendees")
+    name = guest.username
+    assert name in entry.after["attendees"] and name not in entry.before["attendees"]
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Who attends" in page and f'value="{guest.pk}"' in page
