@@ -101,6 +101,9 @@ class Pack:
     # outside the board version: the month's status update of each team the viewer may see
     # (None where it is missing), and the commitments still open (None: not in this pack)
     updates: list[tuple[Any, Any]] = field(default_factory=list)
+    # each goal's latest approved commentary up to the meeting's month ("the story behind the
+    # number"), in every version of the pack, the Board's included
+    stories: list[tuple[Goal, Any]] = field(default_factory=list)
     commitments: list[MeetingItem] | None = None
 
 
@@ -252,10 +255,24 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
     pack.charts = found[:MAX_CHARTS]
     pack.left_out = len(found) - len(pack.charts)
     pack.sections = sections_for(meeting, user, board=board)
+    pack.stories = _stories(user, goals, meeting.focus_month)
     if not board:
         pack.updates = month_updates(meeting, user)
         pack.commitments = carried(meeting, user)[2]
     return pack
+
+
+def _stories(user: Any, goals: list[Goal], month: dt.date) -> list[tuple[Goal, Any]]:
+    from districtpm.plans.models import Commentary
+
+    latest: dict[int, Any] = {}
+    for c in (
+        Commentary.objects.visible_to(user)
+        .filter(goal__in=goals, state=Commentary.State.APPROVED, month__lte=month)
+        .order_by("goal_id", "-month")
+    ):
+        latest.setdefault(c.goal_id, c)
+    return [(g, latest[g.pk]) for g in goals if g.pk in latest]
 
 
 def carried(meeting: Meeting, user: Any) -> tuple[Meeting | None, list[MeetingItem], list]:
@@ -456,6 +473,17 @@ def to_pptx(pack: Pack, template: Path | None = None) -> bytes:
             [_goal_cells(row) for row in pack.goals],
             [0.40, 0.11, 0.11, 0.14, 0.24],
         )
+    if pack.stories:
+        deck.table(
+            "The story behind the numbers",
+            ["Goal", "What happened", "Why", "What comes next"],
+            [
+                [g.statement, c.what_happened, c.why or "—", c.what_next or "—"]
+                for g, c in pack.stories
+            ],
+            [0.22, 0.28, 0.25, 0.25],
+            points=11,
+        )
     if pack.updates:
         deck.table(
             f"Status updates for {pack.meeting.focus_month:%B %Y}",
@@ -534,6 +562,15 @@ def to_pdf(pack: Pack) -> bytes:
             )
         )
     grid = [("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    if pack.stories:
+        story.append(para("The story behind the numbers", "Heading2"))
+        head = ["Goal", "What happened", "Why", "What comes next"]
+        cells = [
+            [para(v, "Normal") for v in (g.statement, c.what_happened, c.why, c.what_next)]
+            for g, c in pack.stories
+        ]
+        widths = [2.2 * inch, 2.6 * inch, 2.3 * inch, 2.3 * inch]
+        story.append(Table([head, *cells], colWidths=widths, style=grid, repeatRows=1))
     if pack.updates:
         story.append(para(f"Status updates for {pack.meeting.focus_month:%B %Y}", "Heading2"))
         head = ["Team", "Timeline", "Scope", "Resources", "What the team says"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from districtpm.audit.log import record, snapshot
 from districtpm.core.scoping import require
-from districtpm.plans.models import Goal, Plan, Target
+from districtpm.plans.models import Commentary, Goal, Plan, Target
 
 PLAN_NOTE = "Your role does not allow changing the plan."
 
@@ -92,3 +94,67 @@ def save_part(form: Any, *, acting_user: Any, plan: Plan | None = None) -> Any:
             after=after,
         )
     return obj
+
+
+COMMENTARY_NOTE = "Only the goal's owner or the plan's keepers write its commentary."
+
+
+@transaction.atomic
+def save_commentary(
+    goal: Goal, month: Any, data: dict[str, str], *, submit: bool, acting_user: Any
+) -> Commentary:
+    """Write (or rewrite) a goal's commentary for a month, as a draft or sent for approval.
+    Rewriting an approved commentary takes it back to the office."""
+    month = month.replace(day=1)
+    commentary = Commentary.objects.filter(goal=goal, month=month).first() or Commentary(
+        goal=goal, month=month
+    )
+    require(acting_user, commentary, message=COMMENTARY_NOTE)
+    before = snapshot(commentary) if commentary.pk else None
+    for field in ("what_happened", "why", "what_next"):
+        setattr(commentary, field, data.get(field, "").strip())
+    commentary.state = Commentary.State.SUBMITTED if submit else Commentary.State.DRAFT
+    commentary.written_by = acting_user
+    commentary.reviewed_by, commentary.reviewed_at, commentary.review_note = None, None, ""
+    commentary.full_clean()
+    commentary.save()
+    verb = "submit" if submit else "save"
+    record(
+        actor=acting_user,
+        action=f"plans.commentary.{verb}",
+        obj=commentary,
+        before=before,
+        after=snapshot(commentary),
+    )
+    return commentary
+
+
+@transaction.atomic
+def review_commentary(
+    commentary: Commentary, *, approve: bool, note: str = "", acting_user: Any
+) -> Commentary:
+    """Approve a commentary for the Board, or return it to its writer with a note."""
+    require(
+        acting_user,
+        commentary,
+        "approve",
+        message="Only the performance management office approves commentary.",
+    )
+    if commentary.state != Commentary.State.SUBMITTED:
+        raise ValidationError("Only a commentary sent for approval can be approved or returned.")
+    if not approve and not note.strip():
+        raise ValidationError("Say what to change when returning a commentary.")
+    before = snapshot(commentary)
+    commentary.state = Commentary.State.APPROVED if approve else Commentary.State.RETURNED
+    commentary.reviewed_by = acting_user
+    commentary.reviewed_at = timezone.now()
+    commentary.review_note = note.strip()
+    commentary.save()
+    record(
+        actor=acting_user,
+        action="plans.commentary." + ("approve" if approve else "return"),
+        obj=commentary,
+        before=before,
+        after=snapshot(commentary),
+    )
+    return commentary

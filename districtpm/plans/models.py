@@ -231,3 +231,42 @@ class CacheGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.token}"
+
+
+class Commentary(models.Model):
+    """The story behind a goal's number for one month: what happened, why, and what comes next,
+    written by the goal's owner (or the plan's keepers) and approved by the performance
+    management office before the Board reads it."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned for changes"
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="commentaries")
+    month = models.DateField(help_text="The first day of the month it speaks for.")
+    what_happened = models.TextField("What happened")
+    why = models.TextField("Why", blank=True)
+    what_next = models.TextField("What comes next", blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    written_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "month"], name="one_commentary_per_goal_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal} — {self.month:%B %Y}"

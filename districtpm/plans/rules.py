@@ -14,6 +14,7 @@ PERMISSIONS = {
     | ACTION_TEAMS
     | {R.NETWORK_SUPERVISOR, R.PRINCIPAL, R.BOARD_MEMBER},
     "plan.change": {R.DISTRICT_ADMIN, R.PM_OFFICE, R.SENIOR_LEADER},
+    "plan.approve_commentary": {R.DISTRICT_ADMIN, R.PM_OFFICE},
 }
 register_permissions(PERMISSIONS)
 
@@ -73,3 +74,45 @@ for _label in ("plans.Plan", "plans.Priority", "plans.Goal", "plans.Initiative")
 follows("plans.Target", parent="goal")
 follows("plans.GoalStatusRecord", parent="goal", actions=("view",))
 follows("plans.KeyAction", parent="initiative")
+
+
+def _goals_seen(access: Access) -> Q | None:
+    from districtpm.plans.models import Goal
+
+    goals = plan_goals(access)
+    return None if goals is None else Q(goal__in=Goal.objects.filter(goals).values("pk"))
+
+
+@scope_rule("plans.Commentary")
+def commentaries(access: Access) -> Q | None:
+    """The story behind a goal's number: the district's leaders read every draft; everyone
+    else who reads the goal reads it once approved, and its writers their own."""
+    seen = _goals_seen(access)
+    if seen is None:
+        return None
+    if access.has_role(*DISTRICT_LEADERS):
+        return seen
+    return seen & (
+        Q(state="approved") | Q(written_by_id=access.user_id) | Q(goal__owner_id=access.user_id)
+    )
+
+
+def commentary_goals(access: Access) -> Q | None:
+    """The goals whose commentary the user writes: the goals they own, or every goal they see
+    for those who keep the plan."""
+    goals = plan_goals(access)
+    if goals is None:
+        return None
+    if access.can("plan.change"):
+        return goals
+    return goals & Q(owner_id=access.user_id)
+
+
+# a commentary is written under its goal, new ones included (checked against the goal)
+follows("plans.Commentary", parent="goal", actions=("change",), via=commentary_goals)
+
+
+@scope_rule("plans.Commentary", "approve")
+def commentary_approvers(access: Access) -> Q | None:
+    """Approved (or returned) by the performance management office."""
+    return _goals_seen(access) if access.can("plan.approve_commentary") else None

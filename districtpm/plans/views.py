@@ -10,7 +10,10 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
 from districtpm.analytics.schema import GROUP_DIMENSIONS
 from districtpm.core.access import get_visible_or_404, requires
@@ -20,7 +23,7 @@ from districtpm.org.models import Network, School, SchoolYear
 from districtpm.plans import actions, progress, scorecard, spreadsheet
 from districtpm.plans.answers import answers_for
 from districtpm.plans.forms import GoalForm, PlanForm, TargetFormSet
-from districtpm.plans.models import Goal, Plan, Target
+from districtpm.plans.models import Commentary, Goal, Plan, Target
 
 
 def _current_plan(user) -> Plan | None:
@@ -110,8 +113,73 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
             "history": obj.status_history.all(),
             "spec": charts.trend_spec(obj.metric, chart_rows, obj.statement),
             "can_change": allowed(request.user, Plan),
+            **_commentary_context(request, obj),
         },
     )
+
+
+class CommentaryForm(forms.ModelForm):
+    class Meta:
+        model = Commentary
+        fields = ["what_happened", "why", "what_next"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields}
+        help_texts = {
+            "what_happened": "What the number did this month, in a sentence or two.",
+            "why": "What explains it: the work done, what got in the way.",
+            "what_next": "What the team will do next, and what it needs.",
+        }
+
+
+def _commentary_context(request: HttpRequest, goal: Goal, form=None) -> dict:
+    """This month's commentary form for its writers; the commentaries the user may read."""
+    month = timezone.localdate().replace(day=1)
+    mine = Commentary.objects.filter(goal=goal, month=month).first()
+    may_write = allowed(request.user, mine or Commentary(goal=goal, month=month))
+    return {
+        "month": month,
+        "commentaries": Commentary.objects.visible_to(request.user)
+        .filter(goal=goal)
+        .select_related("written_by", "reviewed_by"),
+        "commentary_form": (form or CommentaryForm(instance=mine)) if may_write else None,
+        "may_approve": allowed(request.user, Commentary, "approve"),
+    }
+
+
+@requires("plan.view")
+@require_POST
+def commentary(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = get_visible_or_404(Goal.objects, request.user, pk=pk)
+    form = CommentaryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what happened before saving the commentary.")
+        return redirect("plans:goal", pk)
+    submit = request.POST.get("submit") == "yes"
+    actions.save_commentary(
+        goal, timezone.localdate(), form.cleaned_data, submit=submit, acting_user=request.user
+    )
+    messages.success(
+        request, "Commentary sent for approval." if submit else "Commentary saved as a draft."
+    )
+    return redirect(reverse("plans:goal", args=[pk]) + "#commentary")
+
+
+@requires("plan.view")
+@require_POST
+def review(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    goal = get_visible_or_404(Goal.objects, request.user, pk=pk)
+    found = get_visible_or_404(Commentary.objects.filter(goal=goal), request.user, pk=item)
+    try:
+        actions.review_commentary(
+            found,
+            approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", ""),
+            acting_user=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Commentary {found.get_state_display().lower()}.")
+    return redirect(reverse("plans:goal", args=[pk]) + "#commentary")
 
 
 def _leading_links(goal: Goal) -> list:
@@ -242,7 +310,25 @@ def _scorecard_page(request: HttpRequest, card, *, board: bool = False) -> HttpR
             "min_n": settings.DISTRICTPM_MIN_N,
         }
         body = card.bodies[board] = render_to_string("plans/_scorecard_body.html", context)
-    return render(request, "plans/scorecard.html", {"card": card, "board": board, "body": body})
+    return render(
+        request,
+        "plans/scorecard.html",
+        {"card": card, "board": board, "body": body, "stories": stories(request.user, card.rows)},
+    )
+
+
+def stories(user, rows) -> list[tuple[Goal, Commentary]]:
+    """Each goal's latest approved commentary, in the card's order (the Board reads only
+    these; drafts never leave the plan's pages)."""
+    goals = [r.goal for r in rows]
+    latest: dict[int, Commentary] = {}
+    for c in (
+        Commentary.objects.visible_to(user)
+        .filter(goal__in=goals, state=Commentary.State.APPROVED)
+        .order_by("goal_id", "-month")
+    ):
+        latest.setdefault(c.goal_id, c)
+    return [(g, latest[g.pk]) for g in goals if g.pk in latest]
 
 
 def _plan_or_404(user) -> Plan:
