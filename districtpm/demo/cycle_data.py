@@ -124,6 +124,29 @@ def build_demo_cycles(plan: Plan, seed: int = 2026) -> dict[str, int]:
             created_by=lead,
             closed_at=timezone.now() if rng.random() < 0.6 else None,
         )
+    # The story behind two goals' numbers: last month's approved for the Board, this month's
+    # sent and waiting for the PM office.
+    from districtpm.plans.models import Commentary
+
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    for goal, month, state in zip(
+        plan.goals.filter(level="district").order_by("pk")[:2],
+        [last_month, this_month],
+        [Commentary.State.APPROVED, Commentary.State.SUBMITTED],
+        strict=False,
+    ):
+        Commentary.objects.create(
+            goal=goal,
+            month=month,
+            what_happened=f"{goal.metric.name} moved about as the trajectory asks this month.",
+            why="The schools that started the work in the fall are ahead of the rest.",
+            what_next="Bring the three schools that have not started into the spring cycle.",
+            state=state,
+            written_by=users.get("senior.leader"),
+            reviewed_by=users.get("pm.office") if state == Commentary.State.APPROVED else None,
+            reviewed_at=timezone.now() if state == Commentary.State.APPROVED else None,
+        )
     # The PM office's own monthly sessions with the division chiefs, beside the dialogues.
     _, sessions = plan_year(year.name, "pm-sessions", acting_user=SYSTEM, source="demo")
     return {
