@@ -165,6 +165,16 @@ def _preview(path: Path, mapping: dict[str, Any], table: str) -> dict[str, Any]:
     return {"ok": True, "summary": result.summary(), "columns": columns, "rows": rows}
 
 
+def _drop_staged(staged: dict | None) -> None:
+    """Remove a staged upload that will not be imported (only under var/uploads)."""
+    if not staged:
+        return
+    path = Path(staged.get("path", ""))
+    folder = (Path(settings.VAR_DIR) / "uploads").resolve()
+    if path.resolve().parent == folder:
+        path.unlink(missing_ok=True)
+
+
 @requires("data.import")
 def map_file(request: HttpRequest) -> HttpResponse:
     require(request.user, DataImport, message="Your role does not import data.")
@@ -189,6 +199,7 @@ def map_file(request: HttpRequest) -> HttpResponse:
             with stored.open("wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
+            _drop_staged(staged)  # a file staged before and left is not kept
             request.session[SESSION_KEY] = {
                 "path": str(stored),
                 "name": intake.display_name(upload.name),
@@ -196,7 +207,7 @@ def map_file(request: HttpRequest) -> HttpResponse:
             }
             return redirect("metrics:map_file")
     if request.method == "POST" and request.POST.get("step") == "restart":
-        request.session.pop(SESSION_KEY, None)
+        _drop_staged(request.session.pop(SESSION_KEY, None))
         return redirect("metrics:map_file")
     if not staged or not Path(staged["path"]).exists():
         request.session.pop(SESSION_KEY, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from django.urls import reverse
 
@@ -99,3 +100,22 @@ def test_importing_the_same_file_again_says_nothing_changed(world, login, store_
     third = upload(client, GOOD)
     last = DataImport.objects.order_by("-pk").first()
     assert third.status_code == 302 and not last.summary.startswith("Nothing changed")
+
+
+def test_the_mapping_page_is_the_importers_and_a_file_left_is_removed(
+    world, login, store_copy, settings
+):
+    url = reverse("metrics:map_file")
+    assert login(world.users["principal_a"]).get(url).status_code == 403
+    client = login(world.users["pm"])
+    f = io.BytesIO(b"Pupil,Yr\nP-1,2026\n")
+    f.name = "new.csv"
+    client.post(url, {"step": "upload", "table": "assessments", "file": f})
+    staged = client.session["staged_import"]["path"]
+    page = client.get(url).content.decode()
+    assert "Pupil" in page and "P-1" in page
+    incomplete = client.post(url, {"step": "preview", "col_student_id": "Pupil"})
+    assert incomplete.status_code == 400
+    assert "school_code: choose the file" in incomplete.content.decode()
+    client.post(url, {"step": "restart"})
+    assert "staged_import" not in client.session and not Path(staged).exists()
