@@ -255,24 +255,11 @@ def assemble(meeting: Meeting, *, user: Any, board: bool = False) -> Pack:
     pack.charts = found[:MAX_CHARTS]
     pack.left_out = len(found) - len(pack.charts)
     pack.sections = sections_for(meeting, user, board=board)
-    pack.stories = _stories(user, goals, meeting.focus_month)
+    pack.stories = scorecard.stories(user, goals, until=meeting.focus_month)
     if not board:
         pack.updates = month_updates(meeting, user)
         pack.commitments = carried(meeting, user)[2]
     return pack
-
-
-def _stories(user: Any, goals: list[Goal], month: dt.date) -> list[tuple[Goal, Any]]:
-    from districtpm.plans.models import Commentary
-
-    latest: dict[int, Any] = {}
-    for c in (
-        Commentary.objects.visible_to(user)
-        .filter(goal__in=goals, state=Commentary.State.APPROVED, month__lte=month)
-        .order_by("goal_id", "-month")
-    ):
-        latest.setdefault(c.goal_id, c)
-    return [(g, latest[g.pk]) for g in goals if g.pk in latest]
 
 
 def carried(meeting: Meeting, user: Any) -> tuple[Meeting | None, list[MeetingItem], list]:

@@ -388,3 +388,19 @@ def school(user, plan: Plan, sch: School) -> Scorecard:
     if sch.network_id:
         card.parent = Entity("network", sch.network.code, sch.network.name)
     return card
+
+
+def stories(user, goals, until=None) -> list:
+    """(goal, commentary) for each goal with an approved commentary: its latest, up to the
+    month `until` when given, in the goals' order (drafts never leave the plan's pages)."""
+    from districtpm.plans.models import Commentary
+
+    found = Commentary.objects.visible_to(user).filter(
+        goal__in=goals, state=Commentary.State.APPROVED
+    )
+    if until is not None:
+        found = found.filter(month__lte=until)
+    latest: dict[int, Commentary] = {}
+    for c in found.order_by("goal_id", "-month"):
+        latest.setdefault(c.goal_id, c)
+    return [(g, latest[g.pk]) for g in goals if g.pk in latest]

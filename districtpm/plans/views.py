@@ -313,22 +313,13 @@ def _scorecard_page(request: HttpRequest, card, *, board: bool = False) -> HttpR
     return render(
         request,
         "plans/scorecard.html",
-        {"card": card, "board": board, "body": body, "stories": stories(request.user, card.rows)},
+        {
+            "card": card,
+            "board": board,
+            "body": body,
+            "stories": scorecard.stories(request.user, [r.goal for r in card.rows]),
+        },
     )
-
-
-def stories(user, rows) -> list[tuple[Goal, Commentary]]:
-    """Each goal's latest approved commentary, in the card's order (the Board reads only
-    these; drafts never leave the plan's pages)."""
-    goals = [r.goal for r in rows]
-    latest: dict[int, Commentary] = {}
-    for c in (
-        Commentary.objects.visible_to(user)
-        .filter(goal__in=goals, state=Commentary.State.APPROVED)
-        .order_by("goal_id", "-month")
-    ):
-        latest.setdefault(c.goal_id, c)
-    return [(g, latest[g.pk]) for g in goals if g.pk in latest]
 
 
 def _plan_or_404(user) -> Plan:
