@@ -149,17 +149,22 @@ def _children(user: Any, metric: Metric, entity: Entity, period: str) -> list[di
     return sorted(out, key=lambda r: r["sort"])
 
 
-@requires("data.view")
-def metric_detail(request: HttpRequest, metric_id: str) -> HttpResponse:
-    user = request.user
-    metric = get_visible_or_404(Metric.objects, user, pk=metric_id)
+def _entity_and_group(request: HttpRequest, metric: Metric) -> tuple[Entity, list[str], str]:
+    """The entity a metric page (or its export) asks for, the group dimensions it offers and
+    the one chosen (the first group by default)."""
     entity = _entity(request)
     if entity.level not in metric.levels:
         raise Http404(f"{metric.name} is not computed for a {entity.level}.")
     dims = ["all", *(metric.groups if not metric.is_gap else [])]
     dim = request.GET.get("group", dims[1] if len(dims) > 1 else "all")
-    if dim not in dims:
-        dim = "all"
+    return entity, dims, dim if dim in dims else "all"
+
+
+@requires("data.view")
+def metric_detail(request: HttpRequest, metric_id: str) -> HttpResponse:
+    user = request.user
+    metric = get_visible_or_404(Metric.objects, user, pk=metric_id)
+    entity, dims, dim = _entity_and_group(request, metric)
     values = list(
         MetricValue.objects.visible_to(user)
         .filter(
@@ -240,13 +245,7 @@ def _page_filter(request: HttpRequest, metric: Metric) -> tuple[dict[str, Any], 
     see (no entity asked for)."""
     if "level" not in request.GET and "entity" not in request.GET:
         return None
-    entity = _entity(request)
-    if entity.level not in metric.levels:
-        raise Http404(f"{metric.name} is not computed for a {entity.level}.")
-    dims = ["all", *(metric.groups if not metric.is_gap else [])]
-    dim = request.GET.get("group", dims[1] if len(dims) > 1 else "all")
-    if dim not in dims:
-        dim = "all"
+    entity, _, dim = _entity_and_group(request, metric)
     query = {
         "level": entity.level,
         "entity_code": entity.code,
